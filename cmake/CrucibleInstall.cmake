@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# Installation and package config (filled in by the build issue work).

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+//
+// The exception hierarchy, modelled on SQLAlchemy's (sqlalchemy.exc):
+//
+//   Error
+//   ├── ArgumentError            bad input to an API (malformed URL, ambiguous join, bad option)
+//   ├── TypeError                a value or column read as the wrong C++ type / count
+//   ├── CompileError             a construct the dialect cannot express
+//   ├── InvalidRequestError      an operation not valid in the current state
+//   │   ├── NoResultFound
+//   │   ├── MultipleResultsFound
+//   │   ├── DetachedInstanceError
+//   │   └── StaleDataError
+//   ├── TimeoutError             pool checkout timed out
+//   └── DBAPIError               anything the database driver reported
+//       ├── InterfaceError       misuse of the driver interface
+//       └── DatabaseError
+//           ├── DataError             bad value for the column (overflow, bad encoding)
+//           ├── OperationalError      connection lost, deadlock, lock timeout, disk full...
+//           ├── IntegrityError        constraint violated (unique, foreign key, not null, check)
+//           ├── InternalError
+//           ├── ProgrammingError      bad SQL, missing table, wrong parameter count
+//           └── NotSupportedError
+//
+// Driver errors are translated in one place (the engine) and carry the backend, the native
+// error code, the SQLSTATE where the backend has one, the SQL and its parameters (rendered, or
+// "[redacted]" when the engine hides parameters), and whether a retry or reconnect may help.
+//
+// Thread-safety: immutable after construction.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace crucible {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+class ArgumentError : public Error {
+ public:
+  using Error::Error;
+};
+
+class TypeError : public Error {
+ public:
+  using Error::Error;
+};
+
+class CompileError : public Error {
+ public:
+  using Error::Error;
+};
+
+class InvalidRequestError : public Error {
+ public:
+  using Error::Error;
+};
+
+class NoResultFound : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+class MultipleResultsFound : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+class DetachedInstanceError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+class StaleDataError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+// Pool checkout gave up waiting. Not std::timeout: a crucible type like the others.
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
+// What a driver reported, with where it happened. Filled by the engine's translation point.
+struct DriverErrorInfo {
+  std::string backend;          // "sqlite", "postgresql", "mysql"
+  int native_code = 0;          // sqlite extended result code, MariaDB errno, 0 on PostgreSQL
+  std::string sqlstate;         // five characters where the backend has one, else empty
+  std::string driver_message;   // the driver's own text
+  std::string sql;              // the statement, empty for connect errors
+  std::vector<std::string> parameters;  // rendered, or a single "[redacted]"
+  bool retryable = false;       // deadlock, serialization failure, busy: re-running may succeed
+  bool disconnect = false;      // the connection is unusable; the pool invalidates it
+};
+
+class DBAPIError : public Error {
+ public:
+  explicit DBAPIError(DriverErrorInfo info);
+  const DriverErrorInfo& info() const { return info_; }
+  const std::string& sql() const { return info_.sql; }
+  const std::string& sqlstate() const { return info_.sqlstate; }
+  int native_code() const { return info_.native_code; }
+  bool retryable() const { return info_.retryable; }
+  bool is_disconnect() const { return info_.disconnect; }
+
+ private:
+  DriverErrorInfo info_;
+};
+
+class InterfaceError : public DBAPIError {
+ public:
+  using DBAPIError::DBAPIError;
+};
+class DatabaseError : public DBAPIError {
+ public:
+  using DBAPIError::DBAPIError;
+};
+class DataError : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+class OperationalError : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+class IntegrityError : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+class InternalError : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+class ProgrammingError : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+class NotSupportedError : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+
+// Which concrete DBAPIError a driver error becomes; decided by the dialect's error mapping.
+enum class ErrorKind {
+  interface,
+  database,
+  data,
+  operational,
+  integrity,
+  internal,
+  programming,
+  not_supported,
+};
+
+// Throws the exception class for `kind`, built from `info`. The single construction point used
+// by the engine's error translation.
+[[noreturn]] void throw_dbapi_error(ErrorKind kind, DriverErrorInfo info);
+
+}  // namespace crucible

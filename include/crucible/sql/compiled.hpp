@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+//
+// CompiledStatement: what the compiler hands the engine. SQL text in the dialect's spelling and
+// parameter style, plus one BindSlot per placeholder saying where its value comes from:
+//
+//   - a literal captured in the statement tree (`col > 10`: the 10), found by literal_index in
+//     the values the statement extracts when it is executed; or
+//   - a named parameter supplied at execution (`bindparam("id")`, text SQL ":id", the column
+//     binds of an `insert(table)` without values), found by name in the execution Params.
+//
+// The compiled form does not hold literal values, so one CompiledStatement serves every
+// statement of the same shape (the engine caches it by the statement's cache key).
+//
+// Thread-safety: immutable after compilation; shared between threads through shared_ptr.
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "crucible/core/types.hpp"
+#include "crucible/core/value.hpp"
+
+namespace crucible {
+
+// Named execution parameters: a small flat list (statements have few), looked up linearly.
+//
+//   conn.execute(stmt, {{"id", 42}, {"name", "alice"}});
+class Params {
+ public:
+  Params() = default;
+  Params(std::initializer_list<std::pair<std::string_view, Value>> items) {
+    items_.reserve(items.size());
+    for (const auto& [name, value] : items) items_.emplace_back(std::string(name), value);
+  }
+  Params& set(std::string_view name, Value value) {
+    for (auto& item : items_)
+      if (item.first == name) {
+        item.second = std::move(value);
+        return *this;
+      }
+    items_.emplace_back(std::string(name), std::move(value));
+    return *this;
+  }
+  const Value* find(std::string_view name) const {
+    for (const auto& item : items_)
+      if (item.first == name) return &item.second;
+    return nullptr;
+  }
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  auto begin() const { return items_.begin(); }
+  auto end() const { return items_.end(); }
+
+ private:
+  std::vector<std::pair<std::string, Value>> items_;
+};
+
+namespace sql {
+
+struct BindSlot {
+  std::string name;        // named parameter; empty when the slot is a captured literal
+  int literal_index = -1;  // >= 0: index into the statement's extracted literal values
+  SqlType type;            // expected SQL type (NullType() when unknown), guides conversion
+};
+
+enum class StatementKind { select, insert, update, del, ddl, text, other };
+
+struct CompiledStatement {
+  std::string sql;
+  std::vector<BindSlot> binds;                 // one per placeholder, in placeholder order
+  std::vector<std::string> result_names;       // column labels a row is addressed by; may be
+                                               // empty for text SQL (the driver names them)
+  std::vector<SqlType> result_types;           // parallel to result_names when known
+  StatementKind kind = StatementKind::other;
+  bool returns_rows = false;                   // SELECT, or DML with RETURNING
+};
+
+using CompiledPtr = std::shared_ptr<const CompiledStatement>;
+
+}  // namespace sql
+}  // namespace crucible
