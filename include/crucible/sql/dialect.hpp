@@ -7,15 +7,33 @@
 // Capabilities are data (DialectFeatures), refined from the server version at connect. Code and
 // tests branch on features, never on name().
 //
-// Thread-safety: immutable after construction; one instance is shared by an engine's threads.
+// DDL for create_all / drop_all (the engine runs each returned statement in order):
+//   create_table_ddl(table, if_not_exists)  CREATE TABLE (+ PostgreSQL COMMENT ON statements)
+//   create_indexes_ddl(table, if_not_exists) CREATE INDEX for the table's indexes
+//   drop_table_ddl(table, if_exists)         DROP TABLE
+//   drop_index_ddl(table, index, if_exists)
+//   has_table_sql()                          SELECT returning a row iff the table exists; one
+//                                            named bind "table_name" (current schema/database)
+// Emit tables in MetaData::sorted_tables() order to create, reverse order to drop.
+//
+// Thread-safety: immutable after construction (set_server_version is called once, at first
+// connect, before the dialect is shared); one instance is shared by an engine's threads.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crucible/core/errors.hpp"
 #include "crucible/sql/compiled.hpp"
+
+namespace crucible {
+class Table;
+class Index;
+}  // namespace crucible
 
 namespace crucible::sql {
 
@@ -45,10 +63,21 @@ struct DialectFeatures {
   bool supports_recursive_cte = true;
   bool supports_for_update = false;
   bool supports_if_not_exists = true;        // CREATE TABLE IF NOT EXISTS
+  // supports_returning means all three; the per-statement flags below are what the compiler
+  // checks (MariaDB >= 10.5 has INSERT and DELETE RETURNING but not UPDATE RETURNING).
+  bool supports_insert_returning = false;
+  bool supports_update_returning = false;
+  bool supports_delete_returning = false;
+  bool supports_index_if_not_exists = true;  // CREATE INDEX IF NOT EXISTS / DROP INDEX IF EXISTS
+  bool supports_comments = false;            // column / table comments in DDL
+  bool supports_full_outer_join = true;      // FULL OUTER JOIN
 };
 
 class Dialect {
  public:
+  Dialect() : serial_(next_serial()) {}
+  Dialect(const Dialect&) = delete;
+  Dialect& operator=(const Dialect&) = delete;
   virtual ~Dialect() = default;
 
   virtual std::string_view name() const = 0;  // "sqlite", "postgresql", "mysql"
@@ -73,8 +102,33 @@ class Dialect {
   // The compiler for this dialect (a visitor with this dialect's overrides).
   virtual std::unique_ptr<Compiler> make_compiler() const = 0;
 
+  // Refines features from the server's version string ("3.45.1", "16.2",
+  // "10.11.6-MariaDB-0+deb12u1", "8.0.36"). Call before sharing the dialect.
+  virtual void set_server_version(std::string_view version);
+  const std::string& server_version() const { return server_version_; }
+
+  // Unique per dialect instance and feature set: memo and compiled-cache keys use it, so a
+  // dialect refined by set_server_version never reuses SQL compiled for other features.
+  std::uint64_t serial() const { return serial_; }
+
+  // ---- DDL for the engine's create_all / drop_all (see the header comment) ----
+  std::vector<std::string> create_table_ddl(const Table& table, bool if_not_exists = false) const;
+  std::vector<std::string> create_indexes_ddl(const Table& table, bool if_not_exists = false) const;
+  std::vector<std::string> drop_table_ddl(const Table& table, bool if_exists = false) const;
+  std::string drop_index_ddl(const Table& table, const Index& index, bool if_exists = false) const;
+  virtual std::string has_table_sql() const = 0;
+
  protected:
+  // Parses "major.minor.patch" leniently; missing parts are 0.
+  static void parse_version(std::string_view text, int& major, int& minor, int& patch);
+  void features_changed() { serial_ = next_serial(); }
+
   DialectFeatures features_;
+  std::string server_version_;
+
+ private:
+  static std::uint64_t next_serial();
+  std::uint64_t serial_;
 };
 
 }  // namespace crucible::sql

@@ -36,6 +36,9 @@ class Executable {
   virtual CompiledPtr compile(const Dialect& dialect) const = 0;
   // The literal values alone (same order as cache_key), for the memoised path.
   virtual void extract_literals(std::vector<Value>& literals) const = 0;
+  // The compiled form already memoised for `dialect`, or nullptr; lets the engine skip
+  // building a cache key for statements it has run before (see CompiledCache::lookup).
+  virtual CompiledPtr memoized(const Dialect& /*dialect*/) const { return nullptr; }
 };
 
 }  // namespace crucible::sql

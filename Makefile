@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+# Every target does its own set-up on a fresh Debian 12 machine (packages through apt-get as root
+# or with sudo, CMake configure, build); the work is in scripts/build.sh.
+#
+#   make demo     build and run the demo program (DEMO_TARGET, an examples/ program)
+#   make test     build/ + ctest, then build-asan/ (ASan+UBSan) + ctest, servers up meanwhile
+#   make check    build/ + ctest only (quicker; CI runs `make test`)
+#   make bench    Release build in build-release/, run every bench_* program, print BENCH lines
+#   make build    configure and build build/
+#   make deps     install the Debian packages (scripts/deps.sh test)
+#   make clean    remove the build directories
+SHELL := /bin/bash
+
+# The program `make demo` builds and runs: examples/core_demo/ gives crucible_core_demo.
+DEMO_TARGET ?= crucible_core_demo
+
+BUILD_DIRS := build build-asan build-release
+
+.PHONY: all demo test check bench build deps clean help
+
+all: build
+
+demo:
+	@bash scripts/build.sh demo $(DEMO_TARGET)
+
+test:
+	@bash scripts/build.sh test
+
+check:
+	@bash scripts/build.sh check
+
+bench:
+	@bash scripts/build.sh bench
+
+build:
+	@bash scripts/build.sh build
+
+deps:
+	@bash scripts/deps.sh test
+
+clean:
+	rm -rf $(BUILD_DIRS)
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))

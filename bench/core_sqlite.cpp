@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+//
+// Core on SQLite against the raw libsqlite3 C API, in the same process, on a file database.
+// Prints one line per workload:
+//   BENCH workload=<name> backend=sqlite rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
+// Each side runs several rounds, alternating, and the best round counts: the minimum is the
+// figure least disturbed by the rest of the machine.
+//
+// Usage: bench_core_sqlite [--rounds N] [--dir DIR]
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "crucible/crucible.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using RowTuple = std::tuple<std::int64_t, std::string, std::string>;
+
+constexpr int kInsertRows = 100'000;
+constexpr int kPkSelects = 10'000;
+
+double time_ms(const std::function<void()>& fn) {
+  const auto start = Clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    std::fprintf(stderr, "raw sqlite %s failed: %s\n", what, sqlite3_errmsg(db));
+    std::exit(1);
+  }
+}
+
+std::vector<RowTuple> make_rows() {
+  std::vector<RowTuple> rows;
+  rows.reserve(kInsertRows);
+  for (int i = 1; i <= kInsertRows; ++i)
+    rows.emplace_back(i, "name " + std::to_string(i),
+                      "a description of row " + std::to_string(i) + " with some text");
+  return rows;
+}
+
+// ---- raw C API --------------------------------------------------------------------------------
+
+struct RawDb {
+  sqlite3* db = nullptr;
+  explicit RawDb(const std::string& path) {
+    check(sqlite3_open_v2(path.c_str(), &db,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
+          db, "open");
+    exec("PRAGMA foreign_keys=ON");
+  }
+  ~RawDb() { sqlite3_close_v2(db); }
+  void exec(const char* sql) const { check(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), db, sql); }
+  sqlite3_stmt* prepare(const char* sql) const {
+    sqlite3_stmt* stmt = nullptr;
+    check(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), db, sql);
+    return stmt;
+  }
+};
+
+void raw_insert(const std::string& path, const std::vector<RowTuple>& rows) {
+  RawDb raw(path);
+  raw.exec("DELETE FROM items");
+  raw.exec("BEGIN");
+  sqlite3_stmt* stmt = raw.prepare("INSERT INTO items (id, name, description) VALUES (?, ?, ?)");
+  for (const auto& [id, name, description] : rows) {
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, description.data(), static_cast<int>(description.size()),
+                      SQLITE_STATIC);
+    check(sqlite3_step(stmt), raw.db, "insert");
+    sqlite3_reset(stmt);
+  }
+  sqlite3_finalize(stmt);
+  raw.exec("COMMIT");
+}
+
+std::string column_text(sqlite3_stmt* stmt, int i) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+}
+
+std::vector<RowTuple> raw_select(const std::string& path) {
+  RawDb raw(path);
+  std::vector<RowTuple> out;
+  sqlite3_stmt* stmt = raw.prepare("SELECT id, name, description FROM items");
+  while (sqlite3_step(stmt) == SQLITE_ROW)
+    out.emplace_back(sqlite3_column_int64(stmt, 0), column_text(stmt, 1), column_text(stmt, 2));
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+std::int64_t raw_pk_select(const std::string& path) {
+  RawDb raw(path);
+  std::int64_t checksum = 0;
+  raw.exec("BEGIN");
+  sqlite3_stmt* stmt = raw.prepare("SELECT id, name, description FROM items WHERE id = ?");
+  for (int i = 0; i < kPkSelects; ++i) {
+    sqlite3_bind_int64(stmt, 1, (i * 7919) % kInsertRows + 1);
+    if (sqlite3_step(stmt) != SQLITE_ROW) std::exit(1);
+    RowTuple row{sqlite3_column_int64(stmt, 0), column_text(stmt, 1), column_text(stmt, 2)};
+    checksum += std::get<0>(row) + static_cast<std::int64_t>(std::get<1>(row).size());
+    sqlite3_reset(stmt);
+  }
+  sqlite3_finalize(stmt);
+  raw.exec("COMMIT");
+  return checksum;
+}
+
+// ---- Crucible ---------------------------------------------------------------------------------
+
+struct Schema {
+  crucible::MetaData metadata;
+  crucible::Table& items;
+  Schema()
+      : items(metadata.table("items", crucible::Column("id", crucible::BigInteger()).primary_key(),
+                             crucible::Column("name", crucible::String(100)).nullable(false),
+                             crucible::Column("description", crucible::Text()))) {}
+};
+
+void crucible_insert(crucible::Engine& engine, const Schema& schema,
+                     const std::vector<RowTuple>& rows) {
+  auto conn = engine.connect();
+  conn.execute(crucible::delete_(schema.items));
+  conn.commit();
+  auto tx = conn.begin();
+  conn.execute_many(crucible::insert(schema.items), rows);
+  tx.commit();
+}
+
+std::vector<RowTuple> crucible_select(crucible::Engine& engine, const Schema& schema) {
+  auto conn = engine.connect();
+  const auto id = schema.items.c<std::int64_t>("id");
+  const auto name = schema.items.c<std::string>("name");
+  const auto description = schema.items.c<std::string>("description");
+  std::vector<RowTuple> out;
+  for (auto&& row : conn.execute(crucible::select(id, name, description))
+                        .as<std::int64_t, std::string, std::string>())
+    out.push_back(std::move(row));
+  return out;
+}
+
+std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) {
+  auto conn = engine.connect();
+  const auto id = schema.items.c<std::int64_t>("id");
+  const auto name = schema.items.c<std::string>("name");
+  const auto description = schema.items.c<std::string>("description");
+  const auto by_id = crucible::select(id, name, description)
+                         .where(id == crucible::bindparam<std::int64_t>("id"));
+  std::int64_t checksum = 0;
+  auto tx = conn.begin();
+  crucible::Params params{{"id", 0}};
+  for (int i = 0; i < kPkSelects; ++i) {
+    params.set("id", (i * 7919) % kInsertRows + 1);
+    auto row = conn.execute(by_id, params).one().as<std::int64_t, std::string, std::string>();
+    checksum += std::get<0>(row) + static_cast<std::int64_t>(std::get<1>(row).size());
+  }
+  tx.commit();
+  return checksum;
+}
+
+void report(const char* workload, int rows, double ours, double raw) {
+  std::printf("BENCH workload=%s backend=sqlite rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n",
+              workload, rows, ours, raw, ours / raw);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 7;
+  std::filesystem::path dir = std::filesystem::temp_directory_path();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    if (flag == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
+    else if (flag == "--dir") dir = argv[i + 1];
+  }
+  const auto raw_path = (dir / "crucible_bench_raw.db").string();
+  const auto ours_path = (dir / "crucible_bench_crucible.db").string();
+  for (const auto& p : {raw_path, ours_path})
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(p + suffix);
+
+  Schema schema;
+  auto engine = crucible::create_engine("sqlite:///" + ours_path);
+  crucible::create_all(engine, schema.metadata);
+  RawDb(raw_path).exec(
+      "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, description TEXT)");
+
+  const auto rows = make_rows();
+  double best_ours = 1e300, best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    best_raw = std::min(best_raw, time_ms([&] { raw_insert(raw_path, rows); }));
+    best_ours = std::min(best_ours, time_ms([&] { crucible_insert(engine, schema, rows); }));
+  }
+  report("core_insert", kInsertRows, best_ours, best_raw);
+
+  best_ours = best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    std::size_t raw_count = 0, our_count = 0;
+    best_raw = std::min(best_raw, time_ms([&] { raw_count = raw_select(raw_path).size(); }));
+    best_ours = std::min(best_ours,
+                         time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
+    if (raw_count != kInsertRows || our_count != kInsertRows) {
+      std::fprintf(stderr, "row count mismatch: raw %zu, crucible %zu\n", raw_count, our_count);
+      return 1;
+    }
+  }
+  report("core_select", kInsertRows, best_ours, best_raw);
+
+  best_ours = best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    std::int64_t raw_sum = 0, our_sum = 0;
+    best_raw = std::min(best_raw, time_ms([&] { raw_sum = raw_pk_select(raw_path); }));
+    best_ours = std::min(best_ours, time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
+    if (raw_sum != our_sum) {
+      std::fprintf(stderr, "checksum mismatch: raw %lld, crucible %lld\n",
+                   static_cast<long long>(raw_sum), static_cast<long long>(our_sum));
+      return 1;
+    }
+  }
+  report("core_pk_select", kPkSelects, best_ours, best_raw);
+
+  for (const auto& p : {raw_path, ours_path})
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(p + suffix);
+  return 0;
+}

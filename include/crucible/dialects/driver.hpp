@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+//
+// The driver contract: the small interface every database client adapter implements (libsqlite3
+// now; libpq and libmariadb later), as SOCI's backend header. Internal: the pool and the engine
+// use it; applications use Engine / Connection.
+//
+//   DriverConnection  one open client connection: prepare, exec, transactions, ping, close,
+//                     plus a per-connection prepared-statement cache (acquire / StatementLease).
+//   DriverStatement   one prepared statement: bind (0-based placeholder index), step, read
+//                     columns (it is the RowSource results read through), reset.
+//
+// Errors: drivers throw DriverException carrying a DriverErrorInfo with the backend, native code,
+// SQLSTATE and message only. The engine catches it in one place (engine/detail/errors) and asks
+// the dialect what it means; a DriverException never reaches applications.
+//
+// Ownership: connections and statements are owned through std::unique_ptr. Borrowed data passed
+// to bind_text / bind_blob must stay valid until the statement is stepped (the driver does not
+// copy it; the engine uses them only for statements it steps to completion at once); bind(Value)
+// copies. Thread-safety: a connection and its statements are used by one thread at a time
+// (the pool hands a connection to one user).
+//
+//   auto conn = dialects::SqliteDriverConnection::open({.path = "blog.db"});
+//   auto lease = conn->acquire(std::string_view("SELECT name FROM users WHERE id = ?"));
+//   lease->bind_int64(0, 42);
+//   while (lease->step()) use(lease->get_text(0));
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "crucible/core/errors.hpp"
+#include "crucible/core/row.hpp"
+#include "crucible/core/value.hpp"
+#include "crucible/sql/compiled.hpp"
+
+namespace crucible {
+
+// Transaction isolation. Backends accept a subset (SQLite: serializable, read_uncommitted,
+// autocommit); `autocommit` means "no transaction unless begun explicitly".
+enum class IsolationLevel {
+  serializable,
+  repeatable_read,
+  read_committed,
+  read_uncommitted,
+  autocommit,
+};
+
+std::string_view isolation_level_name(IsolationLevel level);  // "SERIALIZABLE", ...
+
+}  // namespace crucible
+
+namespace crucible::dialects {
+
+// What a driver throws; the engine translates it (never escapes to applications).
+class DriverException : public std::exception {
+ public:
+  explicit DriverException(DriverErrorInfo info) : info_(std::move(info)) {}
+  const DriverErrorInfo& info() const { return info_; }
+  DriverErrorInfo& info() { return info_; }
+  const char* what() const noexcept override { return info_.driver_message.c_str(); }
+
+ private:
+  DriverErrorInfo info_;
+};
+
+class DriverStatement : public RowSource {
+ public:
+  // Number of placeholders.
+  virtual int parameter_count() const = 0;
+  virtual void bind_null(int index) = 0;
+  virtual void bind_int64(int index, std::int64_t value) = 0;
+  virtual void bind_double(int index, double value) = 0;
+  // Not copied: `value` must stay valid until the statement has been stepped to completion.
+  virtual void bind_text(int index, std::string_view value) = 0;
+  virtual void bind_blob(int index, std::span<const unsigned char> value) = 0;
+  // Any Value, in this backend's storage form (bool, calendar types, Decimal, Uuid, Json).
+  // Copied: the statement may be stepped after `value` is gone.
+  virtual void bind(int index, const Value& value) = 0;
+
+  // Executes / fetches: true when a row is available; false when done.
+  virtual bool step() = 0;
+  // Typed getters for the current row (0-based column index).
+  virtual CellKind column_type(int index) = 0;
+  bool is_null(int index) { return column_type(index) == CellKind::null_value; }
+  virtual std::int64_t get_int64(int index) = 0;
+  virtual double get_double(int index) = 0;
+  virtual std::string_view get_text(int index) = 0;
+  virtual std::span<const unsigned char> get_blob(int index) = 0;
+
+  // Ready to execute again (bindings are kept until rebound).
+  virtual void reset() = 0;
+  // Rows changed by the last completed execution of this statement.
+  virtual std::int64_t changes() const = 0;
+  virtual const std::string& sql() const = 0;
+};
+
+class DriverConnection;
+
+// A statement borrowed from a connection's cache (or a private one when the cached statement is
+// still in use by an open result). Resets and returns it on destruction.
+class StatementLease {
+ public:
+  StatementLease() = default;
+  StatementLease(StatementLease&& other) noexcept { *this = std::move(other); }
+  StatementLease& operator=(StatementLease&& other) noexcept;
+  ~StatementLease() { release(); }
+
+  DriverStatement* get() const { return stmt_; }
+  DriverStatement* operator->() const { return stmt_; }
+  DriverStatement& operator*() const { return *stmt_; }
+  explicit operator bool() const { return stmt_ != nullptr; }
+  // Per-statement data the engine caches beside the prepared statement (result metadata).
+  std::shared_ptr<void>* user_data() const;
+  void release();
+
+ private:
+  friend class DriverConnection;
+  DriverStatement* stmt_ = nullptr;
+  struct CacheEntry* entry_ = nullptr;         // cached statement
+  std::unique_ptr<DriverStatement> owned_;     // private statement
+};
+
+struct CacheEntry {
+  std::string sql;
+  sql::CompiledPtr key_owner;  // pins the key's address while cached
+  const void* key = nullptr;
+  std::unique_ptr<DriverStatement> stmt;
+  std::shared_ptr<void> user_data;
+  bool in_use = false;
+  std::list<CacheEntry>::iterator self;
+};
+
+class DriverConnection {
+ public:
+  DriverConnection() = default;
+  DriverConnection(const DriverConnection&) = delete;
+  DriverConnection& operator=(const DriverConnection&) = delete;
+  virtual ~DriverConnection();
+
+  virtual std::string_view backend() const = 0;
+  virtual std::string server_version() const = 0;
+
+  // A new private statement. `persistent` hints that it will live in a cache.
+  virtual std::unique_ptr<DriverStatement> prepare(std::string_view sql, bool persistent) = 0;
+  // Runs SQL without parameters or results (may hold several statements).
+  virtual void exec(std::string_view sql) = 0;
+
+  // Transaction primitives; defaults issue the standard SQL.
+  virtual void begin() { exec("BEGIN"); }
+  virtual void commit() { exec("COMMIT"); }
+  virtual void rollback() { exec("ROLLBACK"); }
+  virtual void savepoint(std::string_view name);
+  virtual void release_savepoint(std::string_view name);
+  virtual void rollback_to_savepoint(std::string_view name);
+  // Whether a transaction is open on the server side.
+  virtual bool in_transaction() const = 0;
+  // Applies an isolation level to later transactions; ArgumentError when unsupported.
+  virtual void set_isolation_level(IsolationLevel level) = 0;
+
+  virtual std::int64_t last_insert_id() const = 0;
+  // A cheap round trip; false when the connection is unusable.
+  virtual bool ping() = 0;
+  virtual bool is_alive() const = 0;
+  virtual void close() = 0;
+
+  // The cached statement for `sql`, prepared on first use (keyed by the SQL text).
+  StatementLease acquire(std::string_view sql) { return acquire(sql, nullptr); }
+  // The cached statement for a compiled statement: keyed by its address, which the cache pins
+  // by holding `compiled`, so a hit needs no hashing of the text (and no refcount traffic).
+  StatementLease acquire(const sql::CompiledPtr& compiled) {
+    return acquire(compiled->sql, &compiled);
+  }
+  void set_statement_cache_size(std::size_t n) { cache_capacity_ = n; }
+  std::size_t statement_cache_size() const { return cache_.size(); }
+  // Prepare calls made by acquire() (misses); tests use it to prove the cache works.
+  std::uint64_t statements_prepared() const { return prepared_count_; }
+  // Finalises cached statements (before closing the connection).
+  void clear_statement_cache();
+
+ private:
+  friend class StatementLease;
+  StatementLease acquire(std::string_view sql, const sql::CompiledPtr* compiled);
+  void evict_if_full();
+
+  std::list<CacheEntry> cache_;  // most recently used first
+  std::unordered_map<std::string_view, CacheEntry*> by_sql_;
+  std::unordered_map<const void*, CacheEntry*> by_key_;
+  std::size_t cache_capacity_ = 128;
+  std::uint64_t prepared_count_ = 0;
+};
+
+}  // namespace crucible::dialects

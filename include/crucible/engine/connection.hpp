@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+//
+// Connection: one pooled database connection, checked out by Engine::connect() and returned to
+// the pool when the Connection is destroyed or close()d.
+//
+// Transactions follow SQLAlchemy 2.0 ("commit as you go"): the first statement autobegins a
+// transaction; conn.commit() / conn.rollback() end it; whatever is uncommitted when the
+// Connection closes is rolled back. begin() opens one explicitly and returns a Transaction guard
+// (its destructor rolls back unless commit() or rollback() was called); begin_nested() opens a
+// SAVEPOINT guard. IsolationLevel::autocommit turns autobegin off: each statement commits
+// itself unless a transaction is begun explicitly.
+//
+//   auto conn = engine.connect();
+//   {
+//     auto tx = conn.begin();
+//     conn.execute(insert_stmt, {{"name", "alice"}});
+//     {
+//       auto sp = conn.begin_nested();          // SAVEPOINT
+//       conn.execute(risky);
+//     }                                         // ROLLBACK TO SAVEPOINT (no commit called)
+//     tx.commit();
+//   }
+//   std::vector<std::tuple<std::int64_t, std::string>> rows = ...;
+//   conn.execute_many(text("INSERT INTO t (id, name) VALUES (:id, :name)"), rows);
+//   auto n = conn.scalar<std::int64_t>("SELECT count(*) FROM t");
+//
+// Results read from the connection's statements: a Result must not outlive its Connection
+// (closing the connection closes its open results).
+//
+// Thread-safety: one thread at a time; Connections are movable, not copyable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "crucible/core/result.hpp"
+#include "crucible/dialects/driver.hpp"
+#include "crucible/engine/detail/bind.hpp"
+#include "crucible/sql/compiled.hpp"
+#include "crucible/sql/executable.hpp"
+#include "crucible/sql/text.hpp"
+
+namespace crucible {
+
+class Engine;
+namespace sql {
+class Dialect;
+}
+
+namespace detail {
+struct ConnectionState;
+struct ManyExecution;
+template <typename T>
+struct IsTuple : std::false_type {};
+template <typename... Ts>
+struct IsTuple<std::tuple<Ts...>> : std::true_type {};
+}  // namespace detail
+
+// A transaction or savepoint guard. Rolls back on destruction unless commit() or rollback()
+// was called (or the transaction already ended through the Connection).
+class Transaction {
+ public:
+  Transaction() = default;
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&& other) noexcept;
+  ~Transaction();
+
+  void commit();    // InvalidRequestError when no longer active
+  void rollback();  // no-op when no longer active
+  bool is_active() const;
+  bool is_nested() const { return !savepoint_.empty(); }
+
+ private:
+  friend class Connection;
+  Transaction(std::weak_ptr<detail::ConnectionState> conn, std::uint64_t epoch,
+              std::string savepoint);
+  std::weak_ptr<detail::ConnectionState> conn_;
+  std::uint64_t epoch_ = 0;
+  std::string savepoint_;  // empty for the root transaction
+  bool done_ = true;
+};
+
+class Connection {
+ public:
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  ~Connection();
+
+  // Runs a statement. Rows stream from the returned Result.
+  Result execute(const sql::Executable& statement, const Params& params = {});
+  // Text SQL with :name binds (wrapped with text()).
+  Result execute(std::string_view sql, const Params& params = {});
+  // Runs a precompiled statement (no cache lookup).
+  Result execute(const sql::CompiledPtr& compiled, const Params& params = {},
+                 std::span<const Value> literals = {});
+
+  // Runs a DML statement once per row. Rows are a range of Params (binds by name) or of
+  // std::tuple (elements bind, in order, to the statement's distinct named binds: no Value is
+  // built per row). Returns the total rows affected.
+  template <std::ranges::input_range R>
+  Result execute_many(const sql::Executable& statement, const R& rows);
+  template <std::ranges::input_range R>
+  Result execute_many(std::string_view sql, const R& rows);
+
+  // First column of the first row (see Result::scalar).
+  template <typename T>
+  T scalar(const sql::Executable& statement, const Params& params = {}) {
+    return execute(statement, params).template scalar<T>();
+  }
+  template <typename T>
+  T scalar(std::string_view sql, const Params& params = {}) {
+    return execute(sql, params).template scalar<T>();
+  }
+
+  // Runs SQL straight through the driver: no binds, no result, several statements allowed,
+  // no autobegin (for scripts and PRAGMAs).
+  void exec_driver_sql(std::string_view sql);
+
+  Transaction begin();         // InvalidRequestError when a transaction is already open
+  Transaction begin_nested();  // SAVEPOINT (autobegins the outer transaction when needed)
+  void commit();               // commits the open transaction, if any
+  void rollback();             // rolls back the open transaction, if any
+  bool in_transaction() const;
+
+  // Isolation level for this connection's later transactions; restored when it is returned.
+  void set_isolation_level(IsolationLevel level);
+  IsolationLevel isolation_level() const;
+
+  // Discards the underlying connection (the pool opens a new one later); the Connection is
+  // closed afterwards.
+  void invalidate();
+  // Rolls back, closes open results and returns the connection to the pool.
+  void close();
+  bool closed() const;
+
+  Engine engine() const;
+  const sql::Dialect& dialect() const;
+  // The driver connection (advanced use and tests).
+  dialects::DriverConnection& driver_connection() const;
+
+  explicit Connection(std::shared_ptr<detail::ConnectionState> state);
+
+ private:
+  template <typename Tuple, typename R>
+  Result execute_tuples(const sql::Executable& statement, const R& rows);
+  Result execute_params(const sql::Executable& statement, std::span<const Params> rows);
+
+  // Non-template halves of execute_many for tuples.
+  void start_many(const sql::Executable& statement, std::size_t arity, detail::ManyExecution& ex);
+  Result finish_many(detail::ManyExecution& ex);
+  [[noreturn]] void fail_many(detail::ManyExecution& ex, dialects::DriverException& error,
+                              std::vector<Value> row);
+
+  std::shared_ptr<detail::ConnectionState> state_;
+};
+
+namespace detail {
+
+// State of one execute_many over tuples, shared between the template loop and connection.cpp.
+struct ManyExecution {
+  sql::CompiledPtr compiled;
+  dialects::StatementLease lease;
+  std::vector<Value> literals;
+  // Per placeholder: tuple element index, or -1 for a literal (bound once before the loop).
+  std::vector<int> slot_element;
+  bool identity = false;  // placeholder i <- element i, nothing else
+  std::int64_t rows_affected = 0;
+  std::size_t batch = 0;
+  std::chrono::steady_clock::time_point started;
+  bool timed = false;
+};
+
+}  // namespace detail
+
+template <std::ranges::input_range R>
+Result Connection::execute_many(const sql::Executable& statement, const R& rows) {
+  using Row = std::remove_cvref_t<std::ranges::range_value_t<R>>;
+  if constexpr (std::is_same_v<Row, Params>) {
+    if constexpr (std::ranges::contiguous_range<R>) {
+      return execute_params(statement, std::span<const Params>(std::ranges::data(rows),
+                                                               std::ranges::size(rows)));
+    } else {
+      std::vector<Params> copy(std::ranges::begin(rows), std::ranges::end(rows));
+      return execute_params(statement, copy);
+    }
+  } else if constexpr (detail::IsTuple<Row>::value) {
+    return execute_tuples<Row>(statement, rows);
+  } else {
+    static_assert(detail::always_false<Row>,
+                  "crucible: execute_many takes a range of crucible::Params or of std::tuple");
+  }
+}
+
+template <typename Tuple, typename R>
+Result Connection::execute_tuples(const sql::Executable& statement, const R& rows) {
+  constexpr std::size_t arity = std::tuple_size_v<Tuple>;
+  detail::ManyExecution ex;
+  start_many(statement, arity, ex);
+  dialects::DriverStatement& stmt = *ex.lease;
+  const Tuple* current = nullptr;
+  try {
+    if (ex.identity) {
+      for (const Tuple& row : rows) {
+        current = &row;
+        stmt.reset();
+        std::apply([&stmt](const auto&... v) {
+          int i = 0;
+          (detail::bind_typed(stmt, i++, v), ...);
+        }, row);
+        while (stmt.step()) {
+        }
+        ex.rows_affected += stmt.changes();
+        ++ex.batch;
+      }
+    } else {
+      for (const Tuple& row : rows) {
+        current = &row;
+        stmt.reset();
+        for (std::size_t slot = 0; slot < ex.slot_element.size(); ++slot) {
+          const int element = ex.slot_element[slot];
+          if (element >= 0)
+            detail::bind_element(stmt, static_cast<int>(slot), row, element,
+                                 std::make_index_sequence<arity>{});
+        }
+        while (stmt.step()) {
+        }
+        ex.rows_affected += stmt.changes();
+        ++ex.batch;
+      }
+    }
+  } catch (dialects::DriverException& error) {
+    std::vector<Value> shown;
+    if (current)
+      std::apply([&shown](const auto&... v) { (shown.push_back(detail::to_value(v)), ...); },
+                 *current);
+    fail_many(ex, error, std::move(shown));
+  }
+  return finish_many(ex);
+}
+
+template <std::ranges::input_range R>
+Result Connection::execute_many(std::string_view sql, const R& rows) {
+  return execute_many(text(sql), rows);
+}
+
+}  // namespace crucible

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "crucible/core/result.hpp"
+
+namespace crucible {
+
+Result::Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), has_columns_(true) {
+  row_ = Row::view(cursor_->meta().get(), &cursor_->source());
+}
+
+Result::Result(std::int64_t rows_affected, std::optional<std::int64_t> last_insert_id)
+    : rows_affected_(rows_affected), last_insert_id_(last_insert_id) {}
+
+Result::Result(Result&&) noexcept = default;
+Result& Result::operator=(Result&&) noexcept = default;
+Result::~Result() = default;
+
+const std::vector<std::string>& Result::keys() {
+  if (cursor_ && keys_.empty()) keys_ = cursor_->meta()->names;
+  return keys_;
+}
+
+bool Result::advance() {
+  if (!cursor_) return false;
+  if (cursor_->next()) return true;
+  close();
+  return false;
+}
+
+void Result::close() {
+  if (!cursor_) return;
+  if (keys_.empty()) keys_ = cursor_->meta()->names;
+  cursor_->close();
+  rows_affected_ = cursor_->rows_affected();
+  if (auto id = cursor_->last_insert_id()) last_insert_id_ = id;
+  cursor_.reset();
+  row_ = Row();
+}
+
+Row Result::one() {
+  if (!advance()) throw NoResultFound("one(): the statement returned no rows");
+  Row row = Row::owning(cursor_->meta(), row_.values());
+  if (advance()) {
+    close();
+    throw MultipleResultsFound("one(): the statement returned more than one row");
+  }
+  return row;
+}
+
+std::optional<Row> Result::one_or_none() {
+  if (!advance()) return std::nullopt;
+  Row row = Row::owning(cursor_->meta(), row_.values());
+  if (advance()) {
+    close();
+    throw MultipleResultsFound("one_or_none(): the statement returned more than one row");
+  }
+  return row;
+}
+
+std::optional<Row> Result::first() {
+  if (!advance()) return std::nullopt;
+  Row row = Row::owning(cursor_->meta(), row_.values());
+  close();
+  return row;
+}
+
+std::vector<Row> Result::all() {
+  std::vector<Row> rows;
+  if (!cursor_) return rows;
+  auto meta = cursor_->meta();  // one shared copy for every row
+  while (advance()) rows.push_back(Row::owning(meta, row_.values()));
+  return rows;
+}
+
+std::int64_t Result::rows_affected() const {
+  return cursor_ ? cursor_->rows_affected() : rows_affected_;
+}
+
+std::optional<std::int64_t> Result::inserted_primary_key() const {
+  return cursor_ ? cursor_->last_insert_id() : last_insert_id_;
+}
+
+}  // namespace crucible

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+// The driver contract's shared parts: savepoint SQL and the per-connection statement cache.
+#include "crucible/dialects/driver.hpp"
+
+namespace crucible {
+
+std::string_view isolation_level_name(IsolationLevel level) {
+  switch (level) {
+    case IsolationLevel::serializable: return "SERIALIZABLE";
+    case IsolationLevel::repeatable_read: return "REPEATABLE READ";
+    case IsolationLevel::read_committed: return "READ COMMITTED";
+    case IsolationLevel::read_uncommitted: return "READ UNCOMMITTED";
+    case IsolationLevel::autocommit: return "AUTOCOMMIT";
+  }
+  return "?";
+}
+
+}  // namespace crucible
+
+namespace crucible::dialects {
+
+StatementLease& StatementLease::operator=(StatementLease&& other) noexcept {
+  if (this != &other) {
+    release();
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    entry_ = std::exchange(other.entry_, nullptr);
+    owned_ = std::move(other.owned_);
+  }
+  return *this;
+}
+
+std::shared_ptr<void>* StatementLease::user_data() const {
+  return entry_ ? &entry_->user_data : nullptr;
+}
+
+void StatementLease::release() {
+  if (!stmt_) return;
+  try {
+    stmt_->reset();
+  } catch (...) {
+    // reset reports the last step's error again; it was already handled.
+  }
+  if (entry_) entry_->in_use = false;
+  stmt_ = nullptr;
+  entry_ = nullptr;
+  owned_.reset();
+}
+
+DriverConnection::~DriverConnection() = default;
+
+void DriverConnection::savepoint(std::string_view name) { exec("SAVEPOINT " + std::string(name)); }
+void DriverConnection::release_savepoint(std::string_view name) {
+  exec("RELEASE SAVEPOINT " + std::string(name));
+}
+void DriverConnection::rollback_to_savepoint(std::string_view name) {
+  exec("ROLLBACK TO SAVEPOINT " + std::string(name));
+}
+
+StatementLease DriverConnection::acquire(std::string_view sql, const sql::CompiledPtr* compiled) {
+  const void* key = compiled ? compiled->get() : nullptr;
+  CacheEntry* entry = nullptr;
+  if (key) {
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) entry = it->second;
+  }
+  if (!entry) {
+    auto it = by_sql_.find(sql);
+    if (it != by_sql_.end()) {
+      entry = it->second;
+      if (key) {  // re-point the fast key at the newest owner of this SQL
+        if (entry->key) by_key_.erase(entry->key);
+        entry->key = key;
+        entry->key_owner = *compiled;
+        by_key_[key] = entry;
+      }
+    }
+  }
+  StatementLease lease;
+  if (entry) {
+    if (entry->in_use) {
+      // An open result still reads the cached statement: use a private one.
+      lease.owned_ = prepare(sql, false);
+      lease.stmt_ = lease.owned_.get();
+      return lease;
+    }
+    if (entry->self != cache_.begin()) cache_.splice(cache_.begin(), cache_, entry->self);
+    entry->in_use = true;
+    lease.stmt_ = entry->stmt.get();
+    lease.entry_ = entry;
+    return lease;
+  }
+  if (cache_capacity_ == 0) {
+    lease.owned_ = prepare(sql, false);
+    lease.stmt_ = lease.owned_.get();
+    return lease;
+  }
+  auto stmt = prepare(sql, true);
+  ++prepared_count_;
+  evict_if_full();
+  cache_.emplace_front();
+  CacheEntry& e = cache_.front();
+  e.self = cache_.begin();
+  e.sql = std::string(sql);
+  e.stmt = std::move(stmt);
+  by_sql_[e.sql] = &e;
+  if (key) {
+    e.key = key;
+    e.key_owner = *compiled;
+    by_key_[key] = &e;
+  }
+  e.in_use = true;
+  lease.stmt_ = e.stmt.get();
+  lease.entry_ = &e;
+  return lease;
+}
+
+void DriverConnection::evict_if_full() {
+  if (cache_.size() < cache_capacity_) return;
+  for (auto it = cache_.end(); it != cache_.begin();) {
+    --it;
+    if (it->in_use) continue;
+    by_sql_.erase(it->sql);
+    if (it->key) by_key_.erase(it->key);
+    cache_.erase(it);
+    return;
+  }
+}
+
+void DriverConnection::clear_statement_cache() {
+  by_key_.clear();
+  by_sql_.clear();
+  cache_.clear();
+}
+
+}  // namespace crucible::dialects
