@@ -222,6 +222,10 @@ stop_redis() {
 do_stop() {
   local t0 rc=0
   [ -n "${STATE:-}" ] && [ -d "$STATE" ] || return 0
+  if [ ! -f "$STATE/.crucible-servers" ]; then
+    log "stop: $STATE was not made by '$0 start'; leaving it alone"
+    return 1
+  fi
   t0=$(now)
   # In parallel: stopping costs the slowest server's time, not the sum.
   stop_redis & local p1=$!
@@ -242,6 +246,9 @@ cmd_start() {
   [ "$wanted" = none ] && wanted=""
   STATE=$(mktemp -d "${TMPDIR:-/tmp}/crucible-servers.XXXXXX")
   chmod 755 "$STATE"  # the postgres user must reach its own subdirectory
+  touch "$STATE/.crucible-servers"  # `stop` deletes only a directory that carries this mark
+  # Interrupted half-way: stop what is already running.
+  trap 'log "interrupted"; do_stop || true; exit 130' INT TERM
   for name in $wanted; do
     case "$name" in
       postgresql) var=CRUCIBLE_TEST_POSTGRESQL_URL ;;
@@ -263,6 +270,7 @@ cmd_start() {
     printf "export CRUCIBLE_SERVERS_DIR=%q\n" "$STATE"
     for kv in "${EXPORTS[@]}"; do printf "export %s=%q\n" "${kv%%=*}" "${kv#*=}"; done
   } | tee "$STATE/env"
+  trap - INT TERM
   log "started in $(since "$t0") s (state in $STATE; stop with: CRUCIBLE_SERVERS_DIR=$STATE $0 stop)"
 }
 

@@ -7,6 +7,8 @@
 #include "engine/detail/state.hpp"
 
 namespace crucible {
+using Clock = std::chrono::steady_clock;
+
 namespace detail {
 
 dialects::DriverConnection& ConnectionState::driver() {
@@ -29,8 +31,6 @@ void ConnectionState::end_transaction(bool commit) {
 }
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 void autobegin(ConnectionState& st) {
   auto& c = st.driver();

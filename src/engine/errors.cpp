@@ -18,8 +18,9 @@ void raise_driver_error(EngineState& engine, ConnectionState* conn,
   }
   if (batch > 0) info.driver_message += " (in parameter set " + std::to_string(batch) + ")";
   const ErrorKind kind = engine.dialect->classify_error(info);
-  info.retryable = engine.dialect->is_retryable(info);
-  info.disconnect = engine.dialect->is_disconnect(info);
+  // A driver may already know (a dropped socket); the dialect decides for the rest.
+  info.retryable = info.retryable || engine.dialect->is_retryable(info);
+  info.disconnect = info.disconnect || engine.dialect->is_disconnect(info);
   if (info.disconnect && conn && conn->lease) {
     // Every connection of this generation is suspect: the server went away for all of them.
     conn->close_cursors();

@@ -69,11 +69,12 @@ struct JoinCandidate {
   std::string description;
 };
 
-std::string describe(const Table& table, const ForeignKey& fk) {
+// "posts.user_id -> users.id", named as the FROM objects are (aliases included).
+std::string describe(const NodePtr& holder_from, const NodePtr& target_from, const ForeignKey& fk) {
   std::string cols, targets;
   for (std::size_t i = 0; i < fk.columns.size(); ++i) {
-    cols += (i ? ", " : "") + table.name() + "." + fk.columns[i];
-    targets += (i ? ", " : "") + fk.target_table + "." + fk.target_columns[i];
+    cols += (i ? ", " : "") + from_name(*holder_from) + "." + fk.columns[i];
+    targets += (i ? ", " : "") + from_name(*target_from) + "." + fk.target_columns[i];
   }
   return cols + " -> " + targets;
 }
@@ -88,22 +89,22 @@ NodePtr on_clause(const NodePtr& holder_from, const Table& holder, const NodePtr
   return and_all(std::move(parts));
 }
 
-std::vector<JoinCandidate> find_join_candidates(const NodeList& froms, const NodePtr& target_from,
+std::vector<JoinCandidate> find_join_candidates(const NodeList& froms, std::size_t count, const NodePtr& target_from,
                                                 const Table& target) {
   std::vector<JoinCandidate> out;
-  for (std::size_t i = 0; i < froms.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     std::vector<std::pair<NodePtr, const Table*>> leaves;
     leaf_tables(froms[i], leaves);
     for (const auto& [leaf_from, leaf] : leaves) {
       // Keys held by the left table pointing at the target...
       for (const auto& fk : leaf->foreign_keys())
         if (fk.target_table == target.name())
-          out.push_back({i, on_clause(leaf_from, *leaf, target_from, target, fk), describe(*leaf, fk)});
+          out.push_back({i, on_clause(leaf_from, *leaf, target_from, target, fk), describe(leaf_from, target_from, fk)});
       // ...and keys held by the target pointing at the left table (not twice for self-joins).
       if (leaf == &target && leaf_from == target_from) continue;
       for (const auto& fk : target.foreign_keys())
         if (fk.target_table == leaf->name())
-          out.push_back({i, on_clause(target_from, target, leaf_from, *leaf, fk), describe(target, fk)});
+          out.push_back({i, on_clause(target_from, target, leaf_from, *leaf, fk), describe(target_from, leaf_from, fk)});
     }
   }
   return out;
@@ -235,9 +236,11 @@ Select Select::select_from(FromArg from) const {
     for (auto& f : inferred)
       if (f != from.node) node->froms.push_back(std::move(f));
     node->explicit_froms = true;
+    node->explicit_count = 1;
   } else if (std::none_of(node->froms.begin(), node->froms.end(),
                           [&](const NodePtr& f) { return from_contains(f, from.node); })) {
-    node->froms.push_back(from.node);
+    node->froms.insert(node->froms.begin() + static_cast<std::ptrdiff_t>(node->explicit_count), from.node);
+    ++node->explicit_count;
   }
   return Select(NodePtr(std::move(node)));
 }
@@ -246,7 +249,14 @@ Select Select::join_node(FromArg target, NodePtr on, JoinKind kind) const {
   auto node = std::make_shared<SelectNode>(sel());
   auto& froms = node->froms;
   // The joined object leaves the plain FROM list (it was there when its columns are selected).
-  froms.erase(std::remove(froms.begin(), froms.end(), target.node), froms.end());
+  for (std::size_t i = 0; i < froms.size(); ++i)
+    if (froms[i] == target.node) {
+      froms.erase(froms.begin() + static_cast<std::ptrdiff_t>(i));
+      if (i < node->explicit_count) --node->explicit_count;
+      break;
+    }
+  // With select_from(), joins attach to the explicit FROMs only (as SQLAlchemy does).
+  std::size_t searchable = node->explicit_count > 0 ? node->explicit_count : froms.size();
   if (froms.empty())
     throw ArgumentError("join() needs something to join from: select columns of a table first or call select_from()");
   std::size_t index = 0;
@@ -254,7 +264,7 @@ Select Select::join_node(FromArg target, NodePtr on, JoinKind kind) const {
     if (!target.table)
       throw ArgumentError("join() to '" + from_name(*target.node) +
                           "' needs an explicit ON clause (only tables and table aliases have foreign keys)");
-    auto candidates = find_join_candidates(froms, target.node, *target.table);
+    auto candidates = find_join_candidates(froms, searchable, target.node, *target.table);
     if (candidates.empty())
       throw ArgumentError("cannot infer the ON clause of a join to '" + from_name(*target.node) +
                           "': no foreign key links it to the tables already in FROM; give the ON clause explicitly");

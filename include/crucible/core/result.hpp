@@ -67,6 +67,8 @@ class TypedRows {
     Result* r_ = nullptr;
   };
   explicit TypedRows(Result& r) : r_(&r) {}
+  // Owns a temporary Result, so `for (auto [a, b] : conn.execute(q).as<A, B>())` is safe.
+  explicit TypedRows(std::unique_ptr<Result> owned) : r_(owned.get()), owned_(std::move(owned)) {}
   iterator begin();
   std::default_sentinel_t end() const { return {}; }
   // Every row, materialised.
@@ -78,6 +80,7 @@ class TypedRows {
 
  private:
   Result* r_;
+  std::unique_ptr<Result> owned_;
 };
 
 class Result {
@@ -123,10 +126,14 @@ class Result {
 
   // Typed rows; throws TypeError when the column count differs from sizeof...(Ts).
   template <typename... Ts>
-  TypedRows<Ts...> as() {
-    if (cursor_ && static_cast<std::size_t>(cursor_->source().column_count()) != sizeof...(Ts))
-      detail::throw_arity_error(cursor_->source().column_count(), sizeof...(Ts));
+  TypedRows<Ts...> as() & {
+    check_arity(sizeof...(Ts));
     return TypedRows<Ts...>(*this);
+  }
+  template <typename... Ts>
+  TypedRows<Ts...> as() && {
+    check_arity(sizeof...(Ts));
+    return TypedRows<Ts...>(std::make_unique<Result>(std::move(*this)));
   }
 
   // First column of the first row, then closes the result. No row: std::nullopt for an
@@ -174,6 +181,10 @@ class Result {
  private:
   template <typename... Ts>
   friend class TypedRows;
+  void check_arity(std::size_t wanted) {
+    if (cursor_ && static_cast<std::size_t>(cursor_->source().column_count()) != wanted)
+      detail::throw_arity_error(cursor_->source().column_count(), wanted);
+  }
 
   std::unique_ptr<Cursor> cursor_;
   Row row_;

@@ -182,8 +182,8 @@ struct ManyExecution {
 
 template <std::ranges::input_range R>
 Result Connection::execute_many(const sql::Executable& statement, const R& rows) {
-  using Row = std::remove_cvref_t<std::ranges::range_value_t<R>>;
-  if constexpr (std::is_same_v<Row, Params>) {
+  using Item = std::remove_cvref_t<std::ranges::range_value_t<R>>;
+  if constexpr (std::is_same_v<Item, Params>) {
     if constexpr (std::ranges::contiguous_range<R>) {
       return execute_params(statement, std::span<const Params>(std::ranges::data(rows),
                                                                std::ranges::size(rows)));
@@ -191,10 +191,10 @@ Result Connection::execute_many(const sql::Executable& statement, const R& rows)
       std::vector<Params> copy(std::ranges::begin(rows), std::ranges::end(rows));
       return execute_params(statement, copy);
     }
-  } else if constexpr (detail::IsTuple<Row>::value) {
-    return execute_tuples<Row>(statement, rows);
+  } else if constexpr (detail::IsTuple<Item>::value) {
+    return execute_tuples<Item>(statement, rows);
   } else {
-    static_assert(detail::always_false<Row>,
+    static_assert(detail::always_false<Item>,
                   "crucible: execute_many takes a range of crucible::Params or of std::tuple");
   }
 }

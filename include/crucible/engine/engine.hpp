@@ -40,7 +40,7 @@ class CompiledCache;
 enum class PoolClass {
   automatic,  // StaticPool for sqlite in-memory databases, QueuePool otherwise
   queue,
-  null,
+  null_pool,
   static_pool,
 };
 
@@ -54,7 +54,7 @@ struct SqliteEngineOptions {
 struct EngineOptions {
   bool echo = false;  // log every statement and its parameters through `logger`
   // Echo sink; default writes "[crucible] <line>" to stderr.
-  std::function<void(std::string_view line)> logger;
+  std::function<void(std::string_view line)> logger = {};
   bool hide_parameters = false;  // error messages and echo show "[redacted]" instead of values
   PoolClass pool_class = PoolClass::automatic;
   std::size_t pool_size = 5;                        // QueuePool
@@ -63,9 +63,9 @@ struct EngineOptions {
   int pool_recycle = -1;                            // seconds; -1 = never recycle
   bool pool_pre_ping = false;                       // ping connections on checkout
   // Applied to every new connection; nullopt = the backend's default (SQLite: SERIALIZABLE).
-  std::optional<IsolationLevel> isolation_level;
+  std::optional<IsolationLevel> isolation_level = std::nullopt;
   std::size_t compiled_cache_size = 500;            // compiled statements kept by shape
-  SqliteEngineOptions sqlite;
+  SqliteEngineOptions sqlite = {};
 };
 
 namespace detail {

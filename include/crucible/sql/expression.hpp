@@ -103,11 +103,20 @@ NodePtr to_node(const U& v, const SqlType& hint) {
   }
 }
 
+template <typename E>
+struct expr_value {
+  using type = void;
+};
+template <typename E>
+  requires IsExpr<E>
+struct expr_value<E> {
+  using type = typename std::remove_cvref_t<E>::value_type;
+};
+// Arithmetic yields the expression side's type, or double when either side is floating.
 template <typename L, typename R>
-using arithmetic_result_t = std::conditional_t<
-    category<L>() == Cat::floating || category<R>() == Cat::floating, double,
-    std::conditional_t<IsExpr<L>, typename std::remove_cvref_t<L>::value_type,
-                       typename std::remove_cvref_t<R>::value_type>>;
+using arithmetic_result_t =
+    std::conditional_t<category<L>() == Cat::floating || category<R>() == Cat::floating, double,
+                       std::conditional_t<IsExpr<L>, typename expr_value<L>::type, typename expr_value<R>::type>>;
 }  // namespace detail
 
 // ORDER BY item: expr.asc() / expr.desc() / asc(expr), with NULLS FIRST / LAST.

@@ -354,6 +354,7 @@ struct SelectNode final : Node {
   NodePtr limit, offset;
   bool distinct = false;
   bool explicit_froms = false;  // select_from was used: do not add FROMs of later columns
+  std::size_t explicit_count = 0;  // froms[0, explicit_count) came from select_from (join left sides)
   void for_each_child(ChildFn fn) const override;
   void key_head(std::string& out) const override;
 };

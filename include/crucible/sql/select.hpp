@@ -60,9 +60,11 @@ class FromClause {
   Expr<Value> column_expr(std::string_view column) const;
   sql::NodePtr column_node(std::string_view column, const SqlType& cpp_type) const;
 
- protected:
+ // Built by subquery() / cte() / alias(); public for layers that build FROM objects themselves.
   FromClause(sql::NodePtr node, std::string name, std::vector<ExportedColumn> columns, const Table* table)
       : node_(std::move(node)), name_(std::move(name)), columns_(std::move(columns)), table_(table) {}
+
+ protected:
   sql::NodePtr node_;
   std::string name_;
   std::vector<ExportedColumn> columns_;

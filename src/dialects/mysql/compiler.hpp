@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// MysqlCompiler: the MySQL / MariaDB overrides of the SQL compiler. Internal.
+#pragma once
+
+#include "crucible/sql/compiler.hpp"
+
+namespace crucible::dialects {
+
+class MysqlCompiler : public sql::Compiler {
+ public:
+  using sql::Compiler::Compiler;
+  std::string type_name(const SqlType& type) const override;
+  std::string drop_index(const Table& table, const Index& index, bool if_exists) override;
+
+ protected:
+  void visit_binary(const sql::BinaryNode& n) override;
+  void visit_excluded(const sql::ExcludedNode& n) override;
+  void render_limit_offset(const sql::Node* limit, const sql::Node* offset) override;
+  void render_on_conflict(const sql::InsertNode& n) override;
+  void render_default_values() override { emit(" () VALUES ()"); }
+  std::string cast_type_name(const SqlType& type) const override;
+  std::string quote_string(std::string_view text) const override;
+  std::string autoincrement_clause(const Column& column) const override;
+  std::string create_table_suffix(const Table& table) const override;
+  std::string inline_comment(const Column& column) const override;
+  std::string enum_check(const Column& column) override;
+};
+
+}  // namespace crucible::dialects

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// create_engine: URL -> dialect + driver factory + pool + events.
+#include "crucible/engine/engine.hpp"
+
+#include <cstdio>
+
+#include "crucible/dialects/sqlite/driver.hpp"
+#include "crucible/pool/null_pool.hpp"
+#include "crucible/pool/queue_pool.hpp"
+#include "crucible/pool/static_pool.hpp"
+#include "engine/detail/state.hpp"
+
+#if __has_include("crucible/dialects/sqlite/dialect.hpp")
+#include "crucible/dialects/sqlite/dialect.hpp"
+#define CRUCIBLE_HAVE_SQLITE_DIALECT 1
+#else
+#include "engine/detail/interim_dialect.hpp"
+#endif
+
+namespace crucible {
+namespace {
+
+std::unique_ptr<sql::Dialect> make_sqlite_dialect() {
+#ifdef CRUCIBLE_HAVE_SQLITE_DIALECT
+  return std::make_unique<dialects::SqliteDialect>();
+#else
+  return std::make_unique<detail::InterimSqliteDialect>();
+#endif
+}
+
+[[noreturn]] void backend_not_available(const Url& url) {
+  DriverErrorInfo info;
+  info.backend = url.backend;
+  info.driver_message = "the " + url.backend +
+                        " backend is not available in this build yet (only sqlite is); "
+                        "URL " + url.to_string();
+  throw NotSupportedError(std::move(info));
+}
+
+void echo_line(const EngineOptions& options, std::string_view line) {
+  if (options.logger) options.logger(line);
+  else std::fprintf(stderr, "[crucible] %.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+void install_echo(detail::EngineState& state) {
+  state.echo_handle = state.events->on_before_execute([&state](const ExecuteInfo& info) {
+    echo_line(state.options, info.sql);
+    std::string params;
+    if (info.batch_size != 1) {
+      params = "[executemany]";
+    } else if (state.options.hide_parameters) {
+      params = info.parameters.empty() ? "[]" : "[redacted]";
+    } else {
+      params = "[";
+      for (std::size_t i = 0; i < info.parameters.size(); ++i) {
+        if (i) params += ", ";
+        params += info.parameters[i].to_display();
+      }
+      params += "]";
+    }
+    echo_line(state.options, params);
+  });
+}
+
+}  // namespace
+
+Engine create_engine(std::string_view url_text, EngineOptions options) {
+  auto state = std::make_shared<detail::EngineState>();
+  state->url = Url::parse(url_text);
+  const Url& url = state->url;
+  if (url.backend != "sqlite") backend_not_available(url);
+  if (options.pool_size == 0 && options.pool_class != PoolClass::null_pool)
+    throw ArgumentError("pool_size must be at least 1");
+  if (options.isolation_level && *options.isolation_level != IsolationLevel::serializable &&
+      *options.isolation_level != IsolationLevel::read_uncommitted &&
+      *options.isolation_level != IsolationLevel::autocommit)
+    throw ArgumentError("isolation level " +
+                        std::string(isolation_level_name(*options.isolation_level)) +
+                        " is not supported by sqlite; use SERIALIZABLE, READ UNCOMMITTED or "
+                        "AUTOCOMMIT");
+  state->options = std::move(options);
+  const EngineOptions& opts = state->options;
+  if (opts.isolation_level) state->default_isolation = *opts.isolation_level;
+
+  state->dialect = make_sqlite_dialect();
+  const int v = dialects::sqlite_library_version();  // SQLite is in-process: known up front
+  state->dialect->set_server_version(std::to_string(v / 1000000) + "." +
+                                     std::to_string(v / 1000 % 1000) + "." +
+                                     std::to_string(v % 1000));
+  state->compiled_cache = std::make_unique<sql::CompiledCache>(opts.compiled_cache_size);
+
+  dialects::SqliteConnectOptions connect_options;
+  connect_options.path = url.database.empty() ? ":memory:" : url.database;
+  connect_options.uri = connect_options.path.rfind("file:", 0) == 0;
+  connect_options.read_only = url.query_value("mode") == "ro";
+  connect_options.busy_timeout = opts.sqlite.busy_timeout;
+  connect_options.wal = opts.sqlite.wal;
+  connect_options.foreign_keys = opts.sqlite.foreign_keys;
+  connect_options.statement_cache_size = opts.sqlite.statement_cache_size;
+
+  detail::EngineState* raw = state.get();  // the pool (and so this factory) lives in *raw
+  ConnectionFactory factory = [raw, connect_options]() -> std::unique_ptr<dialects::DriverConnection> {
+    try {
+      auto conn = dialects::open_sqlite(connect_options);
+      if (raw->default_isolation != IsolationLevel::serializable)
+        conn->set_isolation_level(raw->default_isolation);
+      return conn;
+    } catch (dialects::DriverException& error) {
+      detail::raise_driver_error(*raw, nullptr, error, {}, {});
+    }
+  };
+
+  PoolOptions pool_options;
+  pool_options.pool_size = opts.pool_size;
+  pool_options.max_overflow = opts.max_overflow;
+  pool_options.timeout = opts.pool_timeout;
+  pool_options.recycle_seconds = opts.pool_recycle;
+  pool_options.pre_ping = opts.pool_pre_ping;
+  PoolClass pool_class = opts.pool_class;
+  if (pool_class == PoolClass::automatic)
+    pool_class = url.is_sqlite_memory() ? PoolClass::static_pool : PoolClass::queue;
+  switch (pool_class) {
+    case PoolClass::null_pool: state->pool = std::make_unique<NullPool>(std::move(factory), pool_options); break;
+    case PoolClass::static_pool:
+      state->pool = std::make_unique<StaticPool>(std::move(factory), pool_options);
+      break;
+    default: state->pool = std::make_unique<QueuePool>(std::move(factory), pool_options); break;
+  }
+  state->events = std::make_unique<EngineEvents>(*state->pool);
+  if (opts.echo) install_echo(*state);
+  return Engine(std::move(state));
+}
+
+Connection Engine::connect() const {
+  auto st = std::make_shared<detail::ConnectionState>();
+  st->engine = state_;
+  st->lease = state_->pool->connect();
+  st->conn = st->lease.get();
+  st->isolation = state_->default_isolation;
+  st->autocommit = st->isolation == IsolationLevel::autocommit;
+  return Connection(std::move(st));
+}
+
+const Url& Engine::url() const { return state_->url; }
+const sql::Dialect& Engine::dialect() const { return *state_->dialect; }
+Pool& Engine::pool() const { return *state_->pool; }
+EngineEvents& Engine::events() const { return *state_->events; }
+const EngineOptions& Engine::options() const { return state_->options; }
+sql::CompiledCache& Engine::compiled_cache() const { return *state_->compiled_cache; }
+void Engine::dispose() const { state_->pool->dispose(); }
+
+}  // namespace crucible

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+// DDL: CREATE / DROP TABLE and INDEX from schema objects. Dialects supply type names, the
+// autoincrement form, comments and table options through the hooks in compiler.hpp.
+#include "crucible/core/errors.hpp"
+#include "crucible/sql/compiler.hpp"
+
+namespace crucible::sql {
+
+namespace {
+
+std::string join_names(const std::vector<std::string>& names, const Compiler& /*unused*/,
+                       const std::function<std::string(std::string_view)>& q) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += ", ";
+    out += q(names[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Compiler::enum_check(const Column& column) {
+  const auto& info = column.type().enum_info;
+  if (!info || info->labels.empty()) return "";
+  std::string out = "CHECK (" + quote(column.name()) + " IN (";
+  for (std::size_t i = 0; i < info->labels.size(); ++i) {
+    if (i) out += ", ";
+    out += quote_string(info->labels[i]);
+  }
+  return out + "))";
+}
+
+std::string Compiler::column_ddl(const Table& table, const Column& column) {
+  std::string out = quote(column.name());
+  out += ' ';
+  if (table.autoincrement_column() == &column) {
+    out += autoincrement_clause(column);
+  } else {
+    out += type_name(column.type());
+    if (column.server_default_sql()) out += " DEFAULT " + *column.server_default_sql();
+    if (!column.is_nullable()) out += " NOT NULL";
+  }
+  out += inline_comment(column);
+  return out;
+}
+
+std::vector<std::string> Compiler::create_table(const Table& table, bool if_not_exists) {
+  auto q = [this](std::string_view s) { return quote(s); };
+  std::string sql = "CREATE TABLE ";
+  if (if_not_exists) {
+    if (!dialect_.features().supports_if_not_exists) unsupported("CREATE TABLE IF NOT EXISTS");
+    sql += "IF NOT EXISTS ";
+  }
+  sql += quote(table.name()) + " (";
+  std::vector<std::string> parts;
+  for (const auto& c : table.columns()) parts.push_back(column_ddl(table, c));
+
+  auto pk = table.primary_key();
+  bool pk_inline = pk.size() == 1 && inline_primary_key(table, *pk.front());
+  if (!pk.empty() && !pk_inline) {
+    std::vector<std::string> names;
+    for (const auto* c : pk) names.push_back(c->name());
+    std::string part = table.primary_key_name().empty() ? "" : "CONSTRAINT " + quote(table.primary_key_name()) + " ";
+    parts.push_back(part + "PRIMARY KEY (" + join_names(names, *this, q) + ")");
+  }
+  for (const auto& u : table.unique_constraints()) {
+    std::string part = u.name.empty() ? "" : "CONSTRAINT " + quote(u.name) + " ";
+    parts.push_back(part + "UNIQUE (" + join_names(u.columns, *this, q) + ")");
+  }
+  for (const auto& fk : table.foreign_keys()) {
+    std::string part = fk.name.empty() ? "" : "CONSTRAINT " + quote(fk.name) + " ";
+    part += "FOREIGN KEY (" + join_names(fk.columns, *this, q) + ") REFERENCES " + quote(fk.target_table) + " (" +
+            join_names(fk.target_columns, *this, q) + ")";
+    if (!fk.on_delete.empty()) part += " ON DELETE " + fk.on_delete;
+    if (!fk.on_update.empty()) part += " ON UPDATE " + fk.on_update;
+    parts.push_back(std::move(part));
+  }
+  for (const auto& c : table.columns())
+    if (c.type().kind == TypeKind::enumeration) {
+      auto check = enum_check(c);
+      if (!check.empty()) parts.push_back(std::move(check));
+    }
+  for (const auto& ck : table.check_constraints()) {
+    std::string part = ck.name.empty() ? "" : "CONSTRAINT " + quote(ck.name) + " ";
+    part += "CHECK (" + (ck.expression ? render_inline(*ck.expression) : ck.sql) + ")";
+    parts.push_back(std::move(part));
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) sql += (i ? ", " : "") + parts[i];
+  sql += ")";
+  sql += create_table_suffix(table);
+
+  std::vector<std::string> out{std::move(sql)};
+  for (auto& s : comment_statements(table)) out.push_back(std::move(s));
+  return out;
+}
+
+std::vector<std::string> Compiler::comment_statements(const Table& /*table*/) { return {}; }
+
+std::vector<std::string> Compiler::drop_table(const Table& table, bool if_exists) {
+  return {std::string("DROP TABLE ") + (if_exists ? "IF EXISTS " : "") + quote(table.name())};
+}
+
+std::string Compiler::create_index(const Table& table, const Index& index, bool if_not_exists) {
+  auto q = [this](std::string_view s) { return quote(s); };
+  std::string sql = index.is_unique() ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
+  // Without IF NOT EXISTS support the clause is left out; create_all(checkfirst) checks first.
+  if (if_not_exists && dialect_.features().supports_index_if_not_exists) sql += "IF NOT EXISTS ";
+  sql += quote(index.name()) + " ON " + quote(table.name()) + " (" + join_names(index.columns(), *this, q) + ")";
+  if (!index.where_sql().empty() || index.where_expression()) {
+    if (!dialect_.features().supports_partial_indexes) unsupported("a partial index (CREATE INDEX ... WHERE)");
+    sql += " WHERE " + (index.where_expression() ? render_inline(*index.where_expression()) : index.where_sql());
+  }
+  return sql;
+}
+
+std::string Compiler::drop_index(const Table& /*table*/, const Index& index, bool if_exists) {
+  return std::string("DROP INDEX ") + (if_exists ? "IF EXISTS " : "") + quote(index.name());
+}
+
+}  // namespace crucible::sql

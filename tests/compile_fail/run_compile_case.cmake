@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+# Runs one compile case: -DCOMPILER -DFLAGS (|-separated) -DSOURCE -DEXPECT_FAIL -DREGEX.
+string(REPLACE "|" ";" flags "${FLAGS}")
+execute_process(COMMAND "${COMPILER}" ${flags} "${SOURCE}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT EXPECT_FAIL)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "expected ${SOURCE} to compile, it failed:\n${err}")
+  endif()
+  return()
+endif()
+if(rc EQUAL 0)
+  message(FATAL_ERROR "expected ${SOURCE} to fail to compile, it compiled")
+endif()
+if(NOT "${out}${err}" MATCHES "${REGEX}")
+  message(FATAL_ERROR "compile failed without the expected message '${REGEX}':\n${err}")
+endif()
+# One readable sentence, not a wall: the first error line must be the message itself.
+string(REGEX MATCH "error: [^\n]*" first_error "${err}")
+if(NOT first_error MATCHES "${REGEX}")
+  message(FATAL_ERROR "the first error is not the expected message:\n${first_error}")
+endif()
+message(STATUS "ok: ${first_error}")

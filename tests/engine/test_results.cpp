@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+
+#include "crucible/engine/engine.hpp"
+#include "crucible/sql/dialect.hpp"
+
+using namespace crucible;
+
+enum class Status { draft, published };
+template <>
+struct crucible::EnumNames<Status> {
+  static constexpr std::array names{"draft", "published"};
+};
+
+namespace {
+struct Results : ::testing::Test {
+  Engine engine = create_engine("sqlite://");
+  Connection conn = engine.connect();
+  void SetUp() override {
+    conn.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, title TEXT, score REAL, status TEXT, note TEXT)");
+    conn.execute("INSERT INTO p VALUES (1, 'a', 1.5, 'draft', NULL), (2, 'b', 2.5, 'published', 'n')");
+  }
+};
+}  // namespace
+
+TEST_F(Results, TypedTuplesAndStructuredBindings) {
+  std::vector<std::string> titles;
+  for (auto [id, title] : conn.execute("SELECT id, title FROM p ORDER BY id").as<std::int64_t, std::string>())
+    titles.push_back(std::to_string(id) + title);
+  EXPECT_EQ(titles, (std::vector<std::string>{"1a", "2b"}));
+  auto all = conn.execute("SELECT status, note FROM p ORDER BY id").as<Status, std::optional<std::string>>().all();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(std::get<0>(all[1]), Status::published);
+  EXPECT_EQ(std::get<1>(all[0]), std::nullopt);
+}
+
+TEST_F(Results, RowAccessByIndexNameAndValue) {
+  Row row = conn.execute("SELECT id, title, score FROM p WHERE id = 2").one();
+  EXPECT_EQ(row.size(), 3u);
+  EXPECT_EQ(row[0], Value(std::int64_t{2}));
+  EXPECT_EQ(row.get<std::string>("title"), "b");
+  EXPECT_DOUBLE_EQ(row.get<double>(2), 2.5);
+  EXPECT_EQ(row.get<std::int32_t>(0), 2);
+  EXPECT_EQ(row.keys(), (std::vector<std::string>{"id", "title", "score"}));
+  auto [id, title, score] = row.as<std::int64_t, std::string, double>();
+  EXPECT_EQ(id, 2);
+  EXPECT_EQ(title, "b");
+  EXPECT_DOUBLE_EQ(score, 2.5);
+  EXPECT_THROW(row.get<int>("nope"), InvalidRequestError);
+}
+
+TEST_F(Results, OneFirstAllScalars) {
+  EXPECT_THROW(conn.execute("SELECT id FROM p WHERE id = 9").one(), NoResultFound);
+  EXPECT_THROW(conn.execute("SELECT id FROM p").one(), MultipleResultsFound);
+  EXPECT_THROW(conn.execute("SELECT id FROM p").one_or_none(), MultipleResultsFound);
+  EXPECT_FALSE(conn.execute("SELECT id FROM p WHERE id = 9").one_or_none().has_value());
+  EXPECT_EQ(conn.execute("SELECT id FROM p ORDER BY id DESC").first()->get<int>(0), 2);
+  EXPECT_FALSE(conn.execute("SELECT id FROM p WHERE 0").first());
+  auto rows = conn.execute("SELECT id, title FROM p ORDER BY id").all();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].get<std::string>("title"), "b");  // owning rows outlive the result
+  EXPECT_EQ(conn.execute("SELECT title FROM p ORDER BY id").scalars<std::string>(),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_THROW(conn.scalar<std::int64_t>("SELECT id FROM p WHERE 0"), NoResultFound);
+  EXPECT_EQ(conn.scalar<std::optional<std::int64_t>>("SELECT id FROM p WHERE 0"), std::nullopt);
+  EXPECT_EQ(conn.execute("UPDATE p SET score = 0").rows_affected(), 2);
+  EXPECT_EQ(conn.execute("SELECT 1").rows_affected(), -1);
+}
+
+TEST_F(Results, WrongReadsAreTypeErrors) {
+  auto expect_type_error = [&](auto read, const std::string& needle) {
+    try {
+      read();
+      ADD_FAILURE() << "expected TypeError containing " << needle;
+    } catch (const TypeError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_type_error([&] { conn.execute("SELECT title FROM p").first()->get<std::int64_t>(0); },
+                    "column 0 'title' holding text as int64");
+  expect_type_error([&] { conn.execute("SELECT note FROM p WHERE id = 1").one().get<std::string>(0); },
+                    "holding NULL as string");
+  expect_type_error([&] { conn.execute("SELECT 100000").one().get<std::int16_t>(0); }, "out of range");
+  expect_type_error([&] { conn.execute("SELECT id, title FROM p").as<std::int64_t>(); },
+                    "2 columns but the tuple has 1");
+  expect_type_error([&] { conn.execute("SELECT 'x'").one().get<Status>(0); }, "unknown label 'x'");
+  expect_type_error([&] { conn.execute("SELECT 'nope'").one().get<Date>(0); }, "as Date");
+}
+
+TEST_F(Results, ReturningAndRowsAffected) {
+  if (!engine.dialect().features().supports_returning) GTEST_SKIP();
+  auto r = conn.execute("INSERT INTO p (title) VALUES ('c'), ('d') RETURNING id");
+  EXPECT_EQ(r.scalars<std::int64_t>(), (std::vector<std::int64_t>{3, 4}));
+  EXPECT_EQ(r.rows_affected(), 2);
+}
+
+TEST_F(Results, ClosingConnectionClosesResults) {
+  auto r = conn.execute("SELECT id FROM p");
+  conn.close();
+  EXPECT_FALSE(r.advance());
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+#include <gtest/gtest.h>
+
+#include "crucible/core/errors.hpp"
+#include "crucible/engine/url.hpp"
+
+using crucible::ArgumentError;
+using crucible::Url;
+
+TEST(Url, SqliteForms) {
+  EXPECT_EQ(Url::parse("sqlite:///blog.db").database, "blog.db");
+  EXPECT_EQ(Url::parse("sqlite:////var/data/blog.db").database, "/var/data/blog.db");
+  EXPECT_EQ(Url::parse("sqlite:///:memory:").database, ":memory:");
+  EXPECT_TRUE(Url::parse("sqlite:///:memory:").is_sqlite_memory());
+  EXPECT_TRUE(Url::parse("sqlite://").is_sqlite_memory());
+  EXPECT_FALSE(Url::parse("sqlite:///x.db").is_sqlite_memory());
+  EXPECT_EQ(Url::parse("sqlite:///a%20b.db").database, "a b.db");
+}
+
+TEST(Url, ServerForms) {
+  auto u = Url::parse("postgresql+psycopg://bob:s%3Acr%40t@db.local:5433/app?sslmode=require&x=a%2Bb");
+  EXPECT_EQ(u.backend, "postgresql");
+  EXPECT_EQ(u.driver, "psycopg");
+  EXPECT_EQ(u.username, "bob");
+  EXPECT_EQ(u.password, "s:cr@t");
+  EXPECT_EQ(u.host, "db.local");
+  EXPECT_EQ(u.port, 5433);
+  EXPECT_EQ(u.database, "app");
+  EXPECT_EQ(u.query_value("sslmode"), "require");
+  EXPECT_EQ(u.query_value("x"), "a+b");
+  auto m = Url::parse("mysql://root@[::1]:3306/shop");
+  EXPECT_EQ(m.host, "::1");
+  EXPECT_EQ(m.port, 3306);
+  EXPECT_FALSE(m.password.has_value());
+  EXPECT_EQ(Url::parse("mariadb://u:p@h/d").backend, "mariadb");
+  EXPECT_EQ(Url::parse("postgresql://h/d").port, std::nullopt);
+}
+
+TEST(Url, ToStringHidesPassword) {
+  auto u = Url::parse("postgresql://bob:secret@h:5432/db");
+  EXPECT_EQ(u.to_string(), "postgresql://bob:***@h:5432/db");
+  EXPECT_EQ(u.to_string(false), "postgresql://bob:secret@h:5432/db");
+  EXPECT_EQ(Url::parse("mysql://u:p%40w@[::1]:1/d").to_string(false), "mysql://u:p%40w@[::1]:1/d");
+  EXPECT_EQ(Url::parse("sqlite:////tmp/x.db").to_string(), "sqlite:////tmp/x.db");
+}
+
+namespace {
+std::string error_of(const char* text) {
+  try {
+    Url::parse(text);
+  } catch (const ArgumentError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Url, MalformedUrlsNameTheProblem) {
+  EXPECT_NE(error_of("blog.db").find("no scheme"), std::string::npos);
+  EXPECT_NE(error_of("oracle://h/db").find("unknown database backend 'oracle'"), std::string::npos);
+  EXPECT_NE(error_of("postgresql://h:99999/db").find("bad port"), std::string::npos);
+  EXPECT_NE(error_of("postgresql://h:abc/db").find("bad port"), std::string::npos);
+  EXPECT_NE(error_of("postgresql://u:p%zz@h/db").find("bad percent-escape"), std::string::npos);
+  EXPECT_NE(error_of("sqlite://host/x.db").find("no host"), std::string::npos);
+  EXPECT_NE(error_of("mysql://[::1/db").find("IPv6"), std::string::npos);
+  // The password never appears in the message.
+  EXPECT_EQ(error_of("postgresql://u:hunter2@h:bad/db").find("hunter2"), std::string::npos);
+}

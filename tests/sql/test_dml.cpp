@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// Golden tests: INSERT / UPDATE / DELETE / upsert / RETURNING / text SQL on every dialect.
+#include "sql/support.hpp"
+
+namespace crucible::testing {
+namespace {
+
+class DmlTest : public ::testing::Test, protected Blog {};
+
+TEST_F(DmlTest, InsertOneRowAddsClientDefaults) {
+  auto stmt = insert(users).values(set(u_name, "alice"), set(u_email, "a@x.org"));
+  expect_sql(stmt, "INSERT INTO users (name, email, created_at) VALUES (?, ?, ?)",
+             "INSERT INTO users (name, email, created_at) VALUES ($1, $2, $3)");
+  auto lits = literals_of(stmt);
+  ASSERT_EQ(lits.size(), 3u);
+  EXPECT_EQ(lits[0], Value("alice"));
+  EXPECT_EQ(lits[2], Value(DateTime{{2024, 1, 2}, {3, 4, 5}}));
+  auto compiled = sqlite().compile(stmt);
+  EXPECT_EQ(compiled->kind, sql::StatementKind::insert);
+  EXPECT_FALSE(compiled->returns_rows);
+  EXPECT_EQ(compiled->binds[2].type.kind, TypeKind::date_time);
+}
+
+TEST_F(DmlTest, DefaultFunctionsRunAtEachExecution) {
+  MetaData md;
+  int calls = 0;
+  auto& t = md.table("t", Column("id", Integer()).primary_key(),
+                     Column("n", Integer()).default_fn([&calls] { return Value(++calls); }));
+  auto stmt = insert(t).values(set(t.c<int>("id"), 1));
+  EXPECT_EQ(literals_of(stmt), (std::vector<Value>{1, 1}));
+  EXPECT_EQ(literals_of(stmt), (std::vector<Value>{1, 2}));
+}
+
+TEST_F(DmlTest, InsertManyRows) {
+  auto stmt = insert(posts)
+                  .values(set(p_user_id, 1), set(p_title, "a"))
+                  .values(set(p_title, "b"), set(p_user_id, 2));  // order within a row does not matter
+  expect_sql(stmt, "INSERT INTO posts (user_id, title) VALUES (?, ?), (?, ?)",
+             "INSERT INTO posts (user_id, title) VALUES ($1, $2), ($3, $4)");
+  EXPECT_EQ(bound_values(stmt, postgresql()), (std::vector<Value>{1, "a", 2, "b"}));
+  EXPECT_THROW((void)insert(posts).values(set(p_user_id, 1)).values(set(p_title, "x")), ArgumentError);
+}
+
+TEST_F(DmlTest, InsertWithoutValuesUsesNamedBinds) {
+  auto all = insert(posts);
+  expect_sql(all,
+             "INSERT INTO posts (id, user_id, title, views, status, published) VALUES (?, ?, ?, ?, ?, ?)",
+             "INSERT INTO posts (id, user_id, title, views, status, published) VALUES ($1, $2, $3, $4, $5, $6)");
+  auto some = insert(posts).columns(p_user_id, p_title);
+  expect_sql(some, "INSERT INTO posts (user_id, title) VALUES (?, ?)",
+             "INSERT INTO posts (user_id, title) VALUES ($1, $2)");
+  auto compiled = sqlite().compile(some);
+  ASSERT_EQ(compiled->binds.size(), 2u);
+  EXPECT_EQ(compiled->binds[0].name, "user_id");
+  EXPECT_EQ(compiled->binds[1].name, "title");
+  EXPECT_EQ(compiled->binds[1].literal_index, -1);
+}
+
+TEST_F(DmlTest, InsertFromSelect) {
+  auto stmt = insert(posts).from_select(select(u_id, u_name).where(u_age > 3), p_user_id, p_title);
+  expect_sql(stmt, "INSERT INTO posts (user_id, title) SELECT users.id, users.name FROM users WHERE users.age > ?",
+             "INSERT INTO posts (user_id, title) SELECT users.id, users.name FROM users WHERE users.age > $1");
+}
+
+TEST_F(DmlTest, InsertReturning) {
+  auto stmt = insert(posts).values(set(p_user_id, 1), set(p_title, "t")).returning(p_id, p_views);
+  EXPECT_EQ(sqlite().compile(stmt)->sql, "INSERT INTO posts (user_id, title) VALUES (?, ?) RETURNING id, views");
+  auto pg = postgresql().compile(stmt);
+  EXPECT_EQ(pg->sql, "INSERT INTO posts (user_id, title) VALUES ($1, $2) RETURNING id, views");
+  EXPECT_TRUE(pg->returns_rows);
+  EXPECT_EQ(pg->result_names, (std::vector<std::string>{"id", "views"}));
+  EXPECT_EQ(mariadb().compile(stmt)->sql, "INSERT INTO posts (user_id, title) VALUES (?, ?) RETURNING id, views");
+  try {
+    (void)mysql().compile(stmt);
+    FAIL();
+  } catch (const CompileError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("RETURNING is not supported on mysql", 0), 0u) << e.what();
+  }
+}
+
+TEST_F(DmlTest, UpdateWithOnUpdateValues) {
+  MetaData md;
+  auto& t = md.table("docs", Column("id", Integer()).primary_key(), Column("body", Text()),
+                     Column("version", Integer()).onupdate(Value(99)));
+  auto id = t.c<int>("id");
+  auto body = t.c<std::string>("body");
+  auto stmt = update(t).values(set(body, "x")).where(id == 4);
+  expect_sql(stmt, "UPDATE docs SET body = ?, version = ? WHERE docs.id = ?",
+             "UPDATE docs SET body = $1, version = $2 WHERE docs.id = $3");
+  EXPECT_EQ(bound_values(stmt, sqlite()), (std::vector<Value>{"x", 99, 4}));
+}
+
+TEST_F(DmlTest, UpdateExpressionsAndReturning) {
+  auto stmt = update(posts).values(set(p_views, p_views + 1)).where(p_id == 3).returning(p_views);
+  EXPECT_EQ(sqlite().compile(stmt)->sql, "UPDATE posts SET views = posts.views + ? WHERE posts.id = ? RETURNING views");
+  EXPECT_EQ(postgresql().compile(stmt)->sql,
+            "UPDATE posts SET views = posts.views + $1 WHERE posts.id = $2 RETURNING views");
+  EXPECT_THROW((void)mysql().compile(stmt), CompileError);
+  EXPECT_THROW((void)mariadb().compile(stmt), CompileError);  // no UPDATE ... RETURNING on MariaDB
+  // Later values for the same column replace earlier ones.
+  auto twice = update(posts).values(set(p_title, "a")).values(set(p_title, "b"));
+  EXPECT_EQ(literals_of(twice), (std::vector<Value>{"b"}));
+}
+
+TEST_F(DmlTest, RuntimeValuesByName) {
+  auto stmt = update(users).values(Params{{"name", "zed"}, {"age", 40}}).where(u_id == 1);
+  expect_sql(stmt, "UPDATE users SET name = ?, age = ? WHERE users.id = ?",
+             "UPDATE users SET name = $1, age = $2 WHERE users.id = $3");
+  EXPECT_THROW((void)update(users).values(Params{{"nope", 1}}), ArgumentError);
+}
+
+TEST_F(DmlTest, Delete) {
+  auto stmt = delete_(posts).where(p_user_id == 9, p_views < 10);
+  expect_sql(stmt, "DELETE FROM posts WHERE posts.user_id = ? AND posts.views < ?",
+             "DELETE FROM posts WHERE posts.user_id = $1 AND posts.views < $2");
+  expect_sql(delete_(posts), "DELETE FROM posts", "DELETE FROM posts");
+  auto ret = delete_(posts).where(p_id == 1).returning(p_id);
+  EXPECT_EQ(postgresql().compile(ret)->sql, "DELETE FROM posts WHERE posts.id = $1 RETURNING id");
+  EXPECT_EQ(mariadb().compile(ret)->sql, "DELETE FROM posts WHERE posts.id = ? RETURNING id");
+  EXPECT_THROW((void)mysql().compile(ret), CompileError);
+}
+
+TEST_F(DmlTest, UpsertDoNothing) {
+  auto stmt = insert(users).values(set(u_name, "a"), set(u_age, 1)).on_conflict_do_nothing(u_name);
+  expect_sql(stmt,
+             Expected{"INSERT INTO users (name, age, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                      "INSERT INTO users (name, age, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                      "INSERT INTO users (name, age, created_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE id = id"});
+}
+
+TEST_F(DmlTest, UpsertDoUpdate) {
+  auto stmt = insert(users)
+                  .values(set(u_name, "a"), set(u_age, 1))
+                  .on_conflict_do_update({u_name}, {set(u_age, excluded(u_age)), set(u_score, u_score + 1)});
+  expect_sql(stmt,
+             Expected{"INSERT INTO users (name, age, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                      "age = excluded.age, score = users.score + ?",
+                      "INSERT INTO users (name, age, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE "
+                      "SET age = excluded.age, score = users.score + $4",
+                      "INSERT INTO users (name, age, created_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE age = "
+                      "VALUES(age), score = users.score + ?"});
+  auto no_target = insert(users).values(set(u_name, "a")).on_conflict_do_update({}, {set(u_age, 1)});
+  EXPECT_THROW((void)postgresql().compile(no_target), CompileError);
+}
+
+TEST_F(DmlTest, TextWithNamedBinds) {
+  auto stmt = text("SELECT * FROM users WHERE id = :id AND name = :name OR id = :id");
+  expect_sql(stmt, "SELECT * FROM users WHERE id = ? AND name = ? OR id = ?",
+             "SELECT * FROM users WHERE id = $1 AND name = $2 OR id = $3");
+  auto compiled = postgresql().compile(stmt);
+  ASSERT_EQ(compiled->binds.size(), 3u);
+  EXPECT_EQ(compiled->binds[0].name, "id");
+  EXPECT_EQ(compiled->binds[1].name, "name");
+  EXPECT_EQ(compiled->binds[2].name, "id");
+  EXPECT_TRUE(compiled->returns_rows);
+  EXPECT_EQ(compiled->kind, sql::StatementKind::text);
+}
+
+TEST_F(DmlTest, TextLeavesCastsQuotesAndCommentsAlone) {
+  auto stmt = text("SELECT x::int, ':no', \"a:b\", `c:d` -- :comment\nFROM t WHERE y = :y /* :z */ AND w = '\\:'");
+  EXPECT_EQ(postgresql().compile(stmt)->sql,
+            "SELECT x::int, ':no', \"a:b\", `c:d` -- :comment\nFROM t WHERE y = $1 /* :z */ AND w = '\\:'");
+  EXPECT_EQ(stmt.bind_names(), (std::vector<std::string>{"y"}));
+  EXPECT_EQ(sqlite().compile(text("SELECT \\:x, 'it''s :q'"))->sql, "SELECT :x, 'it''s :q'");
+  EXPECT_FALSE(sqlite().compile(text("UPDATE t SET a = :a"))->returns_rows);
+  EXPECT_TRUE(sqlite().compile(text("DELETE FROM t RETURNING id"))->returns_rows);
+}
+
+TEST_F(DmlTest, ColumnsOfAnotherTableAreRejected) {
+  EXPECT_THROW((void)insert(users).values(set(p_title, "x")), ArgumentError);
+  EXPECT_THROW((void)update(users).values(set(p_title, "x")), ArgumentError);
+}
+
+}  // namespace
+}  // namespace crucible::testing
