@@ -15,8 +15,9 @@ Result& Result::operator=(Result&&) noexcept = default;
 Result::~Result() = default;
 
 const std::vector<std::string>& Result::keys() {
-  if (cursor_ && keys_.empty()) keys_ = cursor_->meta()->names;
-  return keys_;
+  static const std::vector<std::string> none;
+  if (cursor_) return cursor_->meta()->names;
+  return closed_meta_ ? closed_meta_->names : none;
 }
 
 bool Result::advance() {
@@ -28,7 +29,7 @@ bool Result::advance() {
 
 void Result::close() {
   if (!cursor_) return;
-  if (keys_.empty()) keys_ = cursor_->meta()->names;
+  closed_meta_ = cursor_->meta();
   cursor_->close();
   rows_affected_ = cursor_->rows_affected();
   if (auto id = cursor_->last_insert_id()) last_insert_id_ = id;

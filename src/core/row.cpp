@@ -236,6 +236,25 @@ bool Row::is_null(std::size_t index) const {
   return c.kind == CellKind::null_value;
 }
 
+namespace {
+// Whether cell_to_value returns integer / text / NULL cells unchanged for this declared type.
+bool stored_as_is(const SqlType* type) {
+  if (!type) return true;
+  switch (type->kind) {
+    case TypeKind::boolean:
+    case TypeKind::numeric:
+    case TypeKind::date:
+    case TypeKind::time:
+    case TypeKind::date_time:
+    case TypeKind::uuid:
+    case TypeKind::json:
+    case TypeKind::float32:
+    case TypeKind::float64: return false;
+    default: return true;
+  }
+}
+}  // namespace
+
 std::vector<Value> Row::values() const {
   if (!source_) return values_;
   std::vector<Value> out;
@@ -244,7 +263,17 @@ std::vector<Value> Row::values() const {
   Cell c;
   for (int i = 0; i < n; ++i) {
     source_->read_cell(i, c);
-    out.push_back(detail::cell_to_value(c, meta_ ? meta_->type_at(i) : nullptr, meta_, i));
+    const SqlType* type = meta_ ? meta_->type_at(i) : nullptr;
+    if (stored_as_is(type)) {
+      // The common case (integers, text, blobs, NULL): build the Value in place.
+      switch (c.kind) {
+        case CellKind::integer: out.emplace_back(c.integer); continue;
+        case CellKind::text: out.emplace_back(c.bytes); continue;
+        case CellKind::null_value: out.emplace_back(); continue;
+        default: break;
+      }
+    }
+    out.push_back(detail::cell_to_value(c, type, meta_, i));
   }
   return out;
 }

@@ -25,6 +25,7 @@ StatementLease& StatementLease::operator=(StatementLease&& other) noexcept {
     stmt_ = std::exchange(other.stmt_, nullptr);
     entry_ = std::exchange(other.entry_, nullptr);
     owned_ = std::move(other.owned_);
+    if (entry_) entry_->holder = this;
   }
   return *this;
 }
@@ -40,7 +41,10 @@ void StatementLease::release() {
   } catch (...) {
     // reset reports the last step's error again; it was already handled.
   }
-  if (entry_) entry_->in_use = false;
+  if (entry_) {
+    entry_->in_use = false;
+    entry_->holder = nullptr;
+  }
   stmt_ = nullptr;
   entry_ = nullptr;
   owned_.reset();
@@ -87,6 +91,7 @@ StatementLease DriverConnection::acquire(std::string_view sql, const sql::Compil
     entry->in_use = true;
     lease.stmt_ = entry->stmt.get();
     lease.entry_ = entry;
+    entry->holder = &lease;  // re-pointed when the lease is moved to the caller
     return lease;
   }
   if (cache_capacity_ == 0) {
@@ -111,6 +116,7 @@ StatementLease DriverConnection::acquire(std::string_view sql, const sql::Compil
   e.in_use = true;
   lease.stmt_ = e.stmt.get();
   lease.entry_ = &e;
+  e.holder = &lease;
   return lease;
 }
 
@@ -127,6 +133,13 @@ void DriverConnection::evict_if_full() {
 }
 
 void DriverConnection::clear_statement_cache() {
+  // A statement still leased (an open result, a lease kept past close()) becomes the lease's
+  // own, finalised when the lease lets go; SQLite closes the handle after its last statement.
+  for (CacheEntry& e : cache_) {
+    if (!e.in_use || !e.holder) continue;
+    e.holder->owned_ = std::move(e.stmt);
+    e.holder->entry_ = nullptr;
+  }
   by_key_.clear();
   by_sql_.clear();
   cache_.clear();

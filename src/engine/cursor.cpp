@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // StatementCursor: a Result's view of a driver statement that is still producing rows.
 #include <cctype>
+#include <new>
+#include <utility>
 
 #include "engine/detail/state.hpp"
 
@@ -59,6 +61,32 @@ const StatementInfo& statement_info(dialects::StatementLease& lease,
   }
   private_info = build_info(*lease, compiled);
   return *private_info;
+}
+
+namespace {
+struct SpareCursorBlock {
+  void* block = nullptr;
+  std::size_t size = 0;
+  ~SpareCursorBlock() { ::operator delete(block, size); }
+};
+thread_local SpareCursorBlock spare_cursor;
+}  // namespace
+
+void* StatementCursor::operator new(std::size_t size) {
+  if (spare_cursor.block && spare_cursor.size == size) {
+    spare_cursor.size = 0;
+    return std::exchange(spare_cursor.block, nullptr);
+  }
+  return ::operator new(size);
+}
+
+void StatementCursor::operator delete(void* block, std::size_t size) noexcept {
+  if (spare_cursor.block) {
+    ::operator delete(block, size);
+    return;
+  }
+  spare_cursor.block = block;
+  spare_cursor.size = size;
 }
 
 StatementCursor::StatementCursor(ConnectionState& conn, dialects::StatementLease lease,

@@ -3,30 +3,21 @@
 #include "crucible/engine/engine.hpp"
 
 #include <cstdio>
+#include <mutex>
 
+#include "crucible/dialects/sqlite/dialect.hpp"
 #include "crucible/dialects/sqlite/driver.hpp"
+#if CRUCIBLE_HAVE_POSTGRESQL
+#include "crucible/dialects/postgresql/dialect.hpp"
+#include "crucible/dialects/postgresql/driver.hpp"
+#endif
 #include "crucible/pool/null_pool.hpp"
 #include "crucible/pool/queue_pool.hpp"
 #include "crucible/pool/static_pool.hpp"
 #include "engine/detail/state.hpp"
 
-#if __has_include("crucible/dialects/sqlite/dialect.hpp")
-#include "crucible/dialects/sqlite/dialect.hpp"
-#define CRUCIBLE_HAVE_SQLITE_DIALECT 1
-#else
-#include "engine/detail/interim_dialect.hpp"
-#endif
-
 namespace crucible {
 namespace {
-
-std::unique_ptr<sql::Dialect> make_sqlite_dialect() {
-#ifdef CRUCIBLE_HAVE_SQLITE_DIALECT
-  return std::make_unique<dialects::SqliteDialect>();
-#else
-  return std::make_unique<detail::InterimSqliteDialect>();
-#endif
-}
 
 [[noreturn]] void backend_not_available(const Url& url) {
   DriverErrorInfo info;
@@ -35,6 +26,72 @@ std::unique_ptr<sql::Dialect> make_sqlite_dialect() {
                         " backend is not available in this build yet (only sqlite is); "
                         "URL " + url.to_string();
   throw NotSupportedError(std::move(info));
+}
+
+// The pool (and so each factory) lives in the EngineState the factories point to.
+ConnectionFactory sqlite_factory(detail::EngineState& state) {
+  const Url& url = state.url;
+  const EngineOptions& opts = state.options;
+  state.dialect = std::make_unique<dialects::SqliteDialect>();
+  const int v = dialects::sqlite_library_version();  // SQLite is in-process: known up front
+  state.dialect->set_server_version(std::to_string(v / 1000000) + "." +
+                                    std::to_string(v / 1000 % 1000) + "." +
+                                    std::to_string(v % 1000));
+
+  dialects::SqliteConnectOptions connect_options;
+  connect_options.path = url.database.empty() ? ":memory:" : url.database;
+  connect_options.uri = connect_options.path.rfind("file:", 0) == 0;
+  connect_options.read_only = url.query_value("mode") == "ro";
+  connect_options.busy_timeout = opts.sqlite.busy_timeout;
+  connect_options.wal = opts.sqlite.wal;
+  connect_options.foreign_keys = opts.sqlite.foreign_keys;
+  connect_options.statement_cache_size = opts.sqlite.statement_cache_size;
+
+  detail::EngineState* raw = &state;
+  return [raw, connect_options]() -> std::unique_ptr<dialects::DriverConnection> {
+    try {
+      auto conn = dialects::open_sqlite(connect_options);
+      if (raw->default_isolation != IsolationLevel::serializable)
+        conn->set_isolation_level(raw->default_isolation);
+      return conn;
+    } catch (dialects::DriverException& error) {
+      detail::raise_driver_error(*raw, nullptr, error, {}, {});
+    }
+  };
+}
+
+// PostgreSQL: the URL becomes libpq keywords (query options such as sslmode, connect_timeout or
+// application_name pass through as keywords); the dialect learns the server version from the
+// first connection, before any statement is compiled for it. Default isolation: READ COMMITTED.
+ConnectionFactory postgresql_factory([[maybe_unused]] detail::EngineState& state) {
+#if CRUCIBLE_HAVE_POSTGRESQL
+  const Url& url = state.url;
+  dialects::PostgresqlConnectOptions connect_options;
+  auto& params = connect_options.parameters;
+  if (!url.host.empty()) params.emplace_back("host", url.host);
+  if (url.port) params.emplace_back("port", std::to_string(*url.port));
+  if (!url.username.empty()) params.emplace_back("user", url.username);
+  if (url.password) params.emplace_back("password", *url.password);
+  if (!url.database.empty()) params.emplace_back("dbname", url.database);
+  params.insert(params.end(), url.query.begin(), url.query.end());
+  state.dialect = std::make_unique<dialects::PostgresqlDialect>();
+  if (!state.options.isolation_level) state.default_isolation = IsolationLevel::read_committed;
+
+  detail::EngineState* raw = &state;
+  auto versioned = std::make_shared<std::once_flag>();
+  return [raw, connect_options, versioned]() -> std::unique_ptr<dialects::DriverConnection> {
+    try {
+      auto conn = dialects::open_postgresql(connect_options);
+      std::call_once(*versioned, [&] { raw->dialect->set_server_version(conn->server_version()); });
+      if (raw->options.isolation_level) conn->set_isolation_level(*raw->options.isolation_level);
+      return conn;
+    } catch (dialects::DriverException& error) {
+      detail::raise_driver_error(*raw, nullptr, error, {}, {});
+    }
+  };
+#else
+  backend_not_available(state.url);
+#endif
 }
 
 void echo_line(const EngineOptions& options, std::string_view line) {
@@ -68,10 +125,12 @@ Engine create_engine(std::string_view url_text, EngineOptions options) {
   auto state = std::make_shared<detail::EngineState>();
   state->url = Url::parse(url_text);
   const Url& url = state->url;
-  if (url.backend != "sqlite") backend_not_available(url);
+  const bool postgresql = CRUCIBLE_HAVE_POSTGRESQL && url.backend == "postgresql";
+  if (url.backend != "sqlite" && !postgresql) backend_not_available(url);
   if (options.pool_size == 0 && options.pool_class != PoolClass::null_pool)
     throw ArgumentError("pool_size must be at least 1");
-  if (options.isolation_level && *options.isolation_level != IsolationLevel::serializable &&
+  if (!postgresql && options.isolation_level &&
+      *options.isolation_level != IsolationLevel::serializable &&
       *options.isolation_level != IsolationLevel::read_uncommitted &&
       *options.isolation_level != IsolationLevel::autocommit)
     throw ArgumentError("isolation level " +
@@ -81,34 +140,8 @@ Engine create_engine(std::string_view url_text, EngineOptions options) {
   state->options = std::move(options);
   const EngineOptions& opts = state->options;
   if (opts.isolation_level) state->default_isolation = *opts.isolation_level;
-
-  state->dialect = make_sqlite_dialect();
-  const int v = dialects::sqlite_library_version();  // SQLite is in-process: known up front
-  state->dialect->set_server_version(std::to_string(v / 1000000) + "." +
-                                     std::to_string(v / 1000 % 1000) + "." +
-                                     std::to_string(v % 1000));
   state->compiled_cache = std::make_unique<sql::CompiledCache>(opts.compiled_cache_size);
-
-  dialects::SqliteConnectOptions connect_options;
-  connect_options.path = url.database.empty() ? ":memory:" : url.database;
-  connect_options.uri = connect_options.path.rfind("file:", 0) == 0;
-  connect_options.read_only = url.query_value("mode") == "ro";
-  connect_options.busy_timeout = opts.sqlite.busy_timeout;
-  connect_options.wal = opts.sqlite.wal;
-  connect_options.foreign_keys = opts.sqlite.foreign_keys;
-  connect_options.statement_cache_size = opts.sqlite.statement_cache_size;
-
-  detail::EngineState* raw = state.get();  // the pool (and so this factory) lives in *raw
-  ConnectionFactory factory = [raw, connect_options]() -> std::unique_ptr<dialects::DriverConnection> {
-    try {
-      auto conn = dialects::open_sqlite(connect_options);
-      if (raw->default_isolation != IsolationLevel::serializable)
-        conn->set_isolation_level(raw->default_isolation);
-      return conn;
-    } catch (dialects::DriverException& error) {
-      detail::raise_driver_error(*raw, nullptr, error, {}, {});
-    }
-  };
+  ConnectionFactory factory = postgresql ? postgresql_factory(*state) : sqlite_factory(*state);
 
   PoolOptions pool_options;
   pool_options.pool_size = opts.pool_size;

@@ -8,8 +8,8 @@ namespace crucible::sql {
 
 namespace {
 
-std::string join_names(const std::vector<std::string>& names, const Compiler& /*unused*/,
-                       const std::function<std::string(std::string_view)>& q) {
+template <typename Quote>
+std::string join_names(const std::vector<std::string>& names, const Quote& q) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i) out += ", ";
@@ -62,16 +62,16 @@ std::vector<std::string> Compiler::create_table(const Table& table, bool if_not_
     std::vector<std::string> names;
     for (const auto* c : pk) names.push_back(c->name());
     std::string part = table.primary_key_name().empty() ? "" : "CONSTRAINT " + quote(table.primary_key_name()) + " ";
-    parts.push_back(part + "PRIMARY KEY (" + join_names(names, *this, q) + ")");
+    parts.push_back(part + "PRIMARY KEY (" + join_names(names, q) + ")");
   }
   for (const auto& u : table.unique_constraints()) {
     std::string part = u.name.empty() ? "" : "CONSTRAINT " + quote(u.name) + " ";
-    parts.push_back(part + "UNIQUE (" + join_names(u.columns, *this, q) + ")");
+    parts.push_back(part + "UNIQUE (" + join_names(u.columns, q) + ")");
   }
   for (const auto& fk : table.foreign_keys()) {
     std::string part = fk.name.empty() ? "" : "CONSTRAINT " + quote(fk.name) + " ";
-    part += "FOREIGN KEY (" + join_names(fk.columns, *this, q) + ") REFERENCES " + quote(fk.target_table) + " (" +
-            join_names(fk.target_columns, *this, q) + ")";
+    part += "FOREIGN KEY (" + join_names(fk.columns, q) + ") REFERENCES " + quote(fk.target_table) + " (" +
+            join_names(fk.target_columns, q) + ")";
     if (!fk.on_delete.empty()) part += " ON DELETE " + fk.on_delete;
     if (!fk.on_update.empty()) part += " ON UPDATE " + fk.on_update;
     parts.push_back(std::move(part));
@@ -106,7 +106,7 @@ std::string Compiler::create_index(const Table& table, const Index& index, bool 
   std::string sql = index.is_unique() ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
   // Without IF NOT EXISTS support the clause is left out; create_all(checkfirst) checks first.
   if (if_not_exists && dialect_.features().supports_index_if_not_exists) sql += "IF NOT EXISTS ";
-  sql += quote(index.name()) + " ON " + quote(table.name()) + " (" + join_names(index.columns(), *this, q) + ")";
+  sql += quote(index.name()) + " ON " + quote(table.name()) + " (" + join_names(index.columns(), q) + ")";
   if (!index.where_sql().empty() || index.where_expression()) {
     if (!dialect_.features().supports_partial_indexes) unsupported("a partial index (CREATE INDEX ... WHERE)");
     sql += " WHERE " + (index.where_expression() ? render_inline(*index.where_expression()) : index.where_sql());

@@ -191,7 +191,9 @@ class Result {
   std::int64_t rows_affected_ = -1;
   std::optional<std::int64_t> last_insert_id_;
   bool has_columns_ = false;
-  std::vector<std::string> keys_;  // kept after close so keys() stays valid
+  // The cursor's names and types, kept after close so keys() stays valid (shared, not copied:
+  // closing is on the path of every one() / scalar()).
+  std::shared_ptr<const detail::ResultMeta> closed_meta_;
 };
 
 template <typename... Ts>

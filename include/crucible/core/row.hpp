@@ -223,10 +223,19 @@ class Row {
 
   // The whole row as a typed tuple; the arity must equal the column count.
   template <typename... Ts>
-  std::tuple<Ts...> as() const {
+  std::tuple<Ts...> as() const& {
     if (static_cast<std::size_t>(column_count()) != sizeof...(Ts))
       detail::throw_arity_error(column_count(), sizeof...(Ts));
     return as_impl<Ts...>(std::index_sequence_for<Ts...>{});
+  }
+  // From an expiring owning row (`result.one().as<A, B>()`), values whose type matches are
+  // moved out instead of copied: no second allocation per string.
+  template <typename... Ts>
+  std::tuple<Ts...> as() && {
+    if (static_cast<std::size_t>(column_count()) != sizeof...(Ts))
+      detail::throw_arity_error(column_count(), sizeof...(Ts));
+    if (source_) return as_impl<Ts...>(std::index_sequence_for<Ts...>{});
+    return take_impl<Ts...>(std::index_sequence_for<Ts...>{});
   }
 
   std::vector<Value> values() const;
@@ -246,6 +255,23 @@ class Row {
     // Braced initialisation evaluates left to right, so columns are read in order.
     return std::tuple<Ts...>{
         read_as<Ts>(static_cast<int>(I), cell, scratch)...};
+  }
+
+  template <typename... Ts, std::size_t... I>
+  std::tuple<Ts...> take_impl(std::index_sequence<I...>) {
+    Cell cell;
+    std::string scratch;
+    return std::tuple<Ts...>{take_as<Ts>(static_cast<int>(I), cell, scratch)...};
+  }
+
+  // Owning rows only: moves the value out when it already has type T, else converts.
+  template <typename T>
+  T take_as(int index, Cell& cell, std::string& scratch) {
+    if constexpr (detail::is_value_alternative<T> && !std::is_same_v<T, Null>) {
+      if (T* p = std::get_if<T>(&values_[static_cast<std::size_t>(index)].variant()))
+        return std::move(*p);
+    }
+    return read_as<T>(index, cell, scratch);
   }
 
   template <typename T>

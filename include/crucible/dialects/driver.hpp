@@ -103,7 +103,9 @@ class DriverStatement : public RowSource {
 class DriverConnection;
 
 // A statement borrowed from a connection's cache (or a private one when the cached statement is
-// still in use by an open result). Resets and returns it on destruction.
+// still in use by an open result). Resets and returns it on destruction. A lease may outlive
+// clear_statement_cache() / close() of its connection: the statement is then handed over to it
+// (the lease must still not outlive the DriverConnection object itself).
 class StatementLease {
  public:
   StatementLease() = default;
@@ -133,6 +135,7 @@ struct CacheEntry {
   std::unique_ptr<DriverStatement> stmt;
   std::shared_ptr<void> user_data;
   bool in_use = false;
+  StatementLease* holder = nullptr;  // the lease using it (in_use): clearing hands it over
   std::list<CacheEntry>::iterator self;
 };
 
@@ -180,7 +183,8 @@ class DriverConnection {
   std::size_t statement_cache_size() const { return cache_.size(); }
   // Prepare calls made by acquire() (misses); tests use it to prove the cache works.
   std::uint64_t statements_prepared() const { return prepared_count_; }
-  // Finalises cached statements (before closing the connection).
+  // Finalises cached statements (before closing the connection); statements still leased
+  // become their leases' own.
   void clear_statement_cache();
 
  private:

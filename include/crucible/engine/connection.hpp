@@ -239,7 +239,7 @@ Result Connection::execute_tuples(const sql::Executable& statement, const R& row
   } catch (dialects::DriverException& error) {
     std::vector<Value> shown;
     if (current)
-      std::apply([&shown](const auto&... v) { (shown.push_back(detail::to_value(v)), ...); },
+      std::apply([&shown](const auto&... v) { (shown.push_back(detail::element_value(v)), ...); },
                  *current);
     fail_many(ex, error, std::move(shown));
   }

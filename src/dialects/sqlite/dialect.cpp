@@ -76,12 +76,12 @@ ErrorKind SqliteDialect::classify_error(const DriverErrorInfo& info) const {
   switch (info.native_code & 0xff) {
     case sqlite_constraint: return ErrorKind::integrity;
     case sqlite_error:
+    case sqlite_range:  // a bind index out of range is a mistake in the statement, as in DB-API
     case sqlite_auth: return ErrorKind::programming;
     case sqlite_internal: return ErrorKind::internal;
     case sqlite_mismatch:
     case sqlite_toobig: return ErrorKind::data;
-    case sqlite_misuse:
-    case sqlite_range: return ErrorKind::interface;
+    case sqlite_misuse: return ErrorKind::interface;
     case sqlite_corrupt:
     case sqlite_notadb: return ErrorKind::database;
     case sqlite_busy:

@@ -83,6 +83,12 @@ class StatementCursor final : public Cursor {
                   std::shared_ptr<StatementInfo> private_info, bool has_row);
   ~StatementCursor() override;
 
+  // One cursor is allocated per row-returning execute; a freed block is kept per thread for the
+  // next one (malloc + free showed up in primary-key lookups). Thread-local, so no locking; a
+  // cursor freed on another thread simply feeds that thread's spare.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* block, std::size_t size) noexcept;
+
   RowSource& source() override { return *stmt_; }
   const std::shared_ptr<const ResultMeta>& meta() override { return info_->meta; }
   bool next() override;

@@ -56,9 +56,9 @@ void bind_element(dialects::DriverStatement& stmt, int index, const Tuple& row, 
 
 // The Value of a tuple element, for error messages and events.
 template <typename T>
-Value to_value(const T& v) {
+Value element_value(const T& v) {
   if constexpr (IsOptional<T>::value) {
-    return v ? to_value(*v) : Value();
+    return v ? element_value(*v) : Value();
   } else if constexpr (MappedEnum<T>) {
     return Value(std::string(enum_to_label(v)));
   } else if constexpr (std::is_same_v<T, std::nullopt_t>) {

@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: MIT
+// PostgreSQL driver: statements (parameters, lazy server-side preparation) and their results.
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+
+#include "dialects/postgresql/driver_internal.hpp"
+
+namespace crucible::dialects::pg {
+namespace {
+
+// How a result column is decoded, from its type OID.
+enum class Decode : unsigned char { integer, boolean, real, text, timestamptz, bytea };
+
+Decode decode_for(Oid type) {
+  switch (type) {
+    case oid::int8:
+    case oid::int2:
+    case oid::int4:
+    case oid::object_id: return Decode::integer;
+    case oid::boolean: return Decode::boolean;
+    case oid::float4:
+    case oid::float8: return Decode::real;
+    case oid::timestamptz: return Decode::timestamptz;
+    case oid::bytea: return Decode::bytea;
+    default: return Decode::text;
+  }
+}
+
+CellKind kind_of(Decode d) {
+  switch (d) {
+    case Decode::integer:
+    case Decode::boolean: return CellKind::integer;
+    case Decode::real: return CellKind::real;
+    case Decode::bytea: return CellKind::blob;
+    default: return CellKind::text;
+  }
+}
+
+std::int64_t parse_int(std::string_view text) {
+  std::int64_t v = 0;
+  if (!text.empty() && text[0] == '+') text.remove_prefix(1);
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
+}
+
+double parse_double(std::string_view text) {
+  double v = 0;
+  // from_chars reads "NaN", "Infinity" and "-Infinity" (case-insensitive) as PostgreSQL writes them.
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
+}
+
+// One parameter slot. Text parameters must reach libpq zero-terminated, so they are copied into
+// `owned` (its capacity is reused from one execution to the next); borrowed blobs are sent in
+// binary format with a length and need no copy.
+struct Param {
+  Oid type = oid::unknown;
+  bool null = true;
+  bool binary = false;
+  bool has_nul = false;  // text holding a NUL byte: refused at step()
+  const char* borrowed = nullptr;
+  std::size_t size = 0;
+  std::string owned;
+};
+
+class PgStatement final : public DriverStatement {
+ public:
+  PgStatement(std::shared_ptr<Session> session, std::string_view sql, bool persistent)
+      : session_(std::move(session)), sql_(sql), persistent_(persistent) {
+    params_.resize(static_cast<std::size_t>(count_parameters(sql_)));
+  }
+
+  ~PgStatement() override {
+    if (!prepared_ || !session_->conn) return;
+    // Free the server-side statement now when that cannot disturb a transaction; otherwise
+    // when the session is next idle.
+    session_->pending_deallocate.push_back(std::move(name_));
+    session_->flush_deallocations();
+  }
+
+  // ---- RowSource ----
+  int column_count() const override { return static_cast<int>(columns_.size()); }
+  std::string_view column_name(int index) const override {
+    return columns_.at(static_cast<std::size_t>(index)).name;
+  }
+  void read_cell(int index, Cell& out) override {
+    if (!on_row() || index < 0 || index >= static_cast<int>(columns_.size()) ||
+        PQgetisnull(result_.get(), row_, index)) {
+      out.kind = CellKind::null_value;
+      return;
+    }
+    const std::string_view text(PQgetvalue(result_.get(), row_, index),
+                                static_cast<std::size_t>(PQgetlength(result_.get(), row_, index)));
+    auto& column = columns_[static_cast<std::size_t>(index)];
+    switch (column.decode) {
+      case Decode::integer:
+        out.kind = CellKind::integer;
+        out.integer = parse_int(text);
+        return;
+      case Decode::boolean:
+        out.kind = CellKind::integer;
+        out.integer = !text.empty() && text[0] == 't';
+        return;
+      case Decode::real:
+        out.kind = CellKind::real;
+        out.real = parse_double(text);
+        return;
+      case Decode::timestamptz:
+        out.kind = CellKind::text;
+        if (needs_offset_minutes(text)) {
+          column.scratch.assign(text);
+          column.scratch += ":00";
+          out.bytes = column.scratch;
+        } else {
+          out.bytes = text;
+        }
+        return;
+      case Decode::bytea:
+        out.kind = CellKind::blob;
+        decode_bytea(text, column.scratch);
+        out.bytes = column.scratch;
+        return;
+      case Decode::text:
+        out.kind = CellKind::text;
+        out.bytes = text;
+        return;
+    }
+  }
+
+  // ---- binding ----
+  int parameter_count() const override { return static_cast<int>(params_.size()); }
+  void bind_null(int index) override {
+    if (Param* p = slot(index)) {
+      p->null = true;
+      p->has_nul = false;
+    }
+  }
+  void bind_int64(int index, std::int64_t value) override {
+    char buf[24];
+    const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+    // The smallest of int4 / int8 (as psycopg 3): the server casts integers up (int4 -> int8,
+    // numeric, float8) but never down, so an int8 would not fit functions taking integer
+    // (substr, left, repeat, make_date...). An int4 still meets bigint columns through the
+    // cross-type operators of the integer btree family, so indexes are used.
+    const bool fits_int4 = value >= INT32_MIN && value <= INT32_MAX;
+    set_text(index, fits_int4 ? oid::int4 : oid::int8,
+             std::string_view(buf, static_cast<std::size_t>(end - buf)));
+  }
+  void bind_double(int index, double value) override {
+    if (value != value) return set_text(index, oid::float8, "NaN");
+    if (value > 1.7976931348623157e308) return set_text(index, oid::float8, "Infinity");
+    if (value < -1.7976931348623157e308) return set_text(index, oid::float8, "-Infinity");
+    char buf[32];  // shortest text that reads back to the same double
+    const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+    set_text(index, oid::float8, std::string_view(buf, static_cast<std::size_t>(end - buf)));
+  }
+  void bind_text(int index, std::string_view value) override {
+    // "unknown": the server infers the type from the context (varchar, text, json, enums...).
+    set_text(index, oid::unknown, value);
+  }
+  void bind_blob(int index, std::span<const unsigned char> value) override {
+    Param* p = slot(index);
+    if (!p) return;
+    p->type = oid::bytea;
+    p->null = false;
+    p->binary = true;
+    p->has_nul = false;
+    p->borrowed = value.empty() ? "" : reinterpret_cast<const char*>(value.data());
+    p->size = value.size();
+  }
+  void bind(int index, const Value& value) override {
+    std::visit([&](const auto& x) { bind_one(index, x); }, value.variant());
+  }
+
+  // ---- execution and rows ----
+  bool step() override {
+    if (!executed_) {
+      execute();
+      executed_ = true;
+      row_ = 0;
+      return rows_ > 0;
+    }
+    if (row_ + 1 < rows_) {
+      ++row_;
+      return true;
+    }
+    row_ = rows_;
+    return false;
+  }
+
+  CellKind column_type(int index) override {
+    if (!on_row() || index < 0 || index >= static_cast<int>(columns_.size()) ||
+        PQgetisnull(result_.get(), row_, index))
+      return CellKind::null_value;
+    return kind_of(columns_[static_cast<std::size_t>(index)].decode);
+  }
+  std::int64_t get_int64(int index) override {
+    Cell c;
+    read_cell(index, c);
+    if (c.kind == CellKind::integer) return c.integer;
+    if (c.kind == CellKind::real) return static_cast<std::int64_t>(c.real);
+    return c.kind == CellKind::text ? parse_int(c.bytes) : 0;
+  }
+  double get_double(int index) override {
+    Cell c;
+    read_cell(index, c);
+    if (c.kind == CellKind::real) return c.real;
+    if (c.kind == CellKind::integer) return static_cast<double>(c.integer);
+    return c.kind == CellKind::text ? parse_double(c.bytes) : 0;
+  }
+  // The server's text for numbers and booleans too ("42", "t"), as sqlite3_column_text converts.
+  std::string_view get_text(int index) override {
+    Cell c;
+    read_cell(index, c);
+    if (c.kind == CellKind::integer || c.kind == CellKind::real)
+      return {PQgetvalue(result_.get(), row_, index),
+              static_cast<std::size_t>(PQgetlength(result_.get(), row_, index))};
+    return c.kind == CellKind::text || c.kind == CellKind::blob ? c.bytes : std::string_view();
+  }
+  std::span<const unsigned char> get_blob(int index) override {
+    Cell c;
+    read_cell(index, c);
+    if (c.kind != CellKind::blob && c.kind != CellKind::text) return {};
+    return {reinterpret_cast<const unsigned char*>(c.bytes.data()), c.bytes.size()};
+  }
+
+  void reset() override {
+    result_.reset();  // free the rows as soon as the caller is done with them
+    executed_ = false;
+    rows_ = 0;
+    row_ = -1;
+  }
+  std::int64_t changes() const override { return changes_; }
+  const std::string& sql() const override { return sql_; }
+
+ private:
+  struct Column {
+    std::string name;
+    Oid type = oid::unknown;
+    Decode decode = Decode::text;
+    std::string scratch;  // decoded bytea / completed timestamptz of the current row
+  };
+
+  bool on_row() const { return result_ && row_ >= 0 && row_ < rows_; }
+
+  Param* slot(int index) {
+    if (index >= 0 && static_cast<std::size_t>(index) < params_.size())
+      return &params_[static_cast<std::size_t>(index)];
+    bind_error_ = "bind index " + std::to_string(index) + " out of range (the statement has " +
+                  std::to_string(params_.size()) + " parameters)";
+    return nullptr;
+  }
+
+  void set_text(int index, Oid type, std::string_view text) {
+    Param* p = slot(index);
+    if (!p) return;
+    // Reported by step(), inside the engine's error translation, rather than from a bind.
+    p->has_nul = std::memchr(text.data(), '\0', text.size()) != nullptr;
+    p->type = type;
+    p->null = false;
+    p->binary = false;
+    p->borrowed = nullptr;
+    p->owned.assign(text);
+    p->size = text.size();
+  }
+
+  void bind_one(int index, Null) { bind_null(index); }
+  void bind_one(int index, bool v) { set_text(index, oid::boolean, v ? "t" : "f"); }
+  void bind_one(int index, std::int64_t v) { bind_int64(index, v); }
+  void bind_one(int index, double v) { bind_double(index, v); }
+  void bind_one(int index, const std::string& v) { bind_text(index, v); }
+  void bind_one(int index, const Blob& v) {
+    Param* p = slot(index);
+    if (!p) return;
+    p->type = oid::bytea;
+    p->null = false;
+    p->binary = true;
+    p->has_nul = false;
+    p->borrowed = nullptr;
+    p->owned.assign(reinterpret_cast<const char*>(v.data()), v.size());
+    p->size = v.size();
+  }
+  void bind_one(int index, const Decimal& v) { set_text(index, oid::numeric, v.str()); }
+  void bind_one(int index, const Date& v) { set_text(index, oid::date, v.to_string()); }
+  void bind_one(int index, const Time& v) {
+    std::string text;
+    append_time(text, v);
+    set_text(index, oid::time, text);
+  }
+  void bind_one(int index, const DateTime& v) {
+    std::string text;
+    append_datetime(text, v);
+    set_text(index, v.utc ? oid::timestamptz : oid::timestamp, text);
+  }
+  void bind_one(int index, const Uuid& v) { set_text(index, oid::uuid, v.to_string()); }
+  void bind_one(int index, const Json& v) { set_text(index, oid::jsonb, v.dump()); }
+
+  // The arrays libpq reads, rebuilt per execution (the owned buffers may have moved).
+  void gather() {
+    const std::size_t n = params_.size();
+    values_.resize(n);
+    lengths_.resize(n);
+    formats_.resize(n);
+    types_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Param& p = params_[i];
+      values_[i] = p.null ? nullptr : (p.borrowed ? p.borrowed : p.owned.c_str());
+      lengths_[i] = static_cast<int>(p.size);
+      formats_[i] = p.binary ? 1 : 0;
+      // A NULL fits any type: keep the type the statement was prepared with.
+      types_[i] = p.null && i < prepared_types_.size() ? prepared_types_[i] : p.type;
+    }
+  }
+
+  // Whether a value no longer fits the type its slot was prepared with. An int4 value fits an
+  // int8 slot, so a statement widens at most once instead of flipping with each value's size.
+  bool types_changed() const {
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const Param& p = params_[i];
+      if (p.null || p.type == prepared_types_[i]) continue;
+      if (p.type == oid::int4 && prepared_types_[i] == oid::int8) continue;
+      return true;
+    }
+    return false;
+  }
+
+  void prepare_on_server(PGconn* conn) {
+    if (prepared_)  // keep earlier widenings: a slot once int8 stays int8
+      for (std::size_t i = 0; i < types_.size(); ++i)
+        if (types_[i] == oid::int4 && prepared_types_[i] == oid::int8) types_[i] = oid::int8;
+    session_->flush_deallocations();
+    if (prepared_) {  // re-preparing for other parameter types: free the old plan
+      session_->pending_deallocate.push_back(std::move(name_));
+      session_->flush_deallocations();
+      prepared_ = false;
+    }
+    name_ = session_->next_statement_name();
+    ResultPtr r(PQprepare(conn, name_.c_str(), sql_.c_str(), static_cast<int>(types_.size()),
+                          types_.data()));
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw_result_error(conn, r.get());
+    prepared_types_ = types_;
+    prepared_ = true;
+  }
+
+  ResultPtr run(PGconn* conn) {
+    gather();
+    const int n = static_cast<int>(params_.size());
+    if (!persistent_)
+      return ResultPtr(PQexecParams(conn, sql_.c_str(), n, types_.data(), values_.data(),
+                                    lengths_.data(), formats_.data(), 0));
+    if (!prepared_ || types_changed()) {
+      for (std::size_t i = 0; i < params_.size(); ++i)
+        if (!params_[i].null) types_[i] = params_[i].type;
+      prepare_on_server(conn);
+    }
+    return ResultPtr(PQexecPrepared(conn, name_.c_str(), n, values_.data(), lengths_.data(),
+                                    formats_.data(), 0));
+  }
+
+  void execute() {
+    PGconn* conn = session_->conn;
+    if (!conn) throw_client_error("08003", "the connection is closed", true);
+    if (!bind_error_.empty()) throw_client_error("08P01", std::exchange(bind_error_, {}));
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      if (params_[i].has_nul)
+        throw_client_error("22021", "parameter $" + std::to_string(i + 1) +
+                                        " contains a NUL byte, which PostgreSQL text cannot store");
+    result_.reset();
+    ResultPtr r = run(conn);
+    if (!succeeded(r.get()) && persistent_ && stale_plan(r.get()) && session_->idle()) {
+      // The server dropped or invalidated our statement (DISCARD ALL, a changed table):
+      // outside a transaction nothing was done, so prepare afresh and run once more.
+      prepared_ = false;
+      r = run(conn);
+    }
+    if (!succeeded(r.get())) {
+      if (stale_plan(r.get())) prepared_ = false;  // re-prepare at the next execution
+      throw_result_error(conn, r.get());
+    }
+    result_ = std::move(r);
+    rows_ = PQntuples(result_.get());
+    changes_ = count_changes(result_.get());
+    describe(result_.get());
+  }
+
+  static bool succeeded(const PGresult* r) {
+    if (!r) return false;
+    const auto status = PQresultStatus(r);
+    return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY;
+  }
+
+  // 26000: the prepared statement does not exist; 0A000 "cached plan must not change result type".
+  static bool stale_plan(const PGresult* r) {
+    if (!r) return false;
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (!state) return false;
+    if (std::strcmp(state, "26000") == 0) return true;
+    const char* message = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    return std::strcmp(state, "0A000") == 0 && message &&
+           std::strstr(message, "cached plan must not change result type");
+  }
+
+  // Rows changed: INSERT / UPDATE / DELETE / MERGE / COPY counts; SELECT and others change none.
+  static std::int64_t count_changes(PGresult* r) {
+    const char* status = PQcmdStatus(r);
+    if (!status || std::strncmp(status, "SELECT", 6) == 0 || std::strncmp(status, "FETCH", 5) == 0 ||
+        std::strncmp(status, "MOVE", 4) == 0)
+      return 0;
+    return parse_int(PQcmdTuples(r));
+  }
+
+  // Result columns; rebuilt only when the shape differs from the last execution's.
+  void describe(const PGresult* r) {
+    const int n = PQnfields(r);
+    bool same = n == static_cast<int>(columns_.size());
+    for (int i = 0; same && i < n; ++i) same = PQftype(r, i) == columns_[static_cast<std::size_t>(i)].type;
+    if (same) return;
+    columns_.assign(static_cast<std::size_t>(n), Column{});
+    for (int i = 0; i < n; ++i) {
+      auto& c = columns_[static_cast<std::size_t>(i)];
+      c.name = PQfname(r, i);
+      c.type = PQftype(r, i);
+      c.decode = decode_for(c.type);
+    }
+  }
+
+  std::shared_ptr<Session> session_;
+  std::string sql_;
+  bool persistent_;
+  std::vector<Param> params_;
+  std::string bind_error_;
+
+  // Server-side statement (persistent statements only).
+  bool prepared_ = false;
+  std::string name_;
+  std::vector<Oid> prepared_types_;
+
+  // libpq argument arrays.
+  std::vector<const char*> values_;
+  std::vector<int> lengths_, formats_;
+  std::vector<Oid> types_;
+
+  // The last execution.
+  ResultPtr result_;
+  std::vector<Column> columns_;
+  bool executed_ = false;
+  int rows_ = 0;
+  int row_ = -1;
+  std::int64_t changes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<DriverStatement> make_statement(std::shared_ptr<Session> session,
+                                                std::string_view sql, bool persistent) {
+  return std::make_unique<PgStatement>(std::move(session), sql, persistent);
+}
+
+}  // namespace crucible::dialects::pg
