@@ -108,6 +108,7 @@ int main(int argc, char** argv) try {
     std::printf("  %-6s %-18s points=%d\n", who.c_str(), email.c_str(), p);
 
   heading("a failed transfer rolls back");
+  conn.commit();  // ends the transaction the reads above autobegan ("commit as you go")
   try {
     auto tx = conn.begin();
     conn.execute(update(users).values(set(points, points - 150)).where(username == std::string("alice")));

@@ -4,7 +4,7 @@
 namespace crucible {
 
 Result::Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), has_columns_(true) {
-  row_ = Row::view(cursor_->meta().get(), &cursor_->source());
+  row_.rebind_view(cursor_->meta().get(), &cursor_->source());
 }
 
 Result::Result(std::int64_t rows_affected, std::optional<std::int64_t> last_insert_id)
@@ -34,7 +34,7 @@ void Result::close() {
   rows_affected_ = cursor_->rows_affected();
   if (auto id = cursor_->last_insert_id()) last_insert_id_ = id;
   cursor_.reset();
-  row_ = Row();
+  row_.rebind_view(nullptr, nullptr);
 }
 
 Row Result::one() {

@@ -89,7 +89,7 @@ void StatementCursor::operator delete(void* block, std::size_t size) noexcept {
   spare_cursor.size = size;
 }
 
-StatementCursor::StatementCursor(ConnectionState& conn, dialects::StatementLease lease,
+StatementCursor::StatementCursor(ConnectionState& conn, dialects::StatementLease&& lease,
                                  const StatementInfo& info,
                                  std::shared_ptr<StatementInfo> private_info, bool has_row)
     : conn_(&conn),

@@ -245,6 +245,14 @@ class Row {
 
   // Used by Result: a view of `source`'s current row / an owning row.
   static Row view(const detail::ResultMeta* meta, RowSource* source);
+  // Turns this row into a view of `source` (or, with nullptr, an empty row) in place: Result
+  // does this once per execute and close, where building and moving a Row showed up.
+  void rebind_view(const detail::ResultMeta* meta, RowSource* source) {
+    if (!values_.empty()) values_.clear();
+    if (meta_owner_) meta_owner_.reset();
+    meta_ = meta;
+    source_ = source;
+  }
   static Row owning(std::shared_ptr<const detail::ResultMeta> meta, std::vector<Value> values);
 
  private:

@@ -79,7 +79,7 @@ const StatementInfo& statement_info(dialects::StatementLease& lease,
 
 class StatementCursor final : public Cursor {
  public:
-  StatementCursor(ConnectionState& conn, dialects::StatementLease lease, const StatementInfo& info,
+  StatementCursor(ConnectionState& conn, dialects::StatementLease&& lease, const StatementInfo& info,
                   std::shared_ptr<StatementInfo> private_info, bool has_row);
   ~StatementCursor() override;
 
