@@ -64,8 +64,13 @@ StatementLease DriverConnection::acquire(std::string_view sql, const sql::Compil
   const void* key = compiled ? compiled->get() : nullptr;
   CacheEntry* entry = nullptr;
   if (key) {
-    auto it = by_key_.find(key);
-    if (it != by_key_.end()) entry = it->second;
+    if (key == last_key_) {
+      entry = last_entry_;
+    } else if (auto it = by_key_.find(key); it != by_key_.end()) {
+      entry = it->second;
+      last_key_ = key;
+      last_entry_ = entry;
+    }
   }
   if (!entry) {
     auto it = by_sql_.find(sql);
@@ -73,6 +78,7 @@ StatementLease DriverConnection::acquire(std::string_view sql, const sql::Compil
       entry = it->second;
       if (key) {  // re-point the fast key at the newest owner of this SQL
         if (entry->key) by_key_.erase(entry->key);
+        if (entry->key == last_key_) last_key_ = last_entry_ = nullptr;  // no longer pinned
         entry->key = key;
         entry->key_owner = *compiled;
         by_key_[key] = entry;
@@ -125,6 +131,7 @@ void DriverConnection::evict_if_full() {
   for (auto it = cache_.end(); it != cache_.begin();) {
     --it;
     if (it->in_use) continue;
+    if (&*it == last_entry_) last_key_ = last_entry_ = nullptr;
     by_sql_.erase(it->sql);
     if (it->key) by_key_.erase(it->key);
     cache_.erase(it);
@@ -140,6 +147,8 @@ void DriverConnection::clear_statement_cache() {
     e.holder->owned_ = std::move(e.stmt);
     e.holder->entry_ = nullptr;
   }
+  last_key_ = nullptr;
+  last_entry_ = nullptr;
   by_key_.clear();
   by_sql_.clear();
   cache_.clear();

@@ -59,7 +59,11 @@ void bind_all(dialects::DriverStatement& stmt, const sql::CompiledStatement& com
       v = params.find(slot.name);
     }
     if (!v) missing_parameter(compiled, slot);
-    stmt.bind(static_cast<int>(i), *v);
+    // Integers (keys, most parameters) skip the driver's visit over every Value alternative.
+    if (const auto* integer = std::get_if<std::int64_t>(&v->variant()))
+      stmt.bind_int64(static_cast<int>(i), *integer);
+    else
+      stmt.bind(static_cast<int>(i), *v);
   }
 }
 

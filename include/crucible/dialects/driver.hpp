@@ -195,6 +195,9 @@ class DriverConnection {
   std::list<CacheEntry> cache_;  // most recently used first
   std::unordered_map<std::string_view, CacheEntry*> by_sql_;
   std::unordered_map<const void*, CacheEntry*> by_key_;
+  // The entry of the last keyed hit: a statement run in a loop skips the hash lookup.
+  const void* last_key_ = nullptr;
+  CacheEntry* last_entry_ = nullptr;
   std::size_t cache_capacity_ = 128;
   std::uint64_t prepared_count_ = 0;
 };
