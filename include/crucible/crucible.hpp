@@ -20,3 +20,8 @@
 #include "crucible/sql/schema.hpp"
 #include "crucible/sql/select.hpp"
 #include "crucible/sql/text.hpp"
+#include "crucible/orm/mapping.hpp"
+#include "crucible/orm/session.hpp"
+#include "crucible/orm/query.hpp"
+#include "crucible/orm/inspection.hpp"
+#include "crucible/orm/events.hpp"

@@ -11,6 +11,10 @@
 #include "crucible/dialects/postgresql/dialect.hpp"
 #include "crucible/dialects/postgresql/driver.hpp"
 #endif
+#if CRUCIBLE_HAVE_MYSQL
+#include "crucible/dialects/mysql/dialect.hpp"
+#include "crucible/dialects/mysql/driver.hpp"
+#endif
 #include "crucible/pool/null_pool.hpp"
 #include "crucible/pool/queue_pool.hpp"
 #include "crucible/pool/static_pool.hpp"
@@ -94,6 +98,42 @@ ConnectionFactory postgresql_factory([[maybe_unused]] detail::EngineState& state
 #endif
 }
 
+// MariaDB / MySQL: mariadb:// uses MariadbDialect; mysql:// a MysqlDialect that the server
+// version at the first connection refines (a MariaDB server gets MariaDB's features). Query
+// options (unix_socket, connect_timeout, charset, ...) are checked here, at create_engine.
+// Default isolation: REPEATABLE READ (InnoDB's), set explicitly on every connection.
+ConnectionFactory mysql_factory([[maybe_unused]] detail::EngineState& state) {
+#if CRUCIBLE_HAVE_MYSQL
+  const Url& url = state.url;
+  dialects::MysqlConnectOptions connect_options;
+  connect_options.host = url.host;
+  connect_options.port = url.port.value_or(0);
+  connect_options.user = url.username;
+  connect_options.password = url.password;
+  connect_options.database = url.database;
+  for (const auto& [key, value] : url.query) dialects::set_mysql_option(connect_options, key, value);
+  if (url.backend == "mariadb") state.dialect = std::make_unique<dialects::MariadbDialect>();
+  else state.dialect = std::make_unique<dialects::MysqlDialect>();
+  if (!state.options.isolation_level) state.default_isolation = IsolationLevel::repeatable_read;
+
+  detail::EngineState* raw = &state;
+  auto versioned = std::make_shared<std::once_flag>();
+  return [raw, connect_options, versioned]() -> std::unique_ptr<dialects::DriverConnection> {
+    try {
+      dialects::MysqlConnectOptions options = connect_options;  // the factory may run concurrently
+      options.isolation_level = raw->default_isolation;
+      auto conn = dialects::open_mysql(options);
+      std::call_once(*versioned, [&] { raw->dialect->set_server_version(conn->server_version()); });
+      return conn;
+    } catch (dialects::DriverException& error) {
+      detail::raise_driver_error(*raw, nullptr, error, {}, {});
+    }
+  };
+#else
+  backend_not_available(state.url);
+#endif
+}
+
 void echo_line(const EngineOptions& options, std::string_view line) {
   if (options.logger) options.logger(line);
   else std::fprintf(stderr, "[crucible] %.*s\n", static_cast<int>(line.size()), line.data());
@@ -126,10 +166,11 @@ Engine create_engine(std::string_view url_text, EngineOptions options) {
   state->url = Url::parse(url_text);
   const Url& url = state->url;
   const bool postgresql = CRUCIBLE_HAVE_POSTGRESQL && url.backend == "postgresql";
-  if (url.backend != "sqlite" && !postgresql) backend_not_available(url);
+  const bool mysql = CRUCIBLE_HAVE_MYSQL && (url.backend == "mysql" || url.backend == "mariadb");
+  if (url.backend != "sqlite" && !postgresql && !mysql) backend_not_available(url);
   if (options.pool_size == 0 && options.pool_class != PoolClass::null_pool)
     throw ArgumentError("pool_size must be at least 1");
-  if (!postgresql && options.isolation_level &&
+  if (!postgresql && !mysql && options.isolation_level &&
       *options.isolation_level != IsolationLevel::serializable &&
       *options.isolation_level != IsolationLevel::read_uncommitted &&
       *options.isolation_level != IsolationLevel::autocommit)
@@ -141,7 +182,9 @@ Engine create_engine(std::string_view url_text, EngineOptions options) {
   const EngineOptions& opts = state->options;
   if (opts.isolation_level) state->default_isolation = *opts.isolation_level;
   state->compiled_cache = std::make_unique<sql::CompiledCache>(opts.compiled_cache_size);
-  ConnectionFactory factory = postgresql ? postgresql_factory(*state) : sqlite_factory(*state);
+  ConnectionFactory factory = postgresql ? postgresql_factory(*state)
+                              : mysql    ? mysql_factory(*state)
+                                         : sqlite_factory(*state);
 
   PoolOptions pool_options;
   pool_options.pool_size = opts.pool_size;

@@ -88,10 +88,22 @@ TEST(Connection, FileEngineUsesQueuePoolAndReturnsConnections) {
   EXPECT_EQ(engine.pool().status_info().checked_in, 2u);
 }
 
-TEST(Connection, ServerBackendsNotYetAvailable) {
-  EXPECT_THROW(create_engine("postgresql://u@h/db"), NotSupportedError);
-  EXPECT_THROW(create_engine("mysql://u@h/db"), NotSupportedError);
+TEST(Connection, BackendsOpenLazilyAndFailClearly) {
   EXPECT_THROW(create_engine("nonsense"), ArgumentError);
+  EXPECT_THROW(create_engine("oracle://u@h/db"), ArgumentError);
+#if CRUCIBLE_HAVE_POSTGRESQL
+  // Nothing listens on port 1: the engine is created, the first connect fails as a disconnect.
+  auto engine = create_engine("postgresql://u@127.0.0.1:1/db?connect_timeout=2");
+  try {
+    (void)engine.connect();
+    FAIL() << "expected OperationalError";
+  } catch (const OperationalError& e) {
+    EXPECT_TRUE(e.is_disconnect());
+    EXPECT_EQ(e.info().backend, "postgresql");
+  }
+#else
+  EXPECT_THROW(create_engine("postgresql://u@h/db"), NotSupportedError);
+#endif
 }
 
 TEST(Connection, ClosedConnectionRejectsUse) {

@@ -9,8 +9,9 @@
 //   conn.execute("INSERT INTO users (name) VALUES (:name)", {{"name", "alice"}});
 //   conn.commit();                                      // autobegun transaction (see connection.hpp)
 //
-// Only SQLite is built in this release: postgresql:// and mysql:// / mariadb:// URLs parse but
-// create_engine throws NotSupportedError until their drivers land.
+// Backends: sqlite is always built; postgresql:// and mysql:// / mariadb:// need their client
+// library at build time (CRUCIBLE_HAVE_POSTGRESQL / CRUCIBLE_HAVE_MYSQL), else create_engine
+// throws NotSupportedError naming the missing backend.
 //
 // Thread-safety: an Engine is a cheap, copyable handle to shared state; copies may be used from
 // any thread. Connections belong to one thread at a time.

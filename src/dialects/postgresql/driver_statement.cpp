@@ -86,13 +86,17 @@ class PgStatement final : public DriverStatement {
     return columns_.at(static_cast<std::size_t>(index)).name;
   }
   void read_cell(int index, Cell& out) override {
-    if (!on_row() || index < 0 || index >= static_cast<int>(columns_.size()) ||
-        PQgetisnull(result_.get(), row_, index)) {
+    if (!on_row() || index < 0 || index >= static_cast<int>(columns_.size())) {
       out.kind = CellKind::null_value;
       return;
     }
-    const std::string_view text(PQgetvalue(result_.get(), row_, index),
-                                static_cast<std::size_t>(PQgetlength(result_.get(), row_, index)));
+    PGresult* r = result_.get();
+    const int length = PQgetlength(r, row_, index);
+    if (length == 0 && PQgetisnull(r, row_, index)) {  // only empty values can be NULL
+      out.kind = CellKind::null_value;
+      return;
+    }
+    const std::string_view text(PQgetvalue(r, row_, index), static_cast<std::size_t>(length));
     auto& column = columns_[static_cast<std::size_t>(index)];
     switch (column.decode) {
       case Decode::integer:

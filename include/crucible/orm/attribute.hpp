@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+//
+// Attribute: a mapped column property of a model — the link between one struct member and one
+// table column. Every per-attribute operation the session needs (read as a Value, assign from a
+// Value, load from a result row, compare with the snapshot, take the snapshot, tell whether the
+// member still holds its value-initialised "unset" value) is one virtual call generated once per
+// member pointer by MemberAttribute<T, M>: a small function table, no recursion over members.
+//
+// Attributes are built by the mapping (mapping.hpp) and owned by their Mapper; they are
+// immutable afterwards and shared read-only between threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "crucible/core/row.hpp"
+#include "crucible/core/types.hpp"
+#include "crucible/core/value.hpp"
+#include "crucible/orm/state.hpp"
+#include "crucible/sql/expression.hpp"
+
+namespace crucible {
+
+class Column;
+class Mapper;
+
+// What kind of property a mapper holds. Relationships (next) join columns here.
+enum class PropertyKind { column, relationship };
+
+// Base of every mapper property: a name and a kind.
+class MapperProperty {
+ public:
+  virtual ~MapperProperty() = default;
+  virtual PropertyKind kind() const = 0;
+  const std::string& key() const { return key_; }
+
+ protected:
+  explicit MapperProperty(std::string key) : key_(std::move(key)) {}
+
+ private:
+  std::string key_;
+};
+
+class Attribute : public MapperProperty {
+ public:
+  PropertyKind kind() const override { return PropertyKind::column; }
+  // Position among the mapper's attributes, equal to the column's position in the table.
+  std::size_t index() const { return index_; }
+  const Column& column() const { return *column_; }
+  const Mapper& mapper() const { return *mapper_; }
+
+  // The member's value (or the snapshot's) as a Value (enums as their labels).
+  virtual Value get(const detail::InstanceState& s) const = 0;
+  virtual Value get_committed(const detail::InstanceState& s) const = 0;
+  // Assigns a Value to the member, converting (TypeError when it cannot).
+  virtual void set(detail::InstanceState& s, const Value& v) const = 0;
+  // Reads column `index` of `row` into the member.
+  virtual void load(detail::InstanceState& s, const Row& row, std::size_t index) const = 0;
+  // Current value differs from the snapshot.
+  virtual bool modified(const detail::InstanceState& s) const = 0;
+  // Snapshot := current value.
+  virtual void commit(detail::InstanceState& s) const = 0;
+  // The member equals its value-initialised value (0, "", nullopt, epoch...): "not given".
+  virtual bool unset(const detail::InstanceState& s) const = 0;
+  // Integer members: the value; false for other types.
+  virtual bool integer(const detail::InstanceState& s, std::int64_t& out) const = 0;
+  // Copies the member from another state of the same mapper (merge).
+  virtual void copy(detail::InstanceState& to, const detail::InstanceState& from) const = 0;
+
+ protected:
+  explicit Attribute(std::string key) : MapperProperty(std::move(key)) {}
+
+ private:
+  friend class Mapper;
+  std::size_t index_ = 0;
+  const Column* column_ = nullptr;
+  const Mapper* mapper_ = nullptr;
+};
+
+namespace detail {
+
+// Value -> C++ member type, through the same conversions result rows use.
+template <typename M>
+M from_value(const Value& v) {
+  if constexpr (std::is_same_v<M, Value>) {
+    return v;
+  } else {
+    Cell cell;
+    std::string scratch;
+    cell = value_to_cell(v, scratch);
+    return cell_as<M>(cell, nullptr, 0);
+  }
+}
+
+template <typename T, typename M>
+class MemberAttribute final : public Attribute {
+ public:
+  MemberAttribute(std::string key, M T::*member) : Attribute(std::move(key)), member_(member) {}
+  M T::*member() const { return member_; }
+
+  Value get(const InstanceState& s) const override { return to_value(obj(s).*member_); }
+  Value get_committed(const InstanceState& s) const override {
+    return to_value(typed(s).committed.*member_);
+  }
+  void set(InstanceState& s, const Value& v) const override { obj(s).*member_ = from_value<M>(v); }
+  void load(InstanceState& s, const Row& row, std::size_t index) const override {
+    obj(s).*member_ = row.get<M>(index);
+  }
+  bool modified(const InstanceState& s) const override {
+    return !(typed(s).object.*member_ == typed(s).committed.*member_);
+  }
+  void commit(InstanceState& s) const override {
+    auto& t = typed(s);
+    t.committed.*member_ = t.object.*member_;
+  }
+  bool unset(const InstanceState& s) const override { return obj(s).*member_ == M{}; }
+  bool integer(const InstanceState& s, std::int64_t& out) const override {
+    if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
+      out = static_cast<std::int64_t>(obj(s).*member_);
+      return true;
+    } else {
+      (void)s;
+      (void)out;
+      return false;
+    }
+  }
+  void copy(InstanceState& to, const InstanceState& from) const override {
+    obj(to).*member_ = obj(from).*member_;
+  }
+
+ private:
+  static TypedState<T>& typed(InstanceState& s) { return static_cast<TypedState<T>&>(s); }
+  static const TypedState<T>& typed(const InstanceState& s) {
+    return static_cast<const TypedState<T>&>(s);
+  }
+  static T& obj(InstanceState& s) { return typed(s).object; }
+  static const T& obj(const InstanceState& s) { return typed(s).object; }
+
+  M T::*member_;
+};
+
+}  // namespace detail
+}  // namespace crucible

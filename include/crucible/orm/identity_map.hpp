@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+//
+// IdentityMap: at most one object per (mapper, primary key) in a session, as SQLAlchemy's. Two
+// gets or two queries that meet the same row return the same object; get() of a key already
+// here runs no SQL. Single integer primary keys (the common case) take a fast path keyed by the
+// integer; other keys (composite, strings, UUIDs...) by their Values.
+//
+// Ownership: the map holds strong references (the session owns what it manages; see state.hpp).
+// Thread-safety: one session's, one thread's.
+//
+//   IdentityKey key = crucible::identity_key<User>(5);    // what inspect(u).identity() returns
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crucible/core/value.hpp"
+#include "crucible/orm/mapper.hpp"
+#include "crucible/orm/state.hpp"
+
+namespace crucible {
+
+struct IdentityKey {
+  const Mapper* mapper = nullptr;
+  std::vector<Value> values;  // primary key values, in primary key column order
+  friend bool operator==(const IdentityKey&, const IdentityKey&) = default;
+  // "User(5)", "Membership(3, 'admin')"
+  std::string to_string() const;
+};
+
+namespace detail {
+
+struct ValuesHash {
+  std::size_t operator()(const std::vector<Value>& values) const;
+};
+
+class IdentityMap {
+ public:
+  using StatePtr = std::shared_ptr<InstanceState>;
+
+  // Empty when absent.
+  StatePtr find(const Mapper& mapper, std::int64_t key) const;
+  StatePtr find(const Mapper& mapper, const std::vector<Value>& key) const;
+  StatePtr find(const InstanceState& like) const;  // by like's identity
+  // Adds a state whose identity is set; InvalidRequestError when another object holds the key.
+  void add(const StatePtr& state);
+  // Removes the state (by its identity) if it is the one held.
+  void remove(const InstanceState& state);
+  void clear();
+  std::size_t size() const { return size_; }
+  // Every held state (order unspecified).
+  template <typename F>
+  void for_each(F&& fn) const {
+    for (const auto& table : tables_) {
+      for (const auto& [k, s] : table.ints) fn(s);
+      for (const auto& [k, s] : table.others) fn(s);
+    }
+  }
+  void reserve(const Mapper& mapper, std::size_t n);
+
+ private:
+  struct PerMapper {
+    std::unordered_map<std::int64_t, StatePtr> ints;
+    std::unordered_map<std::vector<Value>, StatePtr, ValuesHash> others;
+  };
+  PerMapper& table(const Mapper& mapper);
+  const PerMapper* table_if(const Mapper& mapper) const;
+  std::vector<PerMapper> tables_;  // indexed by Mapper::index()
+  std::size_t size_ = 0;
+};
+
+// Reads the identity of `state` from its primary key members into the state.
+void assign_identity(InstanceState& state);
+IdentityKey identity_of(const InstanceState& state);
+
+}  // namespace detail
+
+template <typename T>
+IdentityKey identity_key(std::vector<Value> values) {
+  return IdentityKey{&mapper_of<T>(), std::move(values)};
+}
+
+}  // namespace crucible

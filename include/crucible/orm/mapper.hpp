@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+//
+// Mapper: the runtime description of one mapped class — its Core Table, its column attributes
+// (one per table column, in column order), primary key, generated key and version counter — and
+// Registry, which owns mappers and the MetaData their tables live in (SQLAlchemy's registry and
+// Base.metadata).
+//
+// Mappers are built once by CRUCIBLE_MAPPING (mapping.hpp) during static initialisation, then
+// only read: share them freely between threads. mapper_of<T>() finds T's mapper through the
+// function the macro declares beside T (argument-dependent lookup), so mappings may live in any
+// namespace.
+//
+//   const crucible::Mapper& m = crucible::mapper_of<User>();
+//   m.table().name();                        // "users"
+//   crucible::create_all(engine, crucible::default_registry().metadata());
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crucible/orm/attribute.hpp"
+#include "crucible/sql/schema.hpp"
+
+namespace crucible {
+
+namespace detail {
+struct PersistenceCache;  // compiled unit-of-work statements, per mapper (src/orm)
+}
+
+class Mapper {
+ public:
+  using StateFactory = std::shared_ptr<detail::InstanceState> (*)(const Mapper&);
+
+  Mapper(std::string class_name, const Table& table,
+         std::vector<std::unique_ptr<Attribute>> attributes, StateFactory factory,
+         std::string version_column);
+  ~Mapper();
+  Mapper(const Mapper&) = delete;
+  Mapper& operator=(const Mapper&) = delete;
+
+  const std::string& class_name() const { return class_name_; }
+  const Table& table() const { return *table_; }
+  // Parallel to table().columns().
+  const std::vector<std::unique_ptr<Attribute>>& attributes() const { return attributes_; }
+  const Attribute* find_attribute(std::string_view key) const;
+  const Attribute& attribute(std::string_view key) const;  // ArgumentError when absent
+  const std::vector<const Attribute*>& primary_key() const { return primary_key_; }
+  // A single integer primary key column (the identity map's fast path).
+  bool integer_primary_key() const { return integer_pk_; }
+  // The column the database generates (autoincrement), or nullptr.
+  const Attribute* generated_key() const { return generated_key_; }
+  // The optimistic-locking version counter, or nullptr.
+  const Attribute* version_attribute() const { return version_; }
+  // Relationship properties: empty until relationships land (their hook).
+  const std::vector<const MapperProperty*>& relationships() const { return relationships_; }
+  // Registration order in its registry (dense, from 0): per-mapper tables index by it.
+  std::size_t index() const { return index_; }
+
+  // A fresh transient state holding a value-initialised object of the mapped class.
+  std::shared_ptr<detail::InstanceState> new_state() const { return factory_(*this); }
+
+  detail::PersistenceCache& persistence_cache() const { return *cache_; }
+
+ private:
+  friend class Registry;
+  std::string class_name_;
+  const Table* table_;
+  std::vector<std::unique_ptr<Attribute>> attributes_;
+  std::vector<const Attribute*> primary_key_;
+  std::vector<const MapperProperty*> relationships_;
+  const Attribute* generated_key_ = nullptr;
+  const Attribute* version_ = nullptr;
+  bool integer_pk_ = false;
+  StateFactory factory_;
+  std::size_t index_ = 0;
+  std::unique_ptr<detail::PersistenceCache> cache_;
+};
+
+// Owns mappers and their MetaData. Populate at start-up; read-only afterwards.
+class Registry {
+ public:
+  Registry();
+  ~Registry();
+  MetaData& metadata() { return metadata_; }
+  const MetaData& metadata() const { return metadata_; }
+  Mapper& add(std::unique_ptr<Mapper> mapper);
+  std::vector<const Mapper*> mappers() const;
+  // The mapper of a table, or nullptr (foreign-key dependencies between mappers).
+  const Mapper* find(const Table& table) const;
+
+ private:
+  mutable std::mutex mutex_;
+  MetaData metadata_;
+  std::vector<std::unique_ptr<Mapper>> mappers_;
+};
+
+// The registry CRUCIBLE_MAPPING registers into.
+Registry& default_registry();
+
+template <typename T>
+struct MapperTag {};
+
+template <typename T>
+concept Mapped = requires { { crucible_mapper(MapperTag<T>{}) } -> std::same_as<const Mapper&>; };
+
+template <typename T>
+const Mapper& mapper_of() {
+  static_assert(Mapped<T>,
+                "crucible: this type has no mapping; declare CRUCIBLE_MAPPING(Type, \"table\", ...) "
+                "beside it");
+  return crucible_mapper(MapperTag<T>{});
+}
+
+// Loader strategies by name ("select", "joined", "selectin", ... as relationships land): a
+// new strategy registers here and touches no other file.
+class LoaderStrategy {
+ public:
+  virtual ~LoaderStrategy() = default;
+  virtual std::string_view name() const = 0;
+};
+class LoaderStrategyRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<LoaderStrategy>()>;
+  static LoaderStrategyRegistry& instance();
+  void add(std::string name, Factory factory);
+  // nullptr when no strategy has this name.
+  std::unique_ptr<LoaderStrategy> create(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, Factory, std::less<>> factories_;
+};
+
+}  // namespace crucible

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+//
+// Query<T>: a generative ORM query (session.query<T>()); every call returns a new query.
+//
+//   auto posts = session.query<Post>()
+//       .where(col(&Post::status) == PostStatus::published && col(&Post::is_featured))
+//       .order_by(desc(&Post::created_at))
+//       .limit(10)
+//       .all();                                   // std::vector<std::shared_ptr<Post>>
+//   auto page = session.query<Post>().order_by(col(&Post::id)).paginate(2, 20);
+//   page.items; page.total; page.pages(); page.has_next(); page.has_prev();
+//   for (auto post : session.query<Post>().stream()) ...            // rows stream, one by one
+//   auto rows = session.query<Post>().group_by(col(&Post::author_id))
+//                   .values(col(&Post::author_id), func::count());   // vector<tuple<int64, int64>>
+//   auto authors = session.query<Post>().where(...).select(col(&Post::author_id));  // a Core Select
+//   session.query<User>().where(col(&User::id).in_(authors)).all();
+//   session.query<User>().where(col(&User::active) == false).update(set(col(&User::karma), 0));
+//   session.query<User>().where(...).delete_();
+//
+// Running a query autoflushes first (SessionOptions::autoflush). Loaded rows go through the
+// identity map: a row already there yields the existing object (reloaded only if expired).
+// one() / one_or_none() raise NoResultFound / MultipleResultsFound with the SQL in the message.
+// Bulk update / delete keep the identity map consistent: loaded objects they match are
+// refreshed / removed (and become deleted).
+//
+// Thread-safety: a Query is a value; running it uses its session (the session's thread).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "crucible/core/errors.hpp"
+#include "crucible/orm/session.hpp"
+#include "crucible/sql/dml.hpp"
+#include "crucible/sql/functions.hpp"
+#include "crucible/sql/select.hpp"
+
+namespace crucible {
+
+namespace detail {
+
+// The criteria of a query, kept apart from its columns so that the same criteria build the
+// entity SELECT, the count, column queries and bulk statements. Non-template (query.cpp).
+struct QueryCriteria {
+  struct JoinItem {
+    sql::NodePtr target;
+    const Table* table = nullptr;
+    sql::NodePtr on;  // nullptr: inferred from foreign keys
+    bool outer = false;
+  };
+  const Mapper* mapper = nullptr;
+  sql::NodeList where;
+  sql::NodeList order;
+  sql::NodeList group;
+  sql::NodePtr having;
+  std::vector<JoinItem> joins;
+  std::optional<std::int64_t> limit, offset;
+  bool distinct = false;
+
+  Select build(sql::NodeList columns) const;
+  Select entity_select() const;
+  sql::NodePtr where_node() const;  // nullptr when unfiltered
+};
+
+std::int64_t query_count(Session& session, const QueryCriteria& criteria);
+std::string query_sql(Session& session, const Select& select);
+[[noreturn]] void throw_no_result(Session& session, const Select& select);
+[[noreturn]] void throw_multiple_results(Session& session, const Select& select);
+void check_page(std::int64_t page, std::int64_t per_page);
+std::int64_t bulk_update(Session& session, const QueryCriteria& criteria, std::vector<ColumnValue> sets);
+std::int64_t bulk_delete(Session& session, const QueryCriteria& criteria);
+
+}  // namespace detail
+
+// One page of a paginated query, as Flask-SQLAlchemy's Pagination.
+template <typename T>
+struct Page {
+  std::vector<std::shared_ptr<T>> items;
+  std::int64_t page = 1;
+  std::int64_t per_page = 0;
+  std::int64_t total = 0;
+  std::int64_t pages() const { return total == 0 ? 0 : (total + per_page - 1) / per_page; }
+  bool has_prev() const { return page > 1; }
+  bool has_next() const { return page < pages(); }
+  std::optional<std::int64_t> prev_num() const { return has_prev() ? std::optional(page - 1) : std::nullopt; }
+  std::optional<std::int64_t> next_num() const { return has_next() ? std::optional(page + 1) : std::nullopt; }
+};
+
+// Rows of a query read one at a time: objects are built as the loop advances.
+template <typename T>
+class Stream {
+ public:
+  class iterator {
+   public:
+    using value_type = std::shared_ptr<T>;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(Stream* s) : s_(s) { advance(); }
+    const std::shared_ptr<T>& operator*() const { return current_; }
+    iterator& operator++() {
+      advance();
+      return *this;
+    }
+    void operator++(int) { advance(); }
+    bool operator==(std::default_sentinel_t) const { return s_ == nullptr; }
+
+   private:
+    void advance() {
+      if (!s_->result_.advance()) {
+        s_ = nullptr;
+        current_.reset();
+        return;
+      }
+      current_ = detail::handle<T>(s_->session_->load_row(*s_->mapper_, s_->result_.row(), 0));
+    }
+    Stream* s_ = nullptr;
+    std::shared_ptr<T> current_;
+  };
+  Stream(Session& session, const Mapper& mapper, Result result)
+      : session_(&session), mapper_(&mapper), result_(std::move(result)) {}
+  iterator begin() { return iterator(this); }
+  std::default_sentinel_t end() const { return {}; }
+
+ private:
+  Session* session_;
+  const Mapper* mapper_;
+  Result result_;
+};
+
+template <typename T>
+class Query {
+ public:
+  explicit Query(Session& session) : session_(&session) { criteria_.mapper = &mapper_of<T>(); }
+
+  template <typename... C>
+  Query where(const C&... conditions) const {
+    (detail::check_boolean<C>(), ...);
+    Query q(*this);
+    (q.criteria_.where.push_back(conditions.node()), ...);
+    return q;
+  }
+  template <typename... C>
+  Query filter(const C&... conditions) const { return where(conditions...); }
+  // Expressions (ascending) or asc() / desc() items.
+  template <typename... E>
+  Query order_by(const E&... items) const {
+    Query q(*this);
+    (q.criteria_.order.push_back(ExprArg(items).node), ...);
+    return q;
+  }
+  Query limit(std::int64_t n) const { return with([n](auto& c) { c.limit = n; }); }
+  Query offset(std::int64_t n) const { return with([n](auto& c) { c.offset = n; }); }
+  Query distinct(bool on = true) const { return with([on](auto& c) { c.distinct = on; }); }
+  // JOIN another mapped class (ON from the foreign key between them) or any FROM object.
+  template <Mapped U>
+  Query join() const { return join_impl(mapper_of<U>().table(), nullptr, false); }
+  template <Mapped U>
+  Query outerjoin() const { return join_impl(mapper_of<U>().table(), nullptr, true); }
+  template <Mapped U, typename C>
+  Query join(const C& on) const { return join_impl(mapper_of<U>().table(), on.node(), false); }
+  template <Mapped U, typename C>
+  Query outerjoin(const C& on) const { return join_impl(mapper_of<U>().table(), on.node(), true); }
+  template <typename... E>
+  Query group_by(const E&... items) const {
+    Query q(*this);
+    (q.criteria_.group.push_back(items.node()), ...);
+    return q;
+  }
+  template <typename C>
+  Query having(const C& condition) const {
+    detail::check_boolean<C>();
+    return with([&](auto& c) { c.having = condition.node(); });
+  }
+
+  // ---- running ----
+  std::vector<std::shared_ptr<T>> all() const {
+    std::vector<std::shared_ptr<T>> out;
+    for (auto& o : stream()) out.push_back(o);
+    return out;
+  }
+  // Rows streamed from the database as the loop advances.
+  Stream<T> stream() const {
+    session_->autoflush_now();
+    return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(statement()));
+  }
+  // The first row's object (LIMIT 1), or nullptr.
+  std::shared_ptr<T> first() const {
+    for (auto& o : limit(1).stream()) return o;
+    return nullptr;
+  }
+  std::shared_ptr<T> one() const {
+    auto o = one_or_none();
+    if (!o) detail::throw_no_result(*session_, statement());
+    return o;
+  }
+  std::shared_ptr<T> one_or_none() const {
+    std::shared_ptr<T> found;
+    for (auto& o : stream()) {
+      if (found) detail::throw_multiple_results(*session_, statement());
+      found = o;
+    }
+    return found;
+  }
+  std::int64_t count() const {
+    session_->autoflush_now();
+    return detail::query_count(*session_, criteria_);
+  }
+  // Page `page` (from 1) of `per_page` items, with the total; a page past the end is empty.
+  // ArgumentError when page < 1 or per_page < 1.
+  Page<T> paginate(std::int64_t page, std::int64_t per_page) const {
+    detail::check_page(page, per_page);
+    Page<T> p;
+    p.page = page;
+    p.per_page = per_page;
+    p.total = count();
+    if ((page - 1) * per_page < p.total) p.items = offset((page - 1) * per_page).limit(per_page).all();
+    return p;
+  }
+  // Column / aggregate query into typed tuples, under this query's criteria.
+  template <typename... E>
+  std::vector<std::tuple<typename E::value_type...>> values(const E&... columns) const {
+    session_->autoflush_now();
+    return session_->connection().execute(select(columns...)).template as<typename E::value_type...>().all();
+  }
+  // This query's criteria as a Core SELECT of the given columns (subqueries: in_(q.select(c))).
+  template <typename... E>
+  Select select(const E&... columns) const { return criteria_.build({columns.node()...}); }
+  // The entity SELECT this query runs.
+  Select statement() const { return criteria_.entity_select(); }
+
+  // Bulk UPDATE / DELETE of the rows matching the criteria (no joins); returns rows matched.
+  template <typename... V>
+  std::int64_t update(const V&... sets) const {
+    return detail::bulk_update(*session_, criteria_, std::vector<ColumnValue>{sets...});
+  }
+  std::int64_t delete_() const { return detail::bulk_delete(*session_, criteria_); }
+
+ private:
+  template <typename F>
+  Query with(F&& f) const {
+    Query q(*this);
+    f(q.criteria_);
+    return q;
+  }
+  Query join_impl(const Table& table, sql::NodePtr on, bool outer) const {
+    Query q(*this);
+    q.criteria_.joins.push_back({table.node(), &table, std::move(on), outer});
+    return q;
+  }
+  Session* session_;
+  detail::QueryCriteria criteria_;
+};
+
+template <Mapped T>
+Query<T> Session::query() {
+  return Query<T>(*this);
+}
+
+}  // namespace crucible

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+#include "crucible/orm/session.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "orm/persistence.hpp"
+#include "orm/unit_of_work.hpp"
+
+namespace crucible {
+
+using detail::InstanceState;
+
+namespace {
+[[noreturn]] void not_in_session(const InstanceState& s, const char* op) {
+  throw InvalidRequestError(std::string(op) + ": the " + s.mapper->class_name() + " object is " +
+                            std::string(to_string(s.state)) + " and not in this session");
+}
+void erase_state(std::vector<Session::StatePtr>& list, const InstanceState& s) {
+  list.erase(std::remove_if(list.begin(), list.end(), [&](const auto& p) { return p.get() == &s; }),
+             list.end());
+}
+}  // namespace
+
+Session::Session(Engine engine, SessionOptions options)
+    : engine_(std::move(engine)), autoflush_(options.autoflush) {}
+
+Session::~Session() {
+  try {
+    close();
+  } catch (...) {  // closing must not throw from a destructor; the connection is discarded
+  }
+}
+
+Connection& Session::connection() {
+  if (!conn_) conn_.emplace(engine_.connect());
+  return *conn_;
+}
+
+Result Session::execute(const sql::Executable& statement, const Params& params) {
+  autoflush_now();
+  return connection().execute(statement, params);
+}
+
+// ---- adding and removing ----------------------------------------------------------------------
+
+void Session::add_state(const StatePtr& state) {
+  InstanceState& s = *state;
+  if (s.session && s.session != this)
+    throw InvalidRequestError("the " + s.mapper->class_name() + " object is already attached to another session");
+  switch (s.state) {
+    case ObjectState::transient:
+      s.transition(ObjectState::pending);
+      s.session = this;
+      s.insert_order = add_counter_++;
+      new_.push_back(state);
+      break;
+    case ObjectState::detached:
+      if (!s.has_identity) throw InvalidRequestError("detached object without identity");
+      s.transition(ObjectState::persistent);
+      s.session = this;
+      identity_.add(state);
+      break;
+    case ObjectState::pending:
+    case ObjectState::persistent:
+      break;  // already here
+    case ObjectState::deleted:
+      throw InvalidRequestError("add: the " + s.mapper->class_name() +
+                                " object was deleted in this transaction; commit or roll back first");
+  }
+}
+
+void Session::delete_state(InstanceState& s) {
+  if (s.session != this) not_in_session(s, "delete_");
+  if (s.state == ObjectState::pending) {
+    expunge_state(s);
+  } else if (s.state == ObjectState::persistent && !s.marked_deleted) {
+    s.marked_deleted = true;
+    deleted_.push_back(identity_.find(s));
+  }
+}
+
+void Session::expunge_state(InstanceState& s) {
+  if (s.session != this) not_in_session(s, "expunge");
+  switch (s.state) {
+    case ObjectState::pending:
+      erase_state(new_, s);
+      s.transition(ObjectState::transient);
+      break;
+    case ObjectState::persistent:
+      if (s.marked_deleted) erase_state(deleted_, s);
+      s.marked_deleted = false;
+      identity_.remove(s);
+      erase_state(tx_inserted_, s);
+      s.transition(ObjectState::detached);
+      break;
+    case ObjectState::deleted:
+      erase_state(tx_deleted_, s);
+      s.transition(ObjectState::detached);
+      break;
+    default:
+      break;
+  }
+  s.session = nullptr;
+}
+
+void Session::expunge_all() {
+  for (auto& s : new_) {
+    s->transition(ObjectState::transient);
+    s->session = nullptr;
+  }
+  new_.clear();
+  identity_.for_each([](const StatePtr& s) {
+    s->marked_deleted = false;
+    s->transition(ObjectState::detached);
+    s->session = nullptr;
+  });
+  identity_.clear();
+  for (auto& s : tx_deleted_) {
+    s->transition(ObjectState::detached);
+    s->session = nullptr;
+  }
+  tx_deleted_.clear();
+  tx_inserted_.clear();
+  deleted_.clear();
+}
+
+// ---- expiry, refresh, merge ---------------------------------------------------------------
+
+void Session::expire_state(InstanceState& s) {
+  if (s.session != this || s.state != ObjectState::persistent) not_in_session(s, "expire");
+  s.expired = true;
+}
+
+void Session::expire_all() {
+  identity_.for_each([](const StatePtr& s) { s->expired = true; });
+}
+
+void Session::refresh_state(InstanceState& s) {
+  if (s.session != this || s.state != ObjectState::persistent) not_in_session(s, "refresh");
+  auto key = detail::identity_of(s);
+  auto placed = detail::get_statement(*s.mapper, connection().dialect());
+  std::vector<Value> literals(placed->slot.size());
+  for (std::size_t k = 0; k < key.values.size(); ++k) literals[placed->literal_of[k]] = key.values[k];
+  Result r = detail::run_placed(connection(), *placed, literals);
+  if (!r.advance())
+    throw InvalidRequestError("refresh: the row of " + key.to_string() + " no longer exists");
+  for (const auto& a : s.mapper->attributes()) {
+    a->load(s, r.row(), a->index());
+    a->commit(s);
+  }
+  s.has_snapshot = true;
+  s.expired = false;
+}
+
+Session::StatePtr Session::merge_state(const InstanceState& source) {
+  const Mapper& m = *source.mapper;
+  bool keyed = true;
+  for (const Attribute* a : m.primary_key())
+    if (a == m.generated_key() && a->unset(source)) keyed = false;
+  StatePtr target;
+  if (keyed) {
+    std::vector<Value> key;
+    for (const Attribute* a : m.primary_key()) key.push_back(a->get(source));
+    target = identity_.find(m, key);
+    if (!target) target = fetch_by_key(m, key, false);
+    if (target && target->expired) refresh_state(*target);
+  }
+  if (!target) {
+    target = m.new_state();
+    for (const auto& a : m.attributes()) a->copy(*target, source);
+    add_state(target);
+    return target;
+  }
+  if (target.get() != &source)
+    for (const auto& a : m.attributes()) a->copy(*target, source);
+  return target;
+}
+
+// ---- loading -----------------------------------------------------------------------------
+
+Session::StatePtr Session::get_state(const Mapper& mapper, std::int64_t key) {
+  if (StatePtr s = identity_.find(mapper, key)) {
+    if (s->marked_deleted) return nullptr;
+    if (s->expired) refresh_state(*s);
+    return s;
+  }
+  if (!new_.empty()) autoflush_now();
+  return fetch_by_key(mapper, {Value(key)}, false);
+}
+
+Session::StatePtr Session::get_state(const Mapper& mapper, const std::vector<Value>& key) {
+  if (key.size() != mapper.primary_key().size())
+    throw ArgumentError("get<" + mapper.class_name() + ">: the primary key has " +
+                        std::to_string(mapper.primary_key().size()) + " column(s), " +
+                        std::to_string(key.size()) + " value(s) given");
+  if (StatePtr s = identity_.find(mapper, key)) {
+    if (s->marked_deleted) return nullptr;
+    if (s->expired) refresh_state(*s);
+    return s;
+  }
+  if (!new_.empty()) autoflush_now();
+  return fetch_by_key(mapper, key, false);
+}
+
+Session::StatePtr Session::fetch_by_key(const Mapper& mapper, const std::vector<Value>& key, bool overwrite) {
+  Connection& conn = connection();
+  auto placed = detail::get_statement(mapper, conn.dialect());
+  std::vector<Value> literals(placed->slot.size());
+  for (std::size_t k = 0; k < key.size(); ++k) literals[placed->literal_of[k]] = key[k];
+  Result r = detail::run_placed(conn, *placed, literals);
+  if (!r.advance()) return nullptr;
+  StatePtr s = load_row(mapper, r.row(), 0, overwrite);
+  r.close();
+  return s;
+}
+
+Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::size_t offset, bool overwrite) {
+  StatePtr existing;
+  if (mapper.integer_primary_key()) {
+    const auto k = row.get<std::int64_t>(offset + mapper.primary_key()[0]->index());
+    existing = identity_.find(mapper, k);
+  }
+  const auto& attrs = mapper.attributes();
+  if (existing) {
+    if (existing->expired || overwrite) {
+      for (const auto& a : attrs) a->load(*existing, row, offset + a->index());
+      for (const auto& a : attrs) a->commit(*existing);
+      existing->expired = false;
+    }
+    return existing;
+  }
+  StatePtr s = mapper.new_state();
+  for (const auto& a : attrs) a->load(*s, row, offset + a->index());
+  detail::assign_identity(*s);
+  if (!mapper.integer_primary_key()) {
+    if (StatePtr other = identity_.find(*s)) {
+      if (other->expired || overwrite) {
+        for (const auto& a : attrs) a->copy(*other, *s);
+        for (const auto& a : attrs) a->commit(*other);
+        other->expired = false;
+      }
+      return other;
+    }
+  }
+  for (const auto& a : attrs) a->commit(*s);
+  s->has_snapshot = true;
+  s->transition(ObjectState::persistent);
+  s->session = this;
+  identity_.add(s);
+  return s;
+}
+
+// ---- flush and transaction ----------------------------------------------------------------
+
+std::vector<Session::StatePtr> Session::dirty_states() const {
+  std::vector<StatePtr> out;
+  identity_.for_each([&](const StatePtr& s) {
+    if (s->state == ObjectState::persistent && s->has_snapshot && !s->expired && !s->marked_deleted &&
+        detail::is_modified(*s))
+      out.push_back(s);
+  });
+  return out;
+}
+
+std::size_t Session::dirty_count() const { return dirty_states().size(); }
+
+void Session::autoflush_now() {
+  if (autoflush_ && !flushing_) flush();
+}
+
+void Session::flush() {
+  if (flushing_) throw InvalidRequestError("flush: the session is already flushing");
+  flushing_ = true;
+  try {
+    events_.fire_before_flush(*this);
+    detail::UnitOfWork(*this).flush();
+  } catch (...) {
+    flushing_ = false;
+    // A failed flush leaves the transaction unusable: roll back now, with rollback()'s rules for
+    // the objects, so nothing claims a state the database does not hold.
+    rollback();
+    throw;
+  }
+  flushing_ = false;
+  events_.fire_after_flush(*this);
+}
+
+void Session::end_transaction() {
+  conn_.reset();  // returns the connection to the pool
+}
+
+void Session::commit() {
+  flush();
+  if (conn_) conn_->commit();
+  for (auto& s : tx_deleted_) {
+    s->transition(ObjectState::detached);
+    s->session = nullptr;
+  }
+  tx_deleted_.clear();
+  for (auto& s : tx_inserted_) s->inserted_in_transaction = false;
+  tx_inserted_.clear();
+  end_transaction();
+  events_.fire_after_commit(*this);
+}
+
+void Session::rollback() {
+  if (conn_) {
+    try {
+      conn_->rollback();
+    } catch (...) {
+      end_transaction();
+      rollback_objects();
+      throw;
+    }
+  }
+  end_transaction();
+  rollback_objects();
+  events_.fire_after_rollback(*this);
+}
+
+void Session::rollback_objects() {
+  for (auto& s : new_) {
+    s->transition(ObjectState::transient);
+    s->session = nullptr;
+  }
+  new_.clear();
+  for (auto& s : tx_inserted_) {
+    if (s->session != this || s->state != ObjectState::persistent) continue;
+    identity_.remove(*s);
+    if (s->marked_deleted) erase_state(deleted_, *s);
+    s->marked_deleted = false;
+    s->transition(ObjectState::transient);
+    s->session = nullptr;
+    s->has_identity = false;
+    s->has_snapshot = false;
+    s->inserted_in_transaction = false;
+  }
+  tx_inserted_.clear();
+  for (auto& s : tx_deleted_) {
+    if (s->inserted_in_transaction) {  // inserted and deleted in this transaction: never existed
+      s->transition(ObjectState::detached);
+      s->transition(ObjectState::transient);
+      s->session = nullptr;
+      s->has_identity = false;
+      s->has_snapshot = false;
+      s->inserted_in_transaction = false;
+      continue;
+    }
+    s->transition(ObjectState::persistent);
+    identity_.add(s);
+  }
+  tx_deleted_.clear();
+  for (auto& s : deleted_) s->marked_deleted = false;
+  deleted_.clear();
+  identity_.for_each([](const StatePtr& s) { s->expired = true; });
+}
+
+void Session::close() {
+  if (conn_) {
+    try {
+      conn_->rollback();
+    } catch (...) {
+    }
+  }
+  end_transaction();
+  expunge_all();
+}
+
+void Session::detach(InstanceState& s) {
+  s.session = nullptr;
+  if (s.state != ObjectState::detached) s.transition(ObjectState::detached);
+}
+
+// ---- bulk statements -------------------------------------------------------------------------
+
+void Session::after_bulk_update(const Mapper& mapper, const std::vector<std::vector<Value>>& keys) {
+  for (const auto& key : keys)
+    if (StatePtr s = identity_.find(mapper, key)) refresh_state(*s);
+}
+
+void Session::after_bulk_delete(const Mapper& mapper, const std::vector<std::vector<Value>>& keys) {
+  for (const auto& key : keys) {
+    StatePtr s = identity_.find(mapper, key);
+    if (!s) continue;
+    if (s->marked_deleted) erase_state(deleted_, *s);
+    s->marked_deleted = false;
+    identity_.remove(*s);
+    s->transition(ObjectState::deleted);
+    tx_deleted_.push_back(s);
+  }
+}
+
+}  // namespace crucible

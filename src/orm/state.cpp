@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+#include <string>
+
+#include "crucible/orm/inspection.hpp"
+#include "crucible/orm/mapper.hpp"
+#include "crucible/orm/state.hpp"
+
+namespace crucible {
+
+std::string_view to_string(ObjectState state) {
+  switch (state) {
+    case ObjectState::transient: return "transient";
+    case ObjectState::pending: return "pending";
+    case ObjectState::persistent: return "persistent";
+    case ObjectState::deleted: return "deleted";
+    case ObjectState::detached: return "detached";
+  }
+  return "unknown";
+}
+
+namespace detail {
+
+void InstanceState::transition(ObjectState to) {
+  if (!allowed_transition(state, to))
+    throw InvalidRequestError("object of " + (mapper ? mapper->class_name() : std::string("?")) +
+                              " cannot go from " + std::string(to_string(state)) + " to " +
+                              std::string(to_string(to)));
+  state = to;
+}
+
+void throw_not_instrumented(std::string_view what) {
+  throw ArgumentError(std::string(what) +
+                      " has no ORM state: create mapped objects with session.add(T{...}) or "
+                      "crucible::make_instance(T{...})");
+}
+
+bool is_modified(const InstanceState& state) {
+  if (!state.has_snapshot) return state.state == ObjectState::pending || state.state == ObjectState::transient;
+  for (const auto& a : state.mapper->attributes())
+    if (a->modified(state)) return true;
+  return false;
+}
+
+AttributeHistory history_of(const InstanceState& state, const Attribute& attribute) {
+  AttributeHistory h;
+  Value current = attribute.get(state);
+  if (!state.has_snapshot) {
+    h.added.push_back(std::move(current));
+  } else if (attribute.modified(state)) {
+    h.added.push_back(std::move(current));
+    h.deleted.push_back(attribute.get_committed(state));
+  } else {
+    h.unchanged.push_back(std::move(current));
+  }
+  return h;
+}
+
+void make_transient(InstanceState& state) {
+  if (state.state == ObjectState::pending || state.state == ObjectState::deleted ||
+      (state.state == ObjectState::persistent && state.session))
+    throw InvalidRequestError("make_transient: expunge the object from its session first");
+  if (state.state != ObjectState::transient) state.transition(ObjectState::transient);
+  state.has_identity = false;
+  state.key.clear();
+  state.has_snapshot = false;
+  state.expired = false;
+  state.session = nullptr;
+}
+
+}  // namespace detail
+}  // namespace crucible

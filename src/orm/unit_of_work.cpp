@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+#include "orm/unit_of_work.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+#include "crucible/core/detail/topological_sort.hpp"
+#include "crucible/sql/dml.hpp"
+#include "orm/persistence.hpp"
+
+namespace crucible::detail {
+namespace {
+
+constexpr std::size_t kMaxBatchRows = 500;
+constexpr std::size_t kMaxBatchValues = 30000;  // under SQLite's 32766 bound parameters
+
+bool has_server_default(const Attribute& a) { return a.column().server_default_sql().has_value(); }
+
+}  // namespace
+
+UnitOfWork::MapperActions& UnitOfWork::actions_for(const Mapper& mapper) {
+  for (auto& a : actions_)
+    if (a->mapper == &mapper) return *a;
+  actions_.push_back(std::make_unique<MapperActions>());
+  actions_.back()->mapper = &mapper;
+  return *actions_.back();
+}
+
+// ---- collect -------------------------------------------------------------------------------
+
+void UnitOfWork::collect() {
+  const SessionEvents& events = session_.events_;
+  for (const auto& s : session_.new_) {
+    if (s->state != ObjectState::pending) continue;
+    events.fire(MapperEvent::before_insert, *s);
+    const Mapper& m = *s->mapper;
+    for (const auto& a : m.attributes()) {
+      const Column& c = a->column();
+      if (c.has_default() && a->unset(*s)) a->set(*s, c.default_function()());
+    }
+    if (const Attribute* v = m.version_attribute(); v && v->unset(*s)) v->set(*s, Value(std::int64_t{1}));
+    actions_for(m).inserts.push_back(s);
+  }
+  for (const auto& s : session_.dirty_states()) {
+    events.fire(MapperEvent::before_update, *s);
+    const Mapper& m = *s->mapper;
+    Update u{s, {}};
+    for (const auto& a : m.attributes())
+      if (a->modified(*s)) u.columns.push_back(a->index());
+    if (u.columns.empty()) continue;  // a listener undid the change
+    for (const auto& a : m.attributes()) {
+      const Column& c = a->column();
+      if (c.has_onupdate() && !a->modified(*s)) {
+        a->set(*s, c.onupdate_function()());
+        u.columns.push_back(a->index());
+      }
+    }
+    if (const Attribute* v = m.version_attribute(); v && !v->modified(*s)) {
+      std::int64_t old = 0;
+      v->integer(*s, old);
+      v->set(*s, Value(old + 1));
+      u.columns.push_back(v->index());
+    }
+    std::sort(u.columns.begin(), u.columns.end());
+    actions_for(m).updates.push_back(std::move(u));
+  }
+  for (const auto& s : session_.deleted_) {
+    events.fire(MapperEvent::before_delete, *s);
+    actions_for(*s->mapper).deletes.push_back(s);
+  }
+}
+
+// ---- sort ------------------------------------------------------------------------------------
+
+std::vector<UnitOfWork::MapperActions*> UnitOfWork::sorted() {
+  std::vector<MapperActions*> items;
+  for (auto& a : actions_) items.push_back(a.get());
+  std::vector<std::pair<MapperActions*, MapperActions*>> edges;
+  for (auto* child : items) {
+    const Table& table = child->mapper->table();
+    for (const auto& fk : table.foreign_keys()) {
+      const Table* target = table.metadata() ? table.metadata()->find_table(fk.target_table) : nullptr;
+      for (auto* parent : items)
+        if (&parent->mapper->table() == target && parent != child) edges.emplace_back(parent, child);
+    }
+  }
+  auto result = topological_sort(items, edges);
+  if (!result.cyclic.empty()) {
+    std::string names;
+    for (auto* a : result.cyclic) names += (names.empty() ? "" : ", ") + a->mapper->class_name();
+    throw CircularDependencyError(
+        "flush: circular foreign-key dependency between the mapped classes " + names +
+        "; insert one side first (a separate flush) with the key on the other side nullable");
+  }
+  return result.sorted;
+}
+
+// ---- inserts ---------------------------------------------------------------------------------
+
+void UnitOfWork::run_inserts(MapperActions& act) {
+  if (act.inserts.empty()) return;
+  const Mapper& m = *act.mapper;
+  Connection& conn = session_.connection();
+  const sql::Dialect& dialect = conn.dialect();
+  const auto& features = dialect.features();
+  const auto& attrs = m.attributes();
+
+  // Group rows by the columns they give: a column is left to the database when it is the
+  // generated key or has a server default, and the object does not set it.
+  struct Group {
+    std::vector<std::size_t> columns, fetch;
+    std::vector<StatePtr> rows;
+  };
+  std::vector<Group> groups;
+  std::vector<std::size_t> columns, fetch;
+  for (const auto& s : act.inserts) {
+    columns.clear();
+    fetch.clear();
+    for (const auto& a : attrs) {
+      const bool left = (a.get() == m.generated_key() || has_server_default(*a)) && a->unset(*s);
+      (left ? fetch : columns).push_back(a->index());
+    }
+    auto g = std::find_if(groups.begin(), groups.end(),
+                          [&](const Group& x) { return x.columns == columns; });
+    if (g == groups.end()) {
+      groups.push_back({columns, fetch, {}});
+      g = groups.end() - 1;
+    }
+    g->rows.push_back(s);
+  }
+
+  std::vector<Value> literals;
+  for (auto& g : groups) {
+    const Attribute* gen = nullptr;
+    for (std::size_t f : g.fetch)
+      if (attrs[f].get() == m.generated_key()) gen = attrs[f].get();
+    const bool returning = !g.fetch.empty() && features.supports_insert_returning;
+    std::vector<std::size_t> ret = g.fetch;
+    if (returning && !gen)  // match returned rows to objects by their given primary key
+      for (const Attribute* a : m.primary_key()) ret.push_back(a->index());
+    const std::size_t width = std::max<std::size_t>(1, g.columns.size());
+    std::size_t batch = features.supports_multirow_insert ? std::min(kMaxBatchRows, kMaxBatchValues / width) : 1;
+    if (!g.fetch.empty() && !returning) batch = 1;  // last insert id, row by row
+
+    for (std::size_t start = 0; start < g.rows.size(); start += batch) {
+      const std::size_t n = std::min(batch, g.rows.size() - start);
+      InsertShape shape{dialect.serial(), g.columns, returning ? ret : std::vector<std::size_t>{}, n};
+      auto placed = insert_statement(m, dialect, shape);
+      literals.resize(placed->slot.size());
+      for (std::size_t r = 0; r < n; ++r) {
+        const auto& s = *g.rows[start + r];
+        for (std::size_t j = 0; j < g.columns.size(); ++j)
+          literals[placed->literal_of[r * g.columns.size() + j]] = attrs[g.columns[j]]->get(s);
+      }
+      Result result = run_placed(conn, *placed, literals);
+      if (returning) {
+        std::vector<Row> rows;
+        rows.reserve(n);
+        while (result.advance()) rows.push_back(result.row().materialize());
+        if (rows.size() != n)
+          throw InvalidRequestError("INSERT into '" + m.table().name() + "' returned " +
+                                    std::to_string(rows.size()) + " row(s) for " + std::to_string(n));
+        if (gen) {
+          // Keys generated by one statement ascend in row order (as SQLAlchemy relies on for
+          // SQLite / PostgreSQL "insertmanyvalues"): sort the returned rows by key.
+          std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+            return a.get<std::int64_t>(0) < b.get<std::int64_t>(0);
+          });
+          for (std::size_t r = 0; r < n; ++r)
+            for (std::size_t k = 0; k < ret.size(); ++k) attrs[ret[k]]->load(*g.rows[start + r], rows[r], k);
+        } else {
+          const std::size_t pk_at = g.fetch.size();
+          std::unordered_map<std::vector<Value>, InstanceState*, ValuesHash> by_key;
+          for (std::size_t r = 0; r < n; ++r) {
+            std::vector<Value> key;
+            for (const Attribute* a : m.primary_key()) key.push_back(a->get(*g.rows[start + r]));
+            by_key.emplace(std::move(key), g.rows[start + r].get());
+          }
+          for (const Row& row : rows) {
+            std::vector<Value> key(m.primary_key().size());
+            auto scratch = m.new_state();
+            for (std::size_t k = 0; k < m.primary_key().size(); ++k) {
+              m.primary_key()[k]->load(*scratch, row, pk_at + k);
+              key[k] = m.primary_key()[k]->get(*scratch);
+            }
+            auto it = by_key.find(key);
+            if (it == by_key.end()) continue;
+            for (std::size_t k = 0; k < g.fetch.size(); ++k) attrs[g.fetch[k]]->load(*it->second, row, k);
+          }
+        }
+      } else if (!g.fetch.empty()) {
+        // No RETURNING: the generated key from the driver, server defaults by a SELECT.
+        auto& s = *g.rows[start];
+        if (gen) {
+          auto id = result.inserted_primary_key();
+          if (!id) throw InvalidRequestError("INSERT into '" + m.table().name() + "' gave no generated key");
+          gen->set(s, Value(*id));
+        }
+        if (g.fetch.size() > (gen ? 1u : 0u)) {
+          auto get = get_statement(m, dialect);
+          std::vector<Value> key_lits(get->slot.size());
+          for (std::size_t k = 0; k < m.primary_key().size(); ++k)
+            key_lits[get->literal_of[k]] = m.primary_key()[k]->get(s);
+          Result row = run_placed(conn, *get, key_lits);
+          if (row.advance())
+            for (std::size_t f : g.fetch) attrs[f]->load(s, row.row(), f);
+        }
+      }
+    }
+  }
+  for (const auto& s : act.inserts) session_.events_.fire(MapperEvent::after_insert, *s);
+}
+
+// ---- updates and deletes ----------------------------------------------------------------------
+
+namespace {
+
+// WHERE pk = :k0 [AND ...] [AND version = :v], with the committed (database) values.
+sql::NodePtr key_condition(const Mapper& m) {
+  sql::NodeList conds;
+  for (std::size_t k = 0; k < m.primary_key().size(); ++k) {
+    const Attribute* a = m.primary_key()[k];
+    conds.push_back(make_compare(sql::BinaryOp::eq, m.table().column_nodes()[a->index()],
+                                 make_bind_param("k" + std::to_string(k), a->column().type())));
+  }
+  if (const Attribute* v = m.version_attribute())
+    conds.push_back(make_compare(sql::BinaryOp::eq, m.table().column_nodes()[v->index()],
+                                 make_bind_param("v", v->column().type())));
+  return sql::and_all(std::move(conds));
+}
+
+void key_params(const Mapper& m, const InstanceState& s, Params& p) {
+  for (std::size_t k = 0; k < m.primary_key().size(); ++k)
+    p.set("k" + std::to_string(k), m.primary_key()[k]->get_committed(s));
+  if (const Attribute* v = m.version_attribute()) p.set("v", v->get_committed(s));
+}
+
+void check_count(const char* verb, const Mapper& m, std::int64_t matched, std::size_t expected) {
+  if (matched == static_cast<std::int64_t>(expected)) return;
+  throw StaleDataError(std::string(verb) + " statement on table '" + m.table().name() + "' expected to " +
+                       (verb[0] == 'U' ? "update " : "delete ") + std::to_string(expected) +
+                       " row(s); " + std::to_string(matched) +
+                       " were matched (the rows changed or vanished since they were loaded)");
+}
+
+}  // namespace
+
+void UnitOfWork::run_updates(MapperActions& act) {
+  if (act.updates.empty()) return;
+  const Mapper& m = *act.mapper;
+  Connection& conn = session_.connection();
+  const auto& attrs = m.attributes();
+  std::vector<std::size_t> done(act.updates.size(), 0);
+  for (std::size_t first = 0; first < act.updates.size(); ++first) {
+    if (done[first]) continue;
+    const auto& columns = act.updates[first].columns;
+    std::vector<ColumnValue> sets;
+    for (std::size_t c : columns)
+      sets.push_back(make_column_value(m.table().column_nodes()[c],
+                                       make_bind_param("u" + std::to_string(c), attrs[c]->column().type())));
+    const crucible::Update stmt = update(m.table()).values(std::move(sets)).where(Expr<bool>(key_condition(m)));
+    std::vector<Params> rows;
+    for (std::size_t i = first; i < act.updates.size(); ++i) {
+      if (done[i] || act.updates[i].columns != columns) continue;
+      done[i] = 1;
+      Params p;
+      const auto& s = *act.updates[i].state;
+      for (std::size_t c : columns) p.set("u" + std::to_string(c), attrs[c]->get(s));
+      key_params(m, s, p);
+      rows.push_back(std::move(p));
+    }
+    check_count("UPDATE", m, conn.execute_many(stmt, rows).rows_affected(), rows.size());
+  }
+  for (const auto& u : act.updates) session_.events_.fire(MapperEvent::after_update, *u.state);
+}
+
+void UnitOfWork::run_deletes(MapperActions& act) {
+  if (act.deletes.empty()) return;
+  const Mapper& m = *act.mapper;
+  const crucible::Delete stmt = delete_(m.table()).where(Expr<bool>(key_condition(m)));
+  std::vector<Params> rows;
+  for (const auto& s : act.deletes) {
+    Params p;
+    key_params(m, *s, p);
+    rows.push_back(std::move(p));
+  }
+  check_count("DELETE", m, session_.connection().execute_many(stmt, rows).rows_affected(), rows.size());
+  for (const auto& s : act.deletes) session_.events_.fire(MapperEvent::after_delete, *s);
+}
+
+// ---- the flush and its post-fetch ------------------------------------------------------------
+
+void UnitOfWork::flush() {
+  collect();
+  if (actions_.empty()) return;
+  const auto order = sorted();
+  for (auto* a : order) {
+    run_inserts(*a);
+    run_updates(*a);
+  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) run_deletes(**it);
+  finish();
+}
+
+void UnitOfWork::finish() {
+  // Every statement succeeded: only now do objects change state.
+  for (auto& act : actions_) {
+    for (const auto& s : act->inserts) {
+      s->transition(ObjectState::persistent);
+      assign_identity(*s);
+      session_.identity_.add(s);
+      for (const auto& a : s->mapper->attributes()) a->commit(*s);
+      s->has_snapshot = true;
+      s->inserted_in_transaction = true;
+      session_.tx_inserted_.push_back(s);
+    }
+    for (const auto& u : act->updates) {
+      auto& s = *u.state;
+      const bool rekey = std::any_of(s.mapper->primary_key().begin(), s.mapper->primary_key().end(),
+                                     [&](const Attribute* a) { return a->modified(s); });
+      if (rekey) session_.identity_.remove(s);
+      for (const auto& a : s.mapper->attributes()) a->commit(s);
+      if (rekey) {
+        assign_identity(s);
+        session_.identity_.add(u.state);
+      }
+    }
+    for (const auto& s : act->deletes) {
+      session_.identity_.remove(*s);
+      s->transition(ObjectState::deleted);
+      s->marked_deleted = false;
+      session_.tx_deleted_.push_back(s);
+    }
+  }
+  auto& pending = session_.new_;
+  pending.erase(std::remove_if(pending.begin(), pending.end(),
+                               [](const StatePtr& s) { return s->state != ObjectState::pending; }),
+                pending.end());
+  session_.deleted_.clear();
+}
+
+}  // namespace crucible::detail
