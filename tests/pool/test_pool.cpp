@@ -10,7 +10,7 @@
 #include "crucible/pool/queue_pool.hpp"
 #include "crucible/pool/static_pool.hpp"
 #include "fault_connection.hpp"
-#include "support.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace crucible;
 using namespace std::chrono_literals;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Test helpers: a temporary directory per test for real SQLite files.
+// Test helpers shared by every test folder: a temporary directory per test for real SQLite files.
 #pragma once
 
 #include <gtest/gtest.h>
