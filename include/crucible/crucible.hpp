@@ -25,3 +25,5 @@
 #include "crucible/orm/query.hpp"
 #include "crucible/orm/inspection.hpp"
 #include "crucible/orm/events.hpp"
+#include "crucible/orm/hybrid.hpp"
+#include "crucible/orm/scoped_session.hpp"

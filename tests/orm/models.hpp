@@ -29,12 +29,12 @@ namespace orm_test {
 
 struct User {
   std::int64_t id = 0;
-  std::string username, email;
+  std::string username{}, email{};
   int posts_count = 0;
   int karma = 0;
-  crucible::DateTime created_at;
-  std::optional<crucible::DateTime> last_login;
-  std::optional<crucible::DateTime> updated_at;
+  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> last_login{};
+  std::optional<crucible::DateTime> updated_at{};
 };
 CRUCIBLE_MAPPING(User, "users",
   column("id", &User::id).primary_key(),
@@ -49,12 +49,12 @@ CRUCIBLE_MAPPING(User, "users",
 struct Post {
   std::int64_t id = 0;
   std::int64_t author_id = 0;
-  std::string title;
-  std::string content;
+  std::string title{};
+  std::string content{};
   PostStatus status = PostStatus::draft;
   bool is_featured = false;
   int views_count = 0;
-  crucible::DateTime created_at;
+  crucible::DateTime created_at{};
 };
 CRUCIBLE_MAPPING(Post, "posts",
   column("id", &Post::id).primary_key(),
@@ -70,7 +70,7 @@ CRUCIBLE_MAPPING(Post, "posts",
 struct Comment {
   std::int64_t id = 0;
   std::int64_t post_id = 0;
-  std::string body;
+  std::string body{};
 };
 CRUCIBLE_MAPPING(Comment, "comments",
   column("id", &Comment::id).primary_key(),
@@ -79,9 +79,9 @@ CRUCIBLE_MAPPING(Comment, "comments",
 
 // Composite primary key, no generated key.
 struct Membership {
-  std::string group_name;
+  std::string group_name{};
   std::int64_t user_id = 0;
-  std::string role;
+  std::string role{};
 };
 CRUCIBLE_MAPPING(Membership, "memberships",
   column("group_name", &Membership::group_name, String(40)),

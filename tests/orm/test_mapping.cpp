@@ -3,6 +3,8 @@
 // overrides; col() yields the Core typed column.
 #include "orm/models.hpp"
 
+#include "crucible/sql/dialect.hpp"
+
 namespace orm_test {
 namespace {
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "crucible/sql/dialect.hpp"
 #include "engine/mysql/mysql_support.hpp"
 
 namespace crucible {

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+//
+// Core on MariaDB against raw libmariadb, in the same process, on the server named by
+// CRUCIBLE_TEST_MYSQL_URL (scripts/servers.sh starts one). Without it the program says so and
+// exits 0. Prints one line per workload:
+//   BENCH workload=<name> backend=mariadb rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
+// and NOTE lines comparing raw techniques. Each side runs several rounds, alternating; the best
+// round counts.
+//
+//   core_insert           100,000 rows, no keys back. Raw: array binding (STMT_ATTR_ARRAY_SIZE,
+//                         one COM_STMT_BULK_EXECUTE per 10,000 rows), the fastest libmariadb
+//                         technique. Crucible: Connection::execute_many as it is today (one
+//                         round trip per row).
+//   core_insert_multirow  100,000 rows, keys back. Raw: a prepared multi-row INSERT ... VALUES
+//                         of 1,000 rows RETURNING id. Crucible: the same statement through the
+//                         engine (a compiled statement executed with 2,000 positional values),
+//                         i.e. what an engine-side "insert many values" batching would cost.
+//   core_select           100,000 rows into tuples (both sides store the result client-side).
+//   core_pk_select        10,000 selects by primary key, one round trip each, one transaction.
+//
+// Usage: bench_core_mysql [--rounds N]
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "crucible/crucible.hpp"
+
+#if CRUCIBLE_HAVE_MYSQL
+#include <mysql.h>
+#include <unistd.h>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using RowTuple = std::tuple<std::int64_t, std::string, std::string>;
+using NewRow = std::tuple<std::string, std::string>;
+
+constexpr int kInsertRows = 100'000;
+constexpr int kBatch = 1'000;        // rows per multi-row INSERT
+constexpr int kArrayBatch = 10'000;  // rows per bulk execute
+constexpr int kPkSelects = 10'000;
+
+double time_ms(const std::function<void()>& fn) {
+  const auto start = Clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::vector<NewRow> make_rows() {
+  std::vector<NewRow> rows;
+  rows.reserve(kInsertRows);
+  for (int i = 1; i <= kInsertRows; ++i)
+    rows.emplace_back("name " + std::to_string(i), "a description of row " + std::to_string(i) + " with some text");
+  return rows;
+}
+
+std::string multirow_insert_sql(const std::string& table) {
+  std::string sql = "INSERT INTO " + table + " (name, description) VALUES ";
+  for (int i = 0; i < kBatch; ++i) sql += i ? ", (?, ?)" : "(?, ?)";
+  return sql + " RETURNING id";
+}
+
+// ---- raw libmariadb -------------------------------------------------------------------------
+
+struct Raw {
+  MYSQL* mysql = mysql_init(nullptr);
+  std::string table;
+  Raw(const crucible::Url& url, std::string t) : table(std::move(t)) {
+    if (!mysql_real_connect(mysql, url.host.c_str(), url.username.c_str(),
+                            url.password ? url.password->c_str() : nullptr, url.database.c_str(),
+                            url.port.value_or(0), nullptr, CLIENT_MULTI_STATEMENTS))
+      fail("connect");
+    exec("SET autocommit = 0");
+  }
+  ~Raw() { mysql_close(mysql); }
+  [[noreturn]] void fail(const char* what) const {
+    std::fprintf(stderr, "raw libmariadb %s failed: %s\n", what, mysql_error(mysql));
+    std::exit(1);
+  }
+  void exec(const std::string& sql) const {
+    if (mysql_real_query(mysql, sql.data(), sql.size())) fail(sql.c_str());
+    do {
+      if (MYSQL_RES* r = mysql_store_result(mysql)) mysql_free_result(r);
+    } while (mysql_next_result(mysql) == 0);
+  }
+  MYSQL_STMT* prepare(const std::string& sql) const {
+    MYSQL_STMT* s = mysql_stmt_init(mysql);
+    if (mysql_stmt_prepare(s, sql.data(), sql.size())) fail(mysql_stmt_error(s));
+    return s;
+  }
+  void check(MYSQL_STMT* s, int rc) const {
+    if (rc != 0 && rc != MYSQL_NO_DATA) {
+      std::fprintf(stderr, "raw libmariadb statement failed: %s\n", mysql_stmt_error(s));
+      std::exit(1);
+    }
+  }
+};
+
+MYSQL_BIND string_bind() {
+  MYSQL_BIND b{};
+  b.buffer_type = MYSQL_TYPE_STRING;
+  return b;
+}
+
+void raw_array_insert(const Raw& raw, const std::vector<NewRow>& rows) {
+  MYSQL_STMT* s = raw.prepare("INSERT INTO " + raw.table + " (name, description) VALUES (?, ?)");
+  std::vector<const char*> names(kArrayBatch), descriptions(kArrayBatch);
+  std::vector<unsigned long> name_lengths(kArrayBatch), description_lengths(kArrayBatch);
+  MYSQL_BIND binds[2] = {string_bind(), string_bind()};
+  binds[0].buffer = names.data();
+  binds[0].length = name_lengths.data();
+  binds[1].buffer = descriptions.data();
+  binds[1].length = description_lengths.data();
+  for (int start = 0; start < kInsertRows; start += kArrayBatch) {
+    for (int i = 0; i < kArrayBatch; ++i) {
+      const auto& [name, description] = rows[static_cast<std::size_t>(start + i)];
+      names[static_cast<std::size_t>(i)] = name.data();
+      name_lengths[static_cast<std::size_t>(i)] = name.size();
+      descriptions[static_cast<std::size_t>(i)] = description.data();
+      description_lengths[static_cast<std::size_t>(i)] = description.size();
+    }
+    unsigned int size = kArrayBatch;
+    mysql_stmt_attr_set(s, STMT_ATTR_ARRAY_SIZE, &size);
+    raw.check(s, mysql_stmt_bind_param(s, binds));
+    raw.check(s, mysql_stmt_execute(s));
+  }
+  mysql_stmt_close(s);
+  raw.exec("COMMIT");
+}
+
+std::vector<std::int64_t> raw_multirow_insert(const Raw& raw, const std::vector<NewRow>& rows) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(kInsertRows);
+  MYSQL_STMT* s = raw.prepare(multirow_insert_sql(raw.table));
+  std::vector<MYSQL_BIND> binds(2 * kBatch, string_bind());
+  std::int64_t id = 0;
+  MYSQL_BIND out{};
+  out.buffer_type = MYSQL_TYPE_LONGLONG;
+  out.buffer = &id;
+  for (int start = 0; start < kInsertRows; start += kBatch) {
+    for (int i = 0; i < kBatch; ++i) {
+      const auto& [name, description] = rows[static_cast<std::size_t>(start + i)];
+      MYSQL_BIND& n = binds[2 * static_cast<std::size_t>(i)];
+      MYSQL_BIND& d = binds[2 * static_cast<std::size_t>(i) + 1];
+      n.buffer = const_cast<char*>(name.data());
+      n.buffer_length = static_cast<unsigned long>(name.size());
+      d.buffer = const_cast<char*>(description.data());
+      d.buffer_length = static_cast<unsigned long>(description.size());
+    }
+    raw.check(s, mysql_stmt_bind_param(s, binds.data()));
+    raw.check(s, mysql_stmt_execute(s));
+    raw.check(s, mysql_stmt_store_result(s));
+    raw.check(s, mysql_stmt_bind_result(s, &out));
+    while (mysql_stmt_fetch(s) == 0) ids.push_back(id);
+    mysql_stmt_free_result(s);
+  }
+  mysql_stmt_close(s);
+  raw.exec("COMMIT");
+  return ids;
+}
+
+// Output binds for (id, name, description) into fixed buffers, as a careful C program would.
+struct RawRow {
+  std::int64_t id = 0;
+  char name[512], description[1024];
+  unsigned long lengths[3] = {};
+  MYSQL_BIND binds[3] = {};
+  RawRow() {
+    binds[0].buffer_type = MYSQL_TYPE_LONGLONG;
+    binds[0].buffer = &id;
+    binds[1].buffer_type = binds[2].buffer_type = MYSQL_TYPE_STRING;
+    binds[1].buffer = name;
+    binds[1].buffer_length = sizeof name;
+    binds[2].buffer = description;
+    binds[2].buffer_length = sizeof description;
+    for (int i = 0; i < 3; ++i) binds[i].length = &lengths[i];
+  }
+  RowTuple tuple() const { return {id, std::string(name, lengths[1]), std::string(description, lengths[2])}; }
+};
+
+std::vector<RowTuple> raw_select(const Raw& raw, bool store) {
+  std::vector<RowTuple> out;
+  MYSQL_STMT* s = raw.prepare("SELECT id, name, description FROM " + raw.table);
+  RawRow row;
+  raw.check(s, mysql_stmt_execute(s));
+  if (store) raw.check(s, mysql_stmt_store_result(s));
+  raw.check(s, mysql_stmt_bind_result(s, row.binds));
+  while (mysql_stmt_fetch(s) == 0) out.push_back(row.tuple());
+  mysql_stmt_close(s);
+  raw.exec("ROLLBACK");
+  return out;
+}
+
+std::int64_t raw_pk_select(const Raw& raw) {
+  std::int64_t checksum = 0;
+  MYSQL_STMT* s = raw.prepare("SELECT id, name, description FROM " + raw.table + " WHERE id = ?");
+  std::int64_t key = 0;
+  MYSQL_BIND param{};
+  param.buffer_type = MYSQL_TYPE_LONGLONG;
+  param.buffer = &key;
+  raw.check(s, mysql_stmt_bind_param(s, &param));
+  RawRow row;
+  for (int i = 0; i < kPkSelects; ++i) {
+    key = (i * 7919) % kInsertRows + 1;
+    raw.check(s, mysql_stmt_execute(s));
+    raw.check(s, mysql_stmt_store_result(s));
+    raw.check(s, mysql_stmt_bind_result(s, row.binds));
+    if (mysql_stmt_fetch(s) != 0) raw.fail("pk select");
+    const RowTuple t = row.tuple();
+    checksum += std::get<0>(t) + static_cast<std::int64_t>(std::get<1>(t).size());
+    mysql_stmt_free_result(s);
+  }
+  mysql_stmt_close(s);
+  raw.exec("COMMIT");
+  return checksum;
+}
+
+// ---- Crucible -------------------------------------------------------------------------------
+
+struct Schema {
+  crucible::MetaData metadata;
+  crucible::Table& items;
+  explicit Schema(const std::string& name)
+      : items(metadata.table(name, crucible::Column("id", crucible::BigInteger()).primary_key(),
+                             crucible::Column("name", crucible::String(100)).nullable(false),
+                             crucible::Column("description", crucible::Text()))) {}
+};
+
+void crucible_execute_many(crucible::Engine& engine, const Schema& schema, const std::vector<NewRow>& rows) {
+  auto conn = engine.connect();
+  auto tx = conn.begin();
+  const auto name = schema.items.c<std::string>("name");
+  const auto description = schema.items.c<std::string>("description");
+  conn.execute_many(crucible::insert(schema.items).columns(name, description), rows);
+  tx.commit();
+}
+
+// The multi-row statement as the engine would compile it: every placeholder a positional value.
+crucible::sql::CompiledPtr multirow_compiled(const std::string& table) {
+  auto c = std::make_shared<crucible::sql::CompiledStatement>();
+  c->sql = multirow_insert_sql(table);
+  for (int i = 0; i < 2 * kBatch; ++i) c->binds.push_back({"", i, crucible::NullType()});
+  c->result_names = {"id"};
+  c->result_types = {crucible::BigInteger()};
+  c->kind = crucible::sql::StatementKind::insert;
+  c->returns_rows = true;
+  return c;
+}
+
+std::vector<std::int64_t> crucible_multirow_insert(crucible::Engine& engine, const crucible::sql::CompiledPtr& stmt,
+                                                   const std::vector<NewRow>& rows) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(kInsertRows);
+  std::vector<crucible::Value> values(2 * kBatch);
+  auto conn = engine.connect();
+  auto tx = conn.begin();
+  for (int start = 0; start < kInsertRows; start += kBatch) {
+    for (int i = 0; i < kBatch; ++i) {
+      const auto& [name, description] = rows[static_cast<std::size_t>(start + i)];
+      values[2 * static_cast<std::size_t>(i)] = crucible::Value(name);
+      values[2 * static_cast<std::size_t>(i) + 1] = crucible::Value(description);
+    }
+    for (const crucible::Row& row : conn.execute(stmt, {}, values)) ids.push_back(row.get<std::int64_t>(0));
+  }
+  tx.commit();
+  return ids;
+}
+
+std::vector<RowTuple> crucible_select(crucible::Engine& engine, const Schema& schema) {
+  auto conn = engine.connect();
+  const auto id = schema.items.c<std::int64_t>("id");
+  const auto name = schema.items.c<std::string>("name");
+  const auto description = schema.items.c<std::string>("description");
+  std::vector<RowTuple> out;
+  for (auto&& row : conn.execute(crucible::select(id, name, description)).as<std::int64_t, std::string, std::string>())
+    out.push_back(std::move(row));
+  conn.rollback();
+  return out;
+}
+
+std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) {
+  auto conn = engine.connect();
+  const auto id = schema.items.c<std::int64_t>("id");
+  const auto name = schema.items.c<std::string>("name");
+  const auto description = schema.items.c<std::string>("description");
+  const auto by_id = crucible::select(id, name, description).where(id == crucible::bindparam<std::int64_t>("id"));
+  std::int64_t checksum = 0;
+  auto tx = conn.begin();
+  crucible::Params params{{"id", 0}};
+  for (int i = 0; i < kPkSelects; ++i) {
+    params.set("id", (i * 7919) % kInsertRows + 1);
+    auto row = conn.execute(by_id, params).one().as<std::int64_t, std::string, std::string>();
+    checksum += std::get<0>(row) + static_cast<std::int64_t>(std::get<1>(row).size());
+  }
+  tx.commit();
+  return checksum;
+}
+
+void report(const char* workload, int rows, double ours, double raw) {
+  std::printf("BENCH workload=%s backend=mariadb rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload, rows,
+              ours, raw, ours / raw);
+  std::fflush(stdout);
+}
+
+void check_ids(const std::vector<std::int64_t>& ids, const char* who) {
+  if (static_cast<int>(ids.size()) != kInsertRows || ids.back() - ids.front() != kInsertRows - 1) {
+    std::fprintf(stderr, "%s: %zu keys returned, expected %d consecutive\n", who, ids.size(), kInsertRows);
+    std::exit(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* url_text = std::getenv("CRUCIBLE_TEST_MYSQL_URL");
+  if (!url_text || !*url_text) {
+    std::printf("bench_core_mysql: skipped, CRUCIBLE_TEST_MYSQL_URL is not set "
+                "(eval \"$(CRUCIBLE_TEST_SERVERS=mysql scripts/servers.sh start)\" starts a server)\n");
+    return 0;
+  }
+  int rounds = 3;
+  for (int i = 1; i + 1 < argc; i += 2)
+    if (std::string_view(argv[i]) == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
+
+  const auto url = crucible::Url::parse(url_text);
+  const std::string suffix = std::to_string(::getpid());
+  Raw raw(url, "bench_raw_items_" + suffix);
+  Schema schema("bench_crucible_items_" + suffix);
+  auto engine = crucible::create_engine(url_text);
+  for (const auto& t : {raw.table, schema.items.name()}) raw.exec("DROP TABLE IF EXISTS " + t);
+  raw.exec("CREATE TABLE " + raw.table +
+           " (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, description TEXT)"
+           " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  raw.exec("CREATE TABLE " + schema.items.name() +
+           " (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL, description TEXT)"
+           " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  const auto truncate = [&] {
+    raw.exec("TRUNCATE TABLE " + raw.table);
+    raw.exec("TRUNCATE TABLE " + schema.items.name());
+  };
+  const auto rows = make_rows();
+
+  // Row by row is ~8 s a round: two rounds at most.
+  double best_ours = 1e300, best_raw = 1e300;
+  for (int r = 0; r < std::min(rounds, 2); ++r) {
+    truncate();
+    best_raw = std::min(best_raw, time_ms([&] { raw_array_insert(raw, rows); }));
+    best_ours = std::min(best_ours, time_ms([&] { crucible_execute_many(engine, schema, rows); }));
+  }
+  report("core_insert", kInsertRows, best_ours, best_raw);
+
+  const auto compiled = multirow_compiled(schema.items.name());
+  best_ours = best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    truncate();
+    std::vector<std::int64_t> raw_ids, our_ids;
+    best_raw = std::min(best_raw, time_ms([&] { raw_ids = raw_multirow_insert(raw, rows); }));
+    best_ours = std::min(best_ours, time_ms([&] { our_ids = crucible_multirow_insert(engine, compiled, rows); }));
+    check_ids(raw_ids, "raw");
+    check_ids(our_ids, "crucible");
+  }
+  report("core_insert_multirow", kInsertRows, best_ours, best_raw);
+
+  best_ours = best_raw = 1e300;
+  double best_unbuffered = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    std::size_t raw_count = 0, unbuffered_count = 0, our_count = 0;
+    best_raw = std::min(best_raw, time_ms([&] { raw_count = raw_select(raw, true).size(); }));
+    best_unbuffered = std::min(best_unbuffered, time_ms([&] { unbuffered_count = raw_select(raw, false).size(); }));
+    best_ours = std::min(best_ours, time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
+    if (raw_count != kInsertRows || unbuffered_count != kInsertRows || our_count != kInsertRows) {
+      std::fprintf(stderr, "row count mismatch: raw %zu / %zu, crucible %zu\n", raw_count, unbuffered_count, our_count);
+      return 1;
+    }
+  }
+  report("core_select", kInsertRows, best_ours, best_raw);
+  std::printf("NOTE raw select of %d rows: store_result %.2f ms, unbuffered fetch %.2f ms\n", kInsertRows, best_raw,
+              best_unbuffered);
+
+  best_ours = best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    std::int64_t raw_sum = 0, our_sum = 0;
+    best_raw = std::min(best_raw, time_ms([&] { raw_sum = raw_pk_select(raw); }));
+    best_ours = std::min(best_ours, time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
+    if (raw_sum != our_sum) {
+      std::fprintf(stderr, "checksum mismatch: raw %lld, crucible %lld\n", static_cast<long long>(raw_sum),
+                   static_cast<long long>(our_sum));
+      return 1;
+    }
+  }
+  report("core_pk_select", kPkSelects, best_ours, best_raw);
+
+  engine.dispose();
+  raw.exec("DROP TABLE " + raw.table + ", " + schema.items.name());
+  return 0;
+}
+
+#else
+
+int main() {
+  std::printf("bench_core_mysql: skipped, this build has no MariaDB backend (libmariadb-dev)\n");
+  return 0;
+}
+
+#endif

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+//
+// The ORM on SQLite against the raw libsqlite3 C API, same process, file databases. Prints:
+//   BENCH workload=<name> backend=sqlite rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
+//   BENCH workload=orm_load_memory backend=sqlite rows=<n> crucible_mb=<m> raw_mb=<m> ratio=<r>
+// Workloads: orm_insert (add_all + commit of 100,000 new objects, keys generated), orm_load
+// (100,000 rows as objects), orm_get (10,000 get<T>(pk) of keys not loaded), orm_update (load
+// 10,000 objects, change one field on each, commit). Rounds alternate; the best counts. Memory is
+// the heap in use (mallinfo2) held by the loaded result, raw tuples against objects + session.
+//
+// Usage: bench_orm_sqlite [--rounds N] [--dir DIR]
+#include <malloc.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "crucible/crucible.hpp"
+
+namespace bench {
+
+struct Item {
+  std::int64_t id = 0;
+  std::string name{};
+  std::string description{};
+  std::int64_t score = 0;
+};
+CRUCIBLE_MAPPING(Item, "items",
+  column("id", &Item::id).primary_key(),
+  column("name", &Item::name, String(100)),
+  column("description", &Item::description, Text()),
+  column("score", &Item::score));
+
+}  // namespace bench
+
+namespace {
+
+using bench::Item;
+using Clock = std::chrono::steady_clock;
+using RawRow = std::tuple<std::int64_t, std::string, std::string, std::int64_t>;
+constexpr int kRows = 100'000;
+constexpr int kGets = 10'000;
+constexpr int kUpdates = 10'000;
+
+double time_ms(const std::function<void()>& fn) {
+  const auto start = Clock::now();
+  fn();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    std::fprintf(stderr, "raw sqlite %s failed: %s\n", what, sqlite3_errmsg(db));
+    std::exit(1);
+  }
+}
+
+std::vector<Item> make_items() {
+  std::vector<Item> items;
+  items.reserve(kRows);
+  for (int i = 1; i <= kRows; ++i)
+    items.push_back(Item{.name = "name " + std::to_string(i),
+                         .description = "a description of row " + std::to_string(i) + " with some text",
+                         .score = i});
+  return items;
+}
+
+struct RawDb {
+  sqlite3* db = nullptr;
+  explicit RawDb(const std::string& path) {
+    check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                          nullptr),
+          db, "open");
+    exec("PRAGMA foreign_keys=ON");
+  }
+  ~RawDb() { sqlite3_close_v2(db); }
+  void exec(const char* sql) const { check(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), db, sql); }
+  sqlite3_stmt* prepare(const char* sql) const {
+    sqlite3_stmt* stmt = nullptr;
+    check(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), db, sql);
+    return stmt;
+  }
+};
+
+std::string text(sqlite3_stmt* s, int i) {
+  return std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                     static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+}
+
+// Raw: prepared INSERT per row, generated ids read back with sqlite3_last_insert_rowid.
+void raw_insert(RawDb& raw, std::vector<Item>& items) {
+  raw.exec("DELETE FROM items");
+  raw.exec("BEGIN");
+  sqlite3_stmt* stmt = raw.prepare("INSERT INTO items (name, description, score) VALUES (?, ?, ?)");
+  for (auto& it : items) {
+    sqlite3_bind_text(stmt, 1, it.name.data(), static_cast<int>(it.name.size()), SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, it.description.data(), static_cast<int>(it.description.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, it.score);
+    check(sqlite3_step(stmt), raw.db, "insert");
+    it.id = sqlite3_last_insert_rowid(raw.db);
+    sqlite3_reset(stmt);
+  }
+  sqlite3_finalize(stmt);
+  raw.exec("COMMIT");
+}
+
+std::vector<RawRow> raw_load(RawDb& raw) {
+  std::vector<RawRow> out;
+  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM items");
+  while (sqlite3_step(s) == SQLITE_ROW)
+    out.emplace_back(sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), sqlite3_column_int64(s, 3));
+  sqlite3_finalize(s);
+  return out;
+}
+
+std::int64_t raw_get(RawDb& raw) {
+  std::int64_t sum = 0;
+  raw.exec("BEGIN");
+  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM items WHERE id = ?");
+  for (int i = 0; i < kGets; ++i) {
+    sqlite3_bind_int64(s, 1, (i * 7919) % kRows + 1);
+    if (sqlite3_step(s) != SQLITE_ROW) std::exit(1);
+    RawRow row{sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), sqlite3_column_int64(s, 3)};
+    sum += std::get<3>(row);
+    sqlite3_reset(s);
+  }
+  sqlite3_finalize(s);
+  raw.exec("COMMIT");
+  return sum;
+}
+
+void raw_update(RawDb& raw) {
+  raw.exec("BEGIN");
+  std::vector<RawRow> rows;
+  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM items WHERE id <= ?");
+  sqlite3_bind_int64(s, 1, kUpdates);
+  while (sqlite3_step(s) == SQLITE_ROW)
+    rows.emplace_back(sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), sqlite3_column_int64(s, 3));
+  sqlite3_finalize(s);
+  sqlite3_stmt* u = raw.prepare("UPDATE items SET score = ? WHERE id = ?");
+  for (auto& r : rows) {
+    std::get<3>(r) += 1;
+    sqlite3_bind_int64(u, 1, std::get<3>(r));
+    sqlite3_bind_int64(u, 2, std::get<0>(r));
+    check(sqlite3_step(u), raw.db, "update");
+    sqlite3_reset(u);
+  }
+  sqlite3_finalize(u);
+  raw.exec("COMMIT");
+}
+
+void orm_insert(crucible::Engine& engine, std::vector<Item> items) {
+  {
+    auto conn = engine.connect();
+    conn.execute("DELETE FROM items");
+    conn.commit();
+  }
+  crucible::Session session(engine);
+  auto handles = session.add_all(std::move(items));
+  session.commit();
+  if (handles.back()->id == 0) std::exit(1);
+}
+
+std::size_t orm_load(crucible::Engine& engine) {
+  crucible::Session session(engine);
+  return session.query<Item>().all().size();
+}
+
+std::int64_t orm_get(crucible::Engine& engine) {
+  crucible::Session session(engine);
+  std::int64_t sum = 0;
+  for (int i = 0; i < kGets; ++i) sum += session.get<Item>((i * 7919) % kRows + 1)->score;
+  session.commit();
+  return sum;
+}
+
+void orm_update(crucible::Engine& engine) {
+  crucible::Session session(engine);
+  for (auto& item : session.query<Item>().where(crucible::col(&Item::id) <= kUpdates).all()) item->score += 1;
+  session.commit();
+}
+
+void report(const char* workload, int rows, double ours, double raw) {
+  std::printf("BENCH workload=%s backend=sqlite rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload,
+              rows, ours, raw, ours / raw);
+  std::fflush(stdout);
+}
+
+double heap_mb() { return static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 5;
+  std::filesystem::path dir = std::filesystem::temp_directory_path();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view flag = argv[i];
+    if (flag == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
+    else if (flag == "--dir") dir = argv[i + 1];
+  }
+  const auto raw_path = (dir / "crucible_orm_bench_raw.db").string();
+  const auto ours_path = (dir / "crucible_orm_bench_orm.db").string();
+  auto cleanup = [&] {
+    for (const auto& p : {raw_path, ours_path})
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(p + suffix);
+  };
+  cleanup();
+  auto engine = crucible::create_engine("sqlite:///" + ours_path);
+  crucible::create_all(engine, crucible::default_registry().metadata());
+  RawDb raw(raw_path);
+  raw.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+           "description TEXT NOT NULL, score BIGINT NOT NULL)");
+  const auto items = make_items();
+
+  double best_ours = 1e300, best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    auto raw_items = items;
+    best_raw = std::min(best_raw, time_ms([&] { raw_insert(raw, raw_items); }));
+    auto our_items = items;  // copied outside the timing, moved into the session inside it
+    best_ours = std::min(best_ours, time_ms([&] { orm_insert(engine, std::move(our_items)); }));
+  }
+  report("orm_insert", kRows, best_ours, best_raw);
+
+  best_ours = best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    std::size_t a = 0, b = 0;
+    best_raw = std::min(best_raw, time_ms([&] { a = raw_load(raw).size(); }));
+    best_ours = std::min(best_ours, time_ms([&] { b = orm_load(engine); }));
+    if (a != kRows || b != kRows) return 1;
+  }
+  report("orm_load", kRows, best_ours, best_raw);
+
+  best_ours = best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    std::int64_t a = 0, b = 0;
+    best_raw = std::min(best_raw, time_ms([&] { a = raw_get(raw); }));
+    best_ours = std::min(best_ours, time_ms([&] { b = orm_get(engine); }));
+    if (a != b) return 1;
+  }
+  report("orm_get", kGets, best_ours, best_raw);
+
+  best_ours = best_raw = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    best_raw = std::min(best_raw, time_ms([&] { raw_update(raw); }));
+    best_ours = std::min(best_ours, time_ms([&] { orm_update(engine); }));
+  }
+  report("orm_update", kUpdates, best_ours, best_raw);
+
+  double raw_mb = 0, ours_mb = 0;
+  {
+    const double before = heap_mb();
+    auto rows = raw_load(raw);
+    raw_mb = heap_mb() - before;
+  }
+  {
+    const double before = heap_mb();
+    crucible::Session session(engine);
+    auto objects = session.query<Item>().all();
+    ours_mb = heap_mb() - before;
+  }
+  std::printf("BENCH workload=orm_load_memory backend=sqlite rows=%d crucible_mb=%.1f raw_mb=%.1f ratio=%.3f\n",
+              kRows, ours_mb, raw_mb, ours_mb / raw_mb);
+  cleanup();
+  return 0;
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+// Object states and their transitions, dirty checking, history, rollback, expire / refresh /
+// merge / expunge / close.
+#include "orm/models.hpp"
+
+namespace orm_test {
+namespace {
+
+using namespace crucible;
+
+TEST(ObjectStates, TransitionTableIsTheSeedDiagram) {
+  using S = ObjectState;
+  EXPECT_TRUE(allowed_transition(S::transient, S::pending));
+  EXPECT_TRUE(allowed_transition(S::pending, S::persistent));
+  EXPECT_TRUE(allowed_transition(S::persistent, S::deleted));
+  EXPECT_TRUE(allowed_transition(S::deleted, S::detached));
+  EXPECT_TRUE(allowed_transition(S::persistent, S::detached));
+  EXPECT_FALSE(allowed_transition(S::transient, S::deleted));
+  EXPECT_FALSE(allowed_transition(S::pending, S::deleted));
+  EXPECT_FALSE(allowed_transition(S::detached, S::deleted));
+  EXPECT_EQ(to_string(S::persistent), "persistent");
+}
+
+TEST_F(OrmTest, LifecycleTransientPendingPersistentDeletedDetached) {
+  Session session(engine_);
+  auto u = make_instance(User{.username = "life", .email = "l"});
+  EXPECT_TRUE(inspect(u).transient());
+  session.add(u);
+  EXPECT_TRUE(inspect(u).pending());
+  EXPECT_FALSE(inspect(u).identity());
+  session.flush();
+  EXPECT_TRUE(inspect(u).persistent());
+  EXPECT_EQ(inspect(u).identity()->values, std::vector<Value>{Value(u->id)});
+  session.delete_(u);
+  EXPECT_TRUE(inspect(u).persistent());
+  EXPECT_TRUE(inspect(u).marked_for_deletion());
+  session.flush();
+  EXPECT_TRUE(inspect(u).deleted());
+  session.commit();
+  EXPECT_TRUE(inspect(u).detached());
+  EXPECT_EQ(inspect(u).session(), nullptr);
+  make_transient(u);
+  EXPECT_TRUE(inspect(u).transient());
+}
+
+TEST_F(OrmTest, CloseAndExpungeDetach) {
+  Session session(engine_);
+  auto u = session.add(User{.username = "x", .email = "x"});
+  auto p = session.add(User{.username = "y", .email = "y"});
+  session.commit();
+  session.expunge(u);
+  EXPECT_TRUE(inspect(u).detached());
+  EXPECT_FALSE(session.contains(u));
+  session.close();
+  EXPECT_TRUE(inspect(p).detached());
+  EXPECT_EQ(session.identity_map_size(), 0u);
+  session.add(u);  // detached -> persistent again
+  EXPECT_TRUE(inspect(u).persistent());
+  auto pending = session.add(User{.username = "z", .email = "z"});
+  session.expunge(pending);
+  EXPECT_TRUE(inspect(pending).transient());
+  EXPECT_THROW(session.expire(pending), InvalidRequestError);
+}
+
+TEST_F(OrmTest, DirtyCheckingUpdatesOnlyChangedColumns) {
+  Session session(engine_);
+  auto u = session.add(User{.username = "dirty", .email = "old@x"});
+  session.commit();
+  EXPECT_FALSE(session.is_modified(u));
+  u->email = "new@x";
+  EXPECT_TRUE(session.is_modified(u));
+  EXPECT_EQ(session.dirty_count(), 1u);
+  auto h = inspect(u).history(&User::email);
+  EXPECT_EQ(h.added, std::vector<Value>{Value("new@x")});
+  EXPECT_EQ(h.deleted, std::vector<Value>{Value("old@x")});
+  EXPECT_TRUE(h.unchanged.empty());
+  auto same = inspect(u).history("username");
+  EXPECT_EQ(same.unchanged, std::vector<Value>{Value("dirty")});
+  EXPECT_FALSE(same.has_changes());
+  take();
+  session.flush();
+  auto sql = take();
+  ASSERT_EQ(sql.size(), 1u);
+  // email plus the on-update column, nothing else.
+  EXPECT_EQ(sql[0], "UPDATE users SET email = ?, updated_at = ? WHERE users.id = ?") << sql[0];
+  EXPECT_TRUE(u->updated_at.has_value());
+  EXPECT_FALSE(session.is_modified(u));
+  session.flush();
+  EXPECT_TRUE(take().empty());  // nothing changed: no SQL
+  u->email = "back";
+  u->email = "new@x";  // changed and changed back: no change
+  session.flush();
+  EXPECT_TRUE(take().empty());
+}
+
+TEST_F(OrmTest, RollbackExpungesPendingAndExpiresPersistent) {
+  Session session(engine_);
+  auto kept = session.add(User{.username = "kept", .email = "k"});
+  session.commit();
+  auto fresh = session.add(User{.username = "fresh", .email = "f"});
+  session.flush();  // inserted in this transaction
+  auto never = session.add(User{.username = "never", .email = "n"});
+  kept->email = "changed";
+  session.flush();
+  session.rollback();
+  EXPECT_TRUE(inspect(fresh).transient());
+  EXPECT_TRUE(inspect(never).transient());
+  EXPECT_TRUE(inspect(kept).persistent());
+  EXPECT_TRUE(inspect(kept).expired());
+  // The next get reloads the expired object: the database still holds "k".
+  auto again = session.get<User>(kept->id);
+  EXPECT_EQ(again.get(), kept.get());
+  EXPECT_EQ(kept->email, "k");
+  EXPECT_FALSE(inspect(kept).expired());
+}
+
+TEST_F(OrmTest, RollbackRestoresDeletedObjects) {
+  Session session(engine_);
+  auto u = session.add(User{.username = "del", .email = "d"});
+  session.commit();
+  session.delete_(u);
+  session.flush();
+  EXPECT_TRUE(inspect(u).deleted());
+  EXPECT_EQ(session.get<User>(u->id), nullptr);
+  session.rollback();
+  EXPECT_TRUE(inspect(u).persistent());
+  EXPECT_EQ(session.get<User>(u->id).get(), u.get());
+}
+
+TEST_F(OrmTest, FailedFlushRollsBackAndLeavesDefinedStates) {
+  Session session(engine_);
+  auto a = session.add(User{.username = "dup", .email = "1"});
+  session.commit();
+  auto b = session.add(User{.username = "dup", .email = "2"});
+  EXPECT_THROW(session.commit(), IntegrityError);
+  EXPECT_TRUE(inspect(b).transient());
+  EXPECT_TRUE(inspect(a).persistent());
+  EXPECT_FALSE(session.in_transaction());
+}
+
+TEST_F(OrmTest, ExpireAndRefreshReload) {
+  Session session(engine_);
+  auto u = session.add(User{.username = "ref", .email = "r"});
+  session.commit();
+  {
+    auto conn = engine_.connect();
+    conn.execute("UPDATE users SET email = 'elsewhere' WHERE id = :id", {{"id", u->id}});
+    conn.commit();
+  }
+  EXPECT_EQ(u->email, "r");
+  session.refresh(u);
+  EXPECT_EQ(u->email, "elsewhere");
+  u->email = "discarded";
+  session.expire(u);
+  EXPECT_TRUE(inspect(u).expired());
+  session.flush();  // expired objects are not written
+  session.query<User>().where(col(&User::id) == u->id).all();  // a query meeting it reloads it
+  EXPECT_EQ(u->email, "elsewhere");
+}
+
+TEST_F(OrmTest, MergeCopiesOntoTheSessionObject) {
+  std::int64_t id = 0;
+  {
+    Session s(engine_);
+    auto u = s.add(User{.username = "merge", .email = "m"});
+    s.commit();
+    id = u->id;
+  }
+  Session session(engine_);
+  User detached_copy{.id = id, .username = "merge", .email = "merged@x"};
+  auto merged = session.merge(detached_copy);
+  EXPECT_TRUE(inspect(merged).persistent());
+  EXPECT_EQ(merged->email, "merged@x");
+  EXPECT_TRUE(session.is_modified(merged));
+  EXPECT_EQ(session.get<User>(id).get(), merged.get());
+  auto created = session.merge(User{.username = "new-by-merge", .email = "n"});
+  EXPECT_TRUE(inspect(created).pending());
+  session.commit();
+  Session check(engine_);
+  EXPECT_EQ(check.get<User>(id)->email, "merged@x");
+}
+
+TEST_F(OrmTest, AutoflushBeforeQueriesIsSwitchable) {
+  Session session(engine_);
+  session.add(User{.username = "auto", .email = "a"});
+  EXPECT_EQ(session.query<User>().where(col(&User::username) == "auto").count(), 1);
+  session.add(User{.username = "manual", .email = "m"});
+  {
+    auto guard = session.no_autoflush();
+    EXPECT_EQ(session.query<User>().where(col(&User::username) == "manual").count(), 0);
+  }
+  EXPECT_EQ(session.query<User>().where(col(&User::username) == "manual").count(), 1);
+}
+
+}  // namespace
+}  // namespace orm_test
