@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "crucible/orm/identity_map.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace crucible {
 
@@ -39,6 +41,75 @@ std::size_t ValuesHash::operator()(const std::vector<Value>& values) const {
   return h;
 }
 
+// ---- IntStateMap -------------------------------------------------------------------------------
+
+const IntStateMap::StatePtr* IntStateMap::find(std::int64_t key) const {
+  if (size_ == 0) return nullptr;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = home(key);; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (!slot.state) return nullptr;
+    if (slot.key == key) return &slot.state;
+  }
+}
+
+bool IntStateMap::emplace(std::int64_t key, const StatePtr& state) {
+  if ((size_ + 1) * 5 > slots_.size() * 4) rehash(std::max<std::size_t>(16, slots_.size() * 2));
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = home(key);; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (!slot.state) {
+      slot.key = key;
+      slot.state = state;
+      ++size_;
+      return true;
+    }
+    if (slot.key == key) return false;
+  }
+}
+
+bool IntStateMap::erase(std::int64_t key) {
+  if (size_ == 0) return false;
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(key);
+  for (;; i = (i + 1) & mask) {
+    if (!slots_[i].state) return false;
+    if (slots_[i].key == key) break;
+  }
+  // Backward shift: move later entries of the probe run into the hole when their home allows.
+  for (std::size_t j = (i + 1) & mask; slots_[j].state; j = (j + 1) & mask) {
+    const std::size_t k = home(slots_[j].key);
+    if (((j - k) & mask) >= ((j - i) & mask)) {
+      slots_[i] = std::move(slots_[j]);
+      i = j;
+    }
+  }
+  slots_[i].state.reset();
+  --size_;
+  return true;
+}
+
+void IntStateMap::reserve(std::size_t n) {
+  std::size_t capacity = 16;
+  while (n * 5 > capacity * 4) capacity *= 2;
+  if (capacity > slots_.size()) rehash(capacity);
+}
+
+void IntStateMap::rehash(std::size_t capacity) {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+  shift_ = 64;
+  for (std::size_t c = capacity; c > 1; c >>= 1) --shift_;
+  const std::size_t mask = capacity - 1;
+  for (auto& slot : old) {
+    if (!slot.state) continue;
+    std::size_t i = home(slot.key);
+    while (slots_[i].state) i = (i + 1) & mask;
+    slots_[i] = std::move(slot);
+  }
+}
+
+// ---- IdentityMap -------------------------------------------------------------------------------
+
 IdentityMap::PerMapper& IdentityMap::table(const Mapper& mapper) {
   if (tables_.size() <= mapper.index()) tables_.resize(mapper.index() + 1);
   return tables_[mapper.index()];
@@ -51,8 +122,8 @@ const IdentityMap::PerMapper* IdentityMap::table_if(const Mapper& mapper) const 
 IdentityMap::StatePtr IdentityMap::find(const Mapper& mapper, std::int64_t key) const {
   const PerMapper* t = table_if(mapper);
   if (!t) return nullptr;
-  auto it = t->ints.find(key);
-  return it == t->ints.end() ? nullptr : it->second;
+  const StatePtr* found = t->ints.find(key);
+  return found ? *found : nullptr;
 }
 
 IdentityMap::StatePtr IdentityMap::find(const Mapper& mapper, const std::vector<Value>& key) const {
@@ -74,7 +145,7 @@ IdentityMap::StatePtr IdentityMap::find(const InstanceState& like) const {
 void IdentityMap::add(const StatePtr& state) {
   PerMapper& t = table(*state->mapper);
   bool inserted;
-  if (state->mapper->integer_primary_key()) inserted = t.ints.emplace(state->int_key, state).second;
+  if (state->mapper->integer_primary_key()) inserted = t.ints.emplace(state->int_key, state);
   else inserted = t.others.emplace(state->key, state).second;
   if (!inserted) {
     if (find(*state) == state) return;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "orm/persistence.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "crucible/core/errors.hpp"
@@ -29,6 +30,14 @@ std::shared_ptr<PlacedStatement> place(const sql::Statement& stmt, const sql::Di
   for (const auto& v : literals) placed->slot.push_back(static_cast<std::size_t>(v.get<std::int64_t>()));
   placed->literal_of.resize(count);
   for (std::size_t i = 0; i < placed->slot.size(); ++i) placed->literal_of[placed->slot[i]] = i;
+  const std::size_t w = std::max<std::size_t>(1, width);
+  for (const auto& b : placed->compiled->binds) {
+    if (b.literal_index < 0 || static_cast<std::size_t>(b.literal_index) >= placed->slot.size())
+      throw InvalidRequestError("crucible internal error: unit-of-work statement has a named bind");
+    const std::size_t position = placed->slot[static_cast<std::size_t>(b.literal_index)];
+    placed->bind_place.push_back(
+        {static_cast<std::uint32_t>(position / w), static_cast<std::uint32_t>(position % w)});
+  }
   return placed;
 }
 

@@ -28,6 +28,12 @@ struct PlacedStatement {
   std::vector<std::size_t> slot;
   std::vector<std::size_t> literal_of;  // inverse of slot: position -> literal index
   std::size_t width = 0;  // values per row
+  // Per placeholder of `compiled`, in order: the (row, column) value it takes (typed binding).
+  struct Place {
+    std::uint32_t row;
+    std::uint32_t column;
+  };
+  std::vector<Place> bind_place;
 };
 
 // INSERT of `rows` rows giving `columns` (attribute indexes), RETURNING `returning`.

@@ -216,21 +216,29 @@ Session::StatePtr Session::fetch_by_key(const Mapper& mapper, const std::vector<
 }
 
 Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::size_t offset, bool overwrite) {
-  StatePtr existing;
+  const auto& attrs = mapper.attributes();
   if (mapper.integer_primary_key()) {
     const auto k = row.get<std::int64_t>(offset + mapper.primary_key()[0]->index());
-    existing = identity_.find(mapper, k);
-  }
-  const auto& attrs = mapper.attributes();
-  if (existing) {
-    if (existing->expired || overwrite) {
-      for (const auto& a : attrs) a->load(*existing, row, offset + a->index());
-      for (const auto& a : attrs) a->commit(*existing);
-      existing->expired = false;
+    if (const StatePtr* existing = identity_.lookup(mapper, k)) {
+      InstanceState& e = **existing;
+      if (e.expired || overwrite) {
+        for (const auto& a : attrs) a->load_committed(e, row, offset + a->index());
+        e.expired = false;
+      }
+      return *existing;
     }
-    return existing;
   }
   StatePtr s = mapper.new_state();
+  if (mapper.integer_primary_key()) {
+    // Hydrate object and snapshot in one pass; the identity is the key column just read.
+    for (const auto& a : attrs) a->load_committed(*s, row, offset + a->index());
+    detail::assign_identity(*s);
+    s->has_snapshot = true;
+    s->transition(ObjectState::persistent);
+    s->session = this;
+    identity_.add(s);
+    return s;
+  }
   for (const auto& a : attrs) a->load(*s, row, offset + a->index());
   detail::assign_identity(*s);
   if (!mapper.integer_primary_key()) {

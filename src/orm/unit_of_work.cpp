@@ -2,6 +2,8 @@
 #include "orm/unit_of_work.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
 #include <string>
 #include <unordered_map>
 
@@ -16,6 +18,40 @@ constexpr std::size_t kMaxBatchRows = 500;
 constexpr std::size_t kMaxBatchValues = 30000;  // under SQLite's 32766 bound parameters
 
 bool has_server_default(const Attribute& a) { return a.column().server_default_sql().has_value(); }
+
+// Binds the members of objects into a placed INSERT, typed: no Value per field. One parameter
+// set covers `placed`'s rows (several for a multi-row INSERT); with a generated key, each set's
+// last insert id is stored into its (single) object.
+class RowsBinder final : public StatementBinder {
+ public:
+  RowsBinder(const PlacedStatement& placed, const Mapper& mapper, const std::vector<std::size_t>& columns,
+             const UnitOfWork::StatePtr* rows, std::size_t sets = 1, const Attribute* generated = nullptr)
+      : placed_(placed), attrs_(mapper.attributes()), columns_(columns), rows_(rows), sets_(sets),
+        generated_(generated) {}
+  std::size_t size() const override { return sets_; }
+  void bind(dialects::DriverStatement& stmt, std::size_t set) const override {
+    const UnitOfWork::StatePtr* rows = rows_ + set;  // sets of one row, or one set
+    int i = 0;
+    for (const auto& p : placed_.bind_place) attrs_[columns_[p.column]]->bind(stmt, i++, *rows[p.row]);
+  }
+  std::vector<Value> values(std::size_t set) const override {
+    std::vector<Value> out;
+    out.reserve(placed_.bind_place.size());
+    for (const auto& p : placed_.bind_place) out.push_back(attrs_[columns_[p.column]]->get(*rows_[set + p.row]));
+    return out;
+  }
+  void executed(std::size_t set, std::int64_t last_insert_id) const override {
+    if (generated_) generated_->set(*rows_[set], Value(last_insert_id));
+  }
+
+ private:
+  const PlacedStatement& placed_;
+  const std::vector<std::unique_ptr<Attribute>>& attrs_;
+  const std::vector<std::size_t>& columns_;
+  const UnitOfWork::StatePtr* rows_;
+  std::size_t sets_;
+  const Attribute* generated_;
+};
 
 }  // namespace
 
@@ -96,6 +132,98 @@ std::vector<UnitOfWork::MapperActions*> UnitOfWork::sorted() {
   return result.sorted;
 }
 
+// ---- rows of a self-referencing table -----------------------------------------------------------
+
+namespace {
+
+std::size_t column_position(const Table& table, const std::string& name) {
+  const auto& columns = table.columns();
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].name() == name) return i;
+  throw InvalidRequestError("crucible internal error: foreign key names unknown column '" + name + "'");
+}
+
+// Orders `rows` so that every row comes after (parent_first) or before (!parent_first) the rows
+// its foreign keys to its own table name, by the values held now (committed values for deletes).
+// Stable: rows without such a dependency keep their order. A cycle raises.
+void order_rows(const Mapper& m, std::vector<UnitOfWork::StatePtr>& rows, bool parent_first) {
+  const Table& table = m.table();
+  struct SelfKey {
+    std::vector<std::size_t> local, target;
+  };
+  std::vector<SelfKey> keys;
+  for (const auto& fk : table.foreign_keys()) {
+    const Table* target = table.metadata() ? table.metadata()->find_table(fk.target_table) : nullptr;
+    if (target != &table) continue;
+    SelfKey k;
+    for (const auto& c : fk.columns) k.local.push_back(column_position(table, c));
+    for (const auto& c : fk.target_columns) k.target.push_back(column_position(table, c));
+    keys.push_back(std::move(k));
+  }
+  if (keys.empty() || rows.size() < 2) return;
+  const auto& attrs = m.attributes();
+  auto value = [&](const InstanceState& s, std::size_t column) {
+    return parent_first ? attrs[column]->get(s) : attrs[column]->get_committed(s);
+  };
+  // after[i]: rows that must follow row i.
+  std::vector<std::vector<std::size_t>> after(rows.size());
+  std::vector<std::size_t> waiting(rows.size(), 0);
+  bool any = false;
+  for (const auto& k : keys) {
+    std::unordered_map<std::vector<Value>, std::size_t, ValuesHash> by_target;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      std::vector<Value> t;
+      for (std::size_t c : k.target) t.push_back(value(*rows[i], c));
+      by_target.emplace(std::move(t), i);
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      std::vector<Value> ref;
+      bool null = false;
+      for (std::size_t c : k.local) {
+        ref.push_back(value(*rows[i], c));
+        null = null || ref.back().is_null();
+      }
+      if (null) continue;
+      auto it = by_target.find(ref);
+      if (it == by_target.end() || it->second == i) continue;
+      const std::size_t parent = it->second;
+      if (parent_first) {
+        after[parent].push_back(i);
+        ++waiting[i];
+      } else {
+        after[i].push_back(parent);
+        ++waiting[parent];
+      }
+      any = true;
+    }
+  }
+  if (!any) return;
+  // Kahn's algorithm, lowest original position first among the ready rows.
+  std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (waiting[i] == 0) ready.push(i);
+  std::vector<UnitOfWork::StatePtr> sorted;
+  sorted.reserve(rows.size());
+  while (!ready.empty()) {
+    const std::size_t i = ready.top();
+    ready.pop();
+    sorted.push_back(rows[i]);
+    for (std::size_t j : after[i])
+      if (--waiting[j] == 0) ready.push(j);
+  }
+  if (sorted.size() != rows.size())
+    throw CircularDependencyError("flush: rows of " + m.class_name() + " reference each other in a cycle through a "
+                                  "foreign key to their own table; break the cycle with a separate flush");
+  rows = std::move(sorted);
+}
+
+}  // namespace
+
+void UnitOfWork::order_self_referencing(MapperActions& act) {
+  order_rows(*act.mapper, act.inserts, true);
+  order_rows(*act.mapper, act.deletes, false);
+}
+
 // ---- inserts ---------------------------------------------------------------------------------
 
 void UnitOfWork::run_inserts(MapperActions& act) {
@@ -114,6 +242,10 @@ void UnitOfWork::run_inserts(MapperActions& act) {
   };
   std::vector<Group> groups;
   std::vector<std::size_t> columns, fetch;
+  const bool self_referencing = std::any_of(
+      m.table().foreign_keys().begin(), m.table().foreign_keys().end(), [&](const ForeignKey& fk) {
+        return m.table().metadata() && m.table().metadata()->find_table(fk.target_table) == &m.table();
+      });
   for (const auto& s : act.inserts) {
     columns.clear();
     fetch.clear();
@@ -121,8 +253,10 @@ void UnitOfWork::run_inserts(MapperActions& act) {
       const bool left = (a.get() == m.generated_key() || has_server_default(*a)) && a->unset(*s);
       (left ? fetch : columns).push_back(a->index());
     }
-    auto g = std::find_if(groups.begin(), groups.end(),
-                          [&](const Group& x) { return x.columns == columns; });
+    // Rows of a self-referencing table keep their (parent-first) order: consecutive runs only.
+    auto g = self_referencing ? (!groups.empty() && groups.back().columns == columns ? groups.end() - 1 : groups.end())
+                              : std::find_if(groups.begin(), groups.end(),
+                                             [&](const Group& x) { return x.columns == columns; });
     if (g == groups.end()) {
       groups.push_back({columns, fetch, {}});
       g = groups.end() - 1;
@@ -130,11 +264,19 @@ void UnitOfWork::run_inserts(MapperActions& act) {
     g->rows.push_back(s);
   }
 
-  std::vector<Value> literals;
+  std::vector<std::int64_t> ids;
   for (auto& g : groups) {
     const Attribute* gen = nullptr;
     for (std::size_t f : g.fetch)
       if (attrs[f].get() == m.generated_key()) gen = attrs[f].get();
+    if (gen && g.fetch.size() == 1 && features.in_process) {
+      // Only the generated key to fetch, from an in-process database: one prepared single-row
+      // INSERT executed per object (as execute_many), the key from the driver's last insert id.
+      auto placed = insert_statement(m, dialect, InsertShape{dialect.serial(), g.columns, {}, 1});
+      conn.execute_many_bound(placed->compiled,
+                              RowsBinder(*placed, m, g.columns, g.rows.data(), g.rows.size(), gen));
+      continue;
+    }
     const bool returning = !g.fetch.empty() && features.supports_insert_returning;
     std::vector<std::size_t> ret = g.fetch;
     if (returning && !gen)  // match returned rows to objects by their given primary key
@@ -147,14 +289,18 @@ void UnitOfWork::run_inserts(MapperActions& act) {
       const std::size_t n = std::min(batch, g.rows.size() - start);
       InsertShape shape{dialect.serial(), g.columns, returning ? ret : std::vector<std::size_t>{}, n};
       auto placed = insert_statement(m, dialect, shape);
-      literals.resize(placed->slot.size());
-      for (std::size_t r = 0; r < n; ++r) {
-        const auto& s = *g.rows[start + r];
-        for (std::size_t j = 0; j < g.columns.size(); ++j)
-          literals[placed->literal_of[r * g.columns.size() + j]] = attrs[g.columns[j]]->get(s);
-      }
-      Result result = run_placed(conn, *placed, literals);
-      if (returning) {
+      Result result = conn.execute_bound(placed->compiled, RowsBinder(*placed, m, g.columns, &g.rows[start]));
+      if (returning && gen && ret.size() == 1) {
+        // Only the generated key comes back: read it typed, no row copies.
+        ids.clear();
+        while (result.advance()) ids.push_back(result.row().get<std::int64_t>(0));
+        if (ids.size() != n)
+          throw InvalidRequestError("INSERT into '" + m.table().name() + "' returned " +
+                                    std::to_string(ids.size()) + " row(s) for " + std::to_string(n));
+        // Keys generated by one statement ascend in row order (see below).
+        if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+        for (std::size_t r = 0; r < n; ++r) gen->set(*g.rows[start + r], Value(ids[r]));
+      } else if (returning) {
         std::vector<Row> rows;
         rows.reserve(n);
         while (result.advance()) rows.push_back(result.row().materialize());
@@ -295,6 +441,7 @@ void UnitOfWork::flush() {
   collect();
   if (actions_.empty()) return;
   const auto order = sorted();
+  for (auto* a : order) order_self_referencing(*a);
   for (auto* a : order) {
     run_inserts(*a);
     run_updates(*a);

@@ -43,6 +43,8 @@ class UnitOfWork {
   MapperActions& actions_for(const Mapper& mapper);
   void collect();
   std::vector<MapperActions*> sorted();
+  // Rows of a table with a foreign key to itself: inserts parent-first, deletes child-first.
+  void order_self_referencing(MapperActions& a);
   void run_inserts(MapperActions& a);
   void run_updates(MapperActions& a);
   void run_deletes(MapperActions& a);

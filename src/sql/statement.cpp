@@ -18,25 +18,42 @@ bool Statement::cache_key(std::string& key, std::vector<Value>& literals) const 
   return true;
 }
 
+Statement::Memo::~Memo() {
+  const MemoEntry* e = compiled.load(std::memory_order_acquire);
+  while (e) delete std::exchange(e, e->next);
+}
+
 void Statement::extract_literals(std::vector<Value>& literals) const {
-  std::call_once(memo_->literals_once, [&] { collect_literal_nodes(*root_, memo_->literal_nodes); });
+  // Statements without literals (the common prepared shape: binds only) cost one load here.
+  int state = memo_->literal_state.load(std::memory_order_acquire);
+  if (state == literals_none) return;
+  if (state == literals_unknown) {
+    std::call_once(memo_->literals_once, [&] {
+      collect_literal_nodes(*root_, memo_->literal_nodes);
+      memo_->literal_state.store(memo_->literal_nodes.empty() ? literals_none : literals_some,
+                                 std::memory_order_release);
+    });
+    if (memo_->literal_nodes.empty()) return;
+  }
   literals.reserve(literals.size() + memo_->literal_nodes.size());
   for (const Node* n : memo_->literal_nodes) literals.push_back(literal_value(*n));
 }
 
 CompiledPtr Statement::memoized(const Dialect& dialect) const {
-  std::lock_guard lock(memo_->mutex);
-  for (const auto& [serial, compiled] : memo_->compiled)
-    if (serial == dialect.serial()) return compiled;
+  const std::uint64_t serial = dialect.serial();
+  for (const MemoEntry* e = memo_->compiled.load(std::memory_order_acquire); e; e = e->next)
+    if (e->serial == serial) return e->compiled;
   return nullptr;
 }
 
 CompiledPtr Statement::compile(const Dialect& dialect) const {
   if (auto hit = memoized(dialect)) return hit;
-  // Compile outside the lock: two threads may both compile once; the results are equal.
+  // Compile outside the lock: two threads may both compile; the first to publish wins.
   auto compiled = dialect.make_compiler()->compile(*root_);
-  std::lock_guard lock(memo_->mutex);
-  memo_->compiled.emplace_back(dialect.serial(), compiled);
+  std::lock_guard lock(memo_->add_mutex);
+  if (auto hit = memoized(dialect)) return hit;
+  const MemoEntry* head = memo_->compiled.load(std::memory_order_relaxed);
+  memo_->compiled.store(new MemoEntry{dialect.serial(), compiled, head}, std::memory_order_release);
   return compiled;
 }
 

@@ -24,18 +24,16 @@ class BlogSuite : public DialectSuite {
     DialectSuite::SetUp();
     if (IsSkipped()) return;
     users_ = &metadata_.table(table_name("users"), Column("id", BigInteger()).primary_key(),
-                              Column("name", String(50)).nullable(false).unique(),
-                              Column("age", Integer()), Column("city", String(50)));
-    posts_ = &metadata_.table(
-        table_name("posts"), Column("id", BigInteger()).primary_key(),
-        Column("user_id", BigInteger()).nullable(false).references(users_->name() + ".id"),
-        Column("title", String(100)).nullable(false), Column("score", Integer()).nullable(false));
+                              Column("name", String(50)).nullable(false).unique(), Column("age", Integer()),
+                              Column("city", String(50)));
+    posts_ = &metadata_.table(table_name("posts"), Column("id", BigInteger()).primary_key(),
+                              Column("user_id", BigInteger()).nullable(false).references(users_->name() + ".id"),
+                              Column("title", String(100)).nullable(false), Column("score", Integer()).nullable(false));
     const std::string comments = table_name("comments");  // refers to itself
-    comments_ = &metadata_.table(
-        comments, Column("id", BigInteger()).primary_key(),
-        Column("post_id", BigInteger()).nullable(false).references(posts_->name() + ".id"),
-        Column("parent_id", BigInteger()).references(comments + ".id"),
-        Column("body", String(100)).nullable(false));
+    comments_ = &metadata_.table(comments, Column("id", BigInteger()).primary_key(),
+                                 Column("post_id", BigInteger()).nullable(false).references(posts_->name() + ".id"),
+                                 Column("parent_id", BigInteger()).references(comments + ".id"),
+                                 Column("body", String(100)).nullable(false));
     archive_ = &metadata_.table(table_name("archive"), Column("id", BigInteger()).primary_key(),
                                 Column("name", String(50)).nullable(false));
     create_tables();

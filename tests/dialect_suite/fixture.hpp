@@ -46,8 +46,8 @@
 #include "crucible/engine/connection.hpp"
 #include "crucible/engine/engine.hpp"
 #include "crucible/engine/schema.hpp"
-#include "crucible/sql/dml.hpp"
 #include "crucible/sql/dialect.hpp"
+#include "crucible/sql/dml.hpp"
 #include "crucible/sql/functions.hpp"
 #include "crucible/sql/schema.hpp"
 #include "crucible/sql/select.hpp"
@@ -105,8 +105,7 @@ class DialectSuite : public ::testing::TestWithParam<std::string> {
       return std::to_string(rd() % 46656);
     }();
     static std::atomic<int> counter = 0;
-    return "t" + std::to_string(::getpid()) + "_" + salt + "x" + std::to_string(++counter) + "_" +
-           std::string(stem);
+    return "t" + std::to_string(::getpid()) + "_" + salt + "x" + std::to_string(++counter) + "_" + std::string(stem);
   }
 
   // Creates the tables declared in metadata_ so far (dropped again in TearDown).
@@ -132,19 +131,18 @@ class DialectSuite : public ::testing::TestWithParam<std::string> {
 inline ::testing::internal::ParamGenerator<std::string> suite_backends() {
   return ::testing::Values(std::string("sqlite"), std::string("postgresql"), std::string("mysql"));
 }
-inline std::string suite_backend_name(const ::testing::TestParamInfo<std::string>& info) {
-  return info.param;
-}
+inline std::string suite_backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
 }  // namespace crucible::testkit
 
 // Skips the current test unless the backend has the capability, naming it:
 //   CRUCIBLE_REQUIRE(features().supports_window_functions);
-#define CRUCIBLE_REQUIRE(capability)                                                       \
-  if (!(capability))                                                                       \
-  GTEST_SKIP() << "needs " #capability ", which the " << backend() << " dialect lacks"
+#define CRUCIBLE_REQUIRE(capability)                                                             \
+  if (capability) {                                                                              \
+  } else                                                                                         \
+    GTEST_SKIP() << "needs " #capability ", which the " << backend() << " dialect lacks"
 
 // Runs every TEST_P of `fixture` on every backend.
-#define CRUCIBLE_DIALECT_SUITE(fixture)                                                      \
-  INSTANTIATE_TEST_SUITE_P(Backends, fixture, ::crucible::testkit::suite_backends(),         \
+#define CRUCIBLE_DIALECT_SUITE(fixture)                                              \
+  INSTANTIATE_TEST_SUITE_P(Backends, fixture, ::crucible::testkit::suite_backends(), \
                            ::crucible::testkit::suite_backend_name)

@@ -21,10 +21,11 @@ class DmlStatements : public testkit::BlogSuite {};
 TEST_P(DmlStatements, InsertMultiRow) {
   CRUCIBLE_REQUIRE(features().supports_multirow_insert);
   auto conn = engine().connect();
-  auto result = conn.execute(insert(*users_)
-                                 .values(set(user_id(), std::int64_t{5}), set(name(), "eve"), set(age(), 22))
-                                 .values(set(user_id(), std::int64_t{6}), set(name(), "frank"), set(age(), std::optional<int>()))
-                                 .values(set(user_id(), std::int64_t{7}), set(name(), "grace"), set(age(), 50)));
+  auto result =
+      conn.execute(insert(*users_)
+                       .values(set(user_id(), std::int64_t{5}), set(name(), "eve"), set(age(), 22))
+                       .values(set(user_id(), std::int64_t{6}), set(name(), "frank"), set(age(), std::optional<int>()))
+                       .values(set(user_id(), std::int64_t{7}), set(name(), "grace"), set(age(), 50)));
   EXPECT_EQ(result.rows_affected(), 3);
   conn.commit();
   EXPECT_EQ(conn.execute(select(name()).where(user_id() >= 5).order_by(user_id())).scalars<std::string>(),
@@ -73,8 +74,10 @@ TEST_P(DmlStatements, UpdateAndDeleteCountRows) {
             (std::vector<int>{15, 17}));
   EXPECT_EQ(conn.scalar<std::optional<std::string>>(select(city()).where(user_id() == 1)), "Rome");
 
-  EXPECT_EQ(conn.execute(delete_(*comments_).where(parent() != null)).rows_affected(), 3);
+  // Leaves first: InnoDB checks a self-referencing foreign key row by row, not per statement.
+  EXPECT_EQ(conn.execute(delete_(*comments_).where(comment_id().in_({102, 103}))).rows_affected(), 2);
   EXPECT_EQ(conn.execute(delete_(*comments_).where(comment_id() == 999)).rows_affected(), 0);
+  EXPECT_EQ(conn.execute(delete_(*comments_).where(parent() != null)).rows_affected(), 1);
   EXPECT_EQ(conn.execute(delete_(*comments_)).rows_affected(), 2);
   conn.commit();
   EXPECT_EQ(count_rows(conn, *comments_), 0);
@@ -85,8 +88,7 @@ TEST_P(DmlStatements, UpdateCountsMatchedRowsEvenWhenUnchanged) {
   // it), also where the new value equals the old one.
   auto conn = engine().connect();
   EXPECT_EQ(conn.execute(update(*posts_).values(set(score(), 7)).where(score() == 7)).rows_affected(), 2);
-  EXPECT_EQ(conn.execute(text("UPDATE " + posts_->name() + " SET score = :s WHERE id = :id"),
-                         {{"s", 5}, {"id", 10}})
+  EXPECT_EQ(conn.execute(text("UPDATE " + posts_->name() + " SET score = :s WHERE id = :id"), {{"s", 5}, {"id", 10}})
                 .rows_affected(),
             1);
 }
@@ -106,7 +108,8 @@ TEST_P(DmlStatements, InsertReturning) {
 TEST_P(DmlStatements, UpdateReturning) {
   CRUCIBLE_REQUIRE(features().supports_update_returning);
   auto conn = engine().connect();
-  auto result = conn.execute(update(*posts_).values(set(score(), score() * 2)).where(author() == 1).returning(post_id(), score()));
+  auto result = conn.execute(
+      update(*posts_).values(set(score(), score() * 2)).where(author() == 1).returning(post_id(), score()));
   auto rows = result.as<std::int64_t, int>().all();
   std::sort(rows.begin(), rows.end());
   EXPECT_EQ(rows, (std::vector<std::tuple<std::int64_t, int>>{{10, 10}, {11, 14}}));
@@ -116,11 +119,12 @@ TEST_P(DmlStatements, UpdateReturning) {
 TEST_P(DmlStatements, DeleteReturning) {
   CRUCIBLE_REQUIRE(features().supports_delete_returning);
   auto conn = engine().connect();
-  auto ids = conn.execute(delete_(*comments_).where(comment_post() == 10, parent() != null).returning(comment_id()))
+  // Leaves only (InnoDB checks the self-referencing key row by row).
+  auto ids = conn.execute(delete_(*comments_).where(comment_post() == 10, comment_id() > 101).returning(comment_id()))
                  .scalars<std::int64_t>();
   std::sort(ids.begin(), ids.end());
-  EXPECT_EQ(ids, (Ids{101, 102, 103}));
-  EXPECT_EQ(count_rows(conn, *comments_), 2);
+  EXPECT_EQ(ids, (Ids{102, 103}));
+  EXPECT_EQ(count_rows(conn, *comments_), 3);
 }
 
 TEST_P(DmlStatements, UpsertDoNothing) {
@@ -153,7 +157,7 @@ TEST_P(DmlStatements, UpsertDoUpdate) {
                         .as<std::int64_t, std::string, std::optional<int>>()
                         .all();
   EXPECT_EQ(rows, (std::vector<std::tuple<std::int64_t, std::string, std::optional<int>>>{{2, "bobby", 26},
-                                                                                           {6, "frank", 60}}));
+                                                                                          {6, "frank", 60}}));
   EXPECT_EQ(count_rows(conn, *users_), 5);
 }
 
@@ -164,7 +168,8 @@ TEST_P(DmlStatements, ExecuteManyWithTuplesAndParams) {
   EXPECT_EQ(conn.execute_many(insert(*archive_).columns(archive_id(), archive_name()), rows).rows_affected(), 50);
   // Params through a typed statement with named binds.
   std::vector<Params> updates;
-  for (std::int64_t i = 0; i < 10; ++i) updates.push_back({{"new_name", "renamed " + std::to_string(i)}, {"key", 1000 + i}});
+  for (std::int64_t i = 0; i < 10; ++i)
+    updates.push_back({{"new_name", "renamed " + std::to_string(i)}, {"key", 1000 + i}});
   EXPECT_EQ(conn.execute_many(update(*archive_)
                                   .values(set(archive_name(), bindparam<std::string>("new_name")))
                                   .where(archive_id() == bindparam<std::int64_t>("key")),

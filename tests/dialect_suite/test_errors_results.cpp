@@ -18,11 +18,10 @@ class ErrorsAndResults : public testkit::DialectSuite {
     DialectSuite::SetUp();
     if (IsSkipped()) return;
     parents_ = &metadata_.table(table_name("parents"), Column("id", BigInteger()).primary_key().autoincrement(false),
-                                Column("name", String(40)).nullable(false).unique());
-    children_ = &metadata_.table(
-        table_name("children"), Column("id", BigInteger()).primary_key().autoincrement(false),
-        Column("parent_id", BigInteger()).nullable(false).references(parents_->name() + ".id"),
-        Column("note", String(40)));
+                                Column("name", String(40)).nullable(false).unique(), CheckConstraint("id < 1000"));
+    children_ = &metadata_.table(table_name("children"), Column("id", BigInteger()).primary_key().autoincrement(false),
+                                 Column("parent_id", BigInteger()).nullable(false).references(parents_->name() + ".id"),
+                                 Column("note", String(40)));
     create_tables();
     auto conn = engine().connect();
     conn.execute(insert(*parents_).values(set(parent_id(), std::int64_t{1}), set(name(), "one")));
@@ -69,8 +68,9 @@ TEST_P(ErrorsAndResults, UniqueViolationIsAnIntegrityErrorCarryingTheSql) {
 
 TEST_P(ErrorsAndResults, ForeignKeyViolationIsAnIntegrityError) {
   auto conn = engine().connect();
-  EXPECT_THROW(conn.execute(insert(*children_).values(set(child_id(), std::int64_t{1}), set(child_parent(), std::int64_t{99}))),
-               IntegrityError);
+  EXPECT_THROW(
+      conn.execute(insert(*children_).values(set(child_id(), std::int64_t{1}), set(child_parent(), std::int64_t{99}))),
+      IntegrityError);
   expect_usable(conn);
   conn.execute(insert(*children_).values(set(child_id(), std::int64_t{1}), set(child_parent(), std::int64_t{1})));
   conn.commit();
@@ -85,7 +85,18 @@ TEST_P(ErrorsAndResults, NotNullViolationIsAnIntegrityError) {
                IntegrityError);
   expect_usable(conn);
   const auto nullable_name = parents_->c<std::optional<std::string>>("name");
-  EXPECT_THROW(conn.execute(update(*parents_).values(set(nullable_name, std::optional<std::string>())).where(parent_id() == 1)),
+  EXPECT_THROW(
+      conn.execute(update(*parents_).values(set(nullable_name, std::optional<std::string>())).where(parent_id() == 1)),
+      IntegrityError);
+  expect_usable(conn);
+}
+
+TEST_P(ErrorsAndResults, CheckViolationIsAnIntegrityError) {
+  auto conn = engine().connect();
+  EXPECT_THROW(conn.execute(insert(*parents_).values(set(parent_id(), std::int64_t{5000}), set(name(), "big"))),
+               IntegrityError);
+  expect_usable(conn);
+  EXPECT_THROW(conn.execute(update(*parents_).values(set(parent_id(), std::int64_t{1000})).where(parent_id() == 2)),
                IntegrityError);
   expect_usable(conn);
 }
@@ -163,7 +174,7 @@ TEST_P(ErrorsAndResults, WrongTypedReadsAreTypeErrors) {
   EXPECT_THROW(row.get<std::int64_t>("name"), TypeError);
   EXPECT_THROW(row.get<std::string>(5), InvalidRequestError);
   EXPECT_THROW(row.get<std::string>("no_such_column"), Error);
-  EXPECT_THROW(conn.execute(by_id).as<std::int64_t>(), TypeError);  // arity
+  EXPECT_THROW(conn.execute(by_id).as<std::int64_t>(), TypeError);          // arity
   EXPECT_THROW(((void)by_id.as<std::int64_t, std::int64_t>()), TypeError);  // declared types
   EXPECT_THROW((void)parents_->c<std::int64_t>("name"), TypeError);
   EXPECT_THROW((void)parents_->c<std::int64_t>("missing"), ArgumentError);

@@ -25,6 +25,8 @@ TEST_P(SelectStatements, WhereOrderLimitOffset) {
             (Names{"dave", "carol"}));
   EXPECT_EQ(conn.execute(select(name()).order_by(name()).limit(2).offset(1)).scalars<std::string>(),
             (Names{"bob", "carol"}));
+  EXPECT_EQ(conn.execute(select(name()).order_by(name()).offset(3)).scalars<std::string>(), (Names{"dave"}));
+  EXPECT_EQ(conn.execute(select(name()).order_by(name()).limit(0)).scalars<std::string>(), Names{});
   EXPECT_EQ(conn.execute(select(name()).where(age() > 26).order_by(age().desc())).scalars<std::string>(),
             (Names{"dave", "alice"}));
   EXPECT_EQ(conn.execute(select(name()).where(age() >= 25, city() == "Paris").order_by(name())).scalars<std::string>(),
@@ -43,10 +45,10 @@ TEST_P(SelectStatements, WhereOrderLimitOffset) {
 TEST_P(SelectStatements, JoinsInferredAndExplicit) {
   auto conn = engine().connect();
   using Pair = std::tuple<std::string, std::string>;
-  const auto inferred = conn.execute(select(name(), title()).join(*posts_).order_by(title()))
-                            .as<std::string, std::string>()
-                            .all();
-  EXPECT_EQ(inferred, (std::vector<Pair>{{"bob", "Bob's post"}, {"dave", "Dave"}, {"alice", "Hello"}, {"alice", "World"}}));
+  const auto inferred =
+      conn.execute(select(name(), title()).join(*posts_).order_by(title())).as<std::string, std::string>().all();
+  EXPECT_EQ(inferred,
+            (std::vector<Pair>{{"bob", "Bob's post"}, {"dave", "Dave"}, {"alice", "Hello"}, {"alice", "World"}}));
   const auto explicit_on = conn.execute(select(name(), title())
                                             .select_from(*users_)
                                             .join(*posts_, author() == user_id() && score() > 5)
@@ -55,8 +57,12 @@ TEST_P(SelectStatements, JoinsInferredAndExplicit) {
                                .all();
   EXPECT_EQ(explicit_on, (std::vector<Pair>{{"dave", "Dave"}, {"alice", "World"}}));
   // Three tables, ON inferred at each step.
-  EXPECT_EQ(conn.execute(select(body()).select_from(*users_).join(*posts_).join(*comments_)
-                             .where(name() == "alice").order_by(comment_id()))
+  EXPECT_EQ(conn.execute(select(body())
+                             .select_from(*users_)
+                             .join(*posts_)
+                             .join(*comments_)
+                             .where(name() == "alice")
+                             .order_by(comment_id()))
                 .scalars<std::string>(),
             (Names{"root", "child a", "child b", "grandchild", "other root"}));
 }
@@ -64,12 +70,10 @@ TEST_P(SelectStatements, JoinsInferredAndExplicit) {
 TEST_P(SelectStatements, OuterJoinYieldsNulls) {
   auto conn = engine().connect();
   const auto title_or_null = posts_->c<std::optional<std::string>>("title");
-  const auto rows = conn.execute(select(name(), title_or_null)
-                                     .select_from(*users_)
-                                     .outerjoin(*posts_)
-                                     .where(title_or_null == null))
-                        .as<std::string, std::optional<std::string>>()
-                        .all();
+  const auto rows =
+      conn.execute(select(name(), title_or_null).select_from(*users_).outerjoin(*posts_).where(title_or_null == null))
+          .as<std::string, std::optional<std::string>>()
+          .all();
   EXPECT_EQ(rows, (std::vector<std::tuple<std::string, std::optional<std::string>>>{{"carol", std::nullopt}}));
   // count(posts.id) over the outer join counts 0 for carol.
   const auto counts = conn.execute(select(name(), func::count(post_id()))
@@ -79,8 +83,8 @@ TEST_P(SelectStatements, OuterJoinYieldsNulls) {
                                        .order_by(name()))
                           .as<std::string, std::int64_t>()
                           .all();
-  EXPECT_EQ(counts, (std::vector<std::tuple<std::string, std::int64_t>>{
-                        {"alice", 2}, {"bob", 1}, {"carol", 0}, {"dave", 1}}));
+  EXPECT_EQ(counts,
+            (std::vector<std::tuple<std::string, std::int64_t>>{{"alice", 2}, {"bob", 1}, {"carol", 0}, {"dave", 1}}));
 }
 
 TEST_P(SelectStatements, FullOuterJoin) {
@@ -108,18 +112,39 @@ TEST_P(SelectStatements, SelfJoinThroughAlias) {
 
 TEST_P(SelectStatements, GroupByHaving) {
   auto conn = engine().connect();
-  const auto rows = conn.execute(select(author(), func::count(), func::sum(score()), func::max(score()))
+  const auto rows = conn.execute(select(author(), func::count(), func::min(score()), func::max(score()))
                                      .group_by(author())
                                      .having(func::count() > 1)
                                      .order_by(author()))
                         .as<std::int64_t, std::int64_t, std::optional<int>, std::optional<int>>()
                         .all();
-  EXPECT_EQ(rows, (std::vector<std::tuple<std::int64_t, std::int64_t, std::optional<int>, std::optional<int>>>{
-                      {1, 2, 12, 7}}));
-  EXPECT_EQ(conn.scalar<std::optional<double>>(select(func::avg(score()))), 5.0);
-  EXPECT_EQ(conn.scalar<std::optional<int>>(select(func::sum(score())).where(score() > 100)), std::nullopt);
+  EXPECT_EQ(
+      rows,
+      (std::vector<std::tuple<std::int64_t, std::int64_t, std::optional<int>, std::optional<int>>>{{1, 2, 5, 7}}));
+  EXPECT_EQ(conn.execute(select(author()).group_by(author()).having(func::max(score()) >= 7).order_by(author()))
+                .scalars<std::int64_t>(),
+            (Ids{1, 4}));
   EXPECT_EQ(conn.scalar<std::int64_t>(select(func::count(city().distinct()))), 2);
   EXPECT_EQ(conn.scalar<std::int64_t>(select(func::count(city()))), 3);  // NULLs not counted
+  EXPECT_EQ(conn.scalar<std::optional<int>>(select(func::max(score())).where(score() > 100)), std::nullopt);
+}
+
+TEST_P(SelectStatements, SumReadsAsTheSummedColumnsType) {
+  // func::sum(int column) is typed std::optional<int>, whatever type the database computes it in.
+  auto conn = engine().connect();
+  EXPECT_EQ(conn.scalar<std::optional<int>>(select(func::sum(score()))), 20);
+  EXPECT_EQ(
+      conn.execute(select(func::sum(score())).group_by(author()).order_by(author())).scalars<std::optional<int>>(),
+      (std::vector<std::optional<int>>{12, 1, 7}));
+  EXPECT_EQ(conn.scalar<std::optional<int>>(select(func::sum(score())).where(score() > 100)), std::nullopt);
+}
+
+TEST_P(SelectStatements, AverageReadsAsDouble) {
+  // func::avg is typed std::optional<double>, whatever type the database computes it in.
+  auto conn = engine().connect();
+  EXPECT_EQ(conn.scalar<std::optional<double>>(select(func::avg(score()))), 5.0);
+  EXPECT_EQ(conn.scalar<std::optional<double>>(select(func::avg(score())).where(author() == 1)), 6.0);
+  EXPECT_EQ(conn.scalar<std::optional<double>>(select(func::avg(score())).where(score() > 100)), std::nullopt);
 }
 
 TEST_P(SelectStatements, SubqueryInFromAndScalarSubquery) {
@@ -136,11 +161,10 @@ TEST_P(SelectStatements, SubqueryInFromAndScalarSubquery) {
 
   const auto post_count =
       select(func::count()).select_from(*posts_).where(author() == user_id()).scalar_subquery<std::int64_t>();
-  const auto counted = conn.execute(select(name(), post_count.label("posts")).order_by(name()))
-                           .as<std::string, std::int64_t>()
-                           .all();
-  EXPECT_EQ(counted, (std::vector<std::tuple<std::string, std::int64_t>>{
-                         {"alice", 2}, {"bob", 1}, {"carol", 0}, {"dave", 1}}));
+  const auto counted =
+      conn.execute(select(name(), post_count.label("posts")).order_by(name())).as<std::string, std::int64_t>().all();
+  EXPECT_EQ(counted,
+            (std::vector<std::tuple<std::string, std::int64_t>>{{"alice", 2}, {"bob", 1}, {"carol", 0}, {"dave", 1}}));
   const auto top = select(func::max(score())).scalar_subquery<int>();
   EXPECT_EQ(conn.execute(select(post_id()).where(score() == top).order_by(post_id())).scalars<std::int64_t>(),
             (Ids{11, 13}));
@@ -162,8 +186,9 @@ TEST_P(SelectStatements, InListEmptyInAndInSubquery) {
   const auto authors = select(author()).where(score() >= 5);
   EXPECT_EQ(conn.execute(select(name()).where(user_id().in_(authors)).order_by(name())).scalars<std::string>(),
             (Names{"alice", "dave"}));
-  EXPECT_EQ(conn.execute(select(name()).where(user_id().not_in(select(author()))).order_by(name())).scalars<std::string>(),
-            (Names{"carol"}));
+  EXPECT_EQ(
+      conn.execute(select(name()).where(user_id().not_in(select(author()))).order_by(name())).scalars<std::string>(),
+      (Names{"carol"}));
 }
 
 TEST_P(SelectStatements, Exists) {
@@ -193,9 +218,9 @@ TEST_P(SelectStatements, DistinctAndNullsOrdering) {
   EXPECT_EQ(conn.execute(select(city()).distinct().order_by(city().asc().nulls_first()))
                 .scalars<std::optional<std::string>>(),
             (Cities{std::nullopt, "Berlin", "Paris"}));
-  EXPECT_EQ(conn.execute(select(city()).distinct().order_by(city().asc().nulls_last()))
-                .scalars<std::optional<std::string>>(),
-            (Cities{"Berlin", "Paris", std::nullopt}));
+  EXPECT_EQ(
+      conn.execute(select(city()).distinct().order_by(city().asc().nulls_last())).scalars<std::optional<std::string>>(),
+      (Cities{"Berlin", "Paris", std::nullopt}));
   EXPECT_EQ(conn.execute(select(name()).order_by(age().desc().nulls_first())).scalars<std::string>(),
             (Names{"carol", "dave", "alice", "bob"}));
   EXPECT_EQ(conn.execute(select(name()).order_by(age().desc().nulls_last())).scalars<std::string>(),

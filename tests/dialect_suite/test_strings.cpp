@@ -44,8 +44,7 @@ class HostileStrings : public testkit::DialectSuite {
   void SetUp() override {
     DialectSuite::SetUp();
     if (IsSkipped()) return;
-    strings_ = &metadata_.table(table_name("strs"),
-                                Column("id", BigInteger()).primary_key().autoincrement(false),
+    strings_ = &metadata_.table(table_name("strs"), Column("id", BigInteger()).primary_key().autoincrement(false),
                                 Column("s", Text()).nullable(false));
     create_tables();
   }
@@ -56,9 +55,7 @@ class HostileStrings : public testkit::DialectSuite {
   // Every stored string, by id.
   std::vector<std::tuple<std::int64_t, std::string>> stored() {
     auto conn = engine().connect();
-    return conn.execute(select(id(), s()).order_by(id()))
-        .as<std::int64_t, std::string>()
-        .all();
+    return conn.execute(select(id(), s()).order_by(id())).as<std::int64_t, std::string>().all();
   }
 
   void expect_stored(const std::vector<std::string>& cases) {
@@ -67,8 +64,8 @@ class HostileStrings : public testkit::DialectSuite {
     for (std::size_t i = 0; i < cases.size(); ++i) {
       EXPECT_EQ(std::get<0>(rows[i]), static_cast<std::int64_t>(i));
       EXPECT_TRUE(std::get<1>(rows[i]) == cases[i])
-          << "case " << i << " (" << cases[i].size() << " bytes) came back as "
-          << std::get<1>(rows[i]).size() << " bytes";
+          << "case " << i << " (" << cases[i].size() << " bytes) came back as " << std::get<1>(rows[i]).size()
+          << " bytes";
     }
   }
 
@@ -115,8 +112,9 @@ TEST_P(HostileStrings, RoundTripThroughTypedStatements) {
   conn.commit();
   expect_stored(cases);
   for (std::size_t i = 0; i < cases.size(); ++i)
-    EXPECT_EQ(conn.execute(select(id()).where(s() == cases[i], id() == static_cast<std::int64_t>(i))).scalars<std::int64_t>(),
-              std::vector<std::int64_t>{static_cast<std::int64_t>(i)})
+    EXPECT_EQ(
+        conn.execute(select(id()).where(s() == cases[i], id() == static_cast<std::int64_t>(i))).scalars<std::int64_t>(),
+        std::vector<std::int64_t>{static_cast<std::int64_t>(i)})
         << "case " << i;
   // Updating to a hostile value and back.
   conn.execute(update(*strings_).values(set(s(), cases[9])).where(id() == 0));
@@ -124,9 +122,8 @@ TEST_P(HostileStrings, RoundTripThroughTypedStatements) {
 }
 
 TEST_P(HostileStrings, ContainsMatchesWildcardsLiterally) {
-  const std::vector<std::string> values = {"100%_done", "100ab_done", "100%xdone", "100a_done",
-                                           "path/to\\file", "pathXtoXfile", "O'Brien", "under_score",
-                                           "underXscore"};
+  const std::vector<std::string> values = {"100%_done",    "100ab_done", "100%xdone",   "100a_done",  "path/to\\file",
+                                           "pathXtoXfile", "O'Brien",    "under_score", "underXscore"};
   auto conn = engine().connect();
   for (std::size_t i = 0; i < values.size(); ++i)
     conn.execute(insert(*strings_).values(set(id(), static_cast<std::int64_t>(i)), set(s(), values[i])));

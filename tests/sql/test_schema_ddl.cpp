@@ -107,7 +107,7 @@ TEST_F(SchemaDdlTest, AllTypes) {
             "CREATE TABLE all_types (a SMALLINT, b REAL, c NUMERIC(10, 2), d VARCHAR, e TEXT, f DATE, g TIME, h "
             "TIMESTAMP WITH TIME ZONE, i JSONB, j UUID, k BYTEA)");
   EXPECT_EQ(mysql().create_table_ddl(t).front(),
-            "CREATE TABLE all_types (a SMALLINT, b FLOAT, c DECIMAL(10, 2), d VARCHAR(255), e TEXT, f DATE, g "
+            "CREATE TABLE all_types (a SMALLINT, b FLOAT, c DECIMAL(10, 2), d VARCHAR(255), e LONGTEXT, f DATE, g "
             "TIME(6), h DATETIME(6), i JSON, j CHAR(36), k LONGBLOB) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
 }
 

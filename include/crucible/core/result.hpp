@@ -10,6 +10,7 @@
 //   auto n = conn.execute(count_stmt).scalar<std::int64_t>();
 //   auto names = conn.execute(stmt).scalars<std::string>();
 //   Row row = conn.execute(stmt).one();                          // NoResultFound / MultipleResultsFound
+//   auto [id, name] = conn.execute(stmt).one<std::int64_t, std::string>();   // typed, no Row
 //
 // A Result is single-pass and move-only; it reads through a Cursor (implemented by the engine
 // over a driver statement) and must not outlive the Connection that produced it (closing the
@@ -164,6 +165,41 @@ class Result {
   std::optional<Row> first();
   // Every remaining row, materialised.
   std::vector<Row> all();
+
+  // Typed forms of one() / one_or_none() / first(): the row as std::tuple<Ts...>, converted
+  // straight from the driver's row (no owning Row, no Value per column); same errors, plus
+  // TypeError when the column count differs from sizeof...(Ts).
+  //   auto [name, email] = conn.execute(by_id, {{"id", 7}}).one<std::string, std::string>();
+  template <typename... Ts>
+    requires(sizeof...(Ts) > 0)
+  std::tuple<Ts...> one() {
+    if (!advance()) throw NoResultFound("one(): the statement returned no rows");
+    std::tuple<Ts...> out = row_.template as<Ts...>();
+    if (advance()) {
+      close();
+      throw MultipleResultsFound("one(): the statement returned more than one row");
+    }
+    return out;
+  }
+  template <typename... Ts>
+    requires(sizeof...(Ts) > 0)
+  std::optional<std::tuple<Ts...>> one_or_none() {
+    if (!advance()) return std::nullopt;
+    std::optional<std::tuple<Ts...>> out(row_.template as<Ts...>());
+    if (advance()) {
+      close();
+      throw MultipleResultsFound("one_or_none(): the statement returned more than one row");
+    }
+    return out;
+  }
+  template <typename... Ts>
+    requires(sizeof...(Ts) > 0)
+  std::optional<std::tuple<Ts...>> first() {
+    if (!advance()) return std::nullopt;
+    std::optional<std::tuple<Ts...>> out(row_.template as<Ts...>());
+    close();
+    return out;
+  }
 
   // Rows inserted / updated / deleted (after exhausting a RETURNING result); -1 for SELECT.
   std::int64_t rows_affected() const;

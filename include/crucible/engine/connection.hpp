@@ -58,6 +58,24 @@ class Dialect;
 namespace detail {
 struct ConnectionState;
 struct ManyExecution;
+// Binds the placeholders of one execution straight into the driver statement, for
+// Connection::execute_bound (the ORM's unit of work binds typed struct members this way).
+class StatementBinder {
+ public:
+  // Parameter sets (execute_bound runs the first one only).
+  virtual std::size_t size() const { return 1; }
+  virtual void bind(dialects::DriverStatement& stmt, std::size_t row) const = 0;
+  // The bound values of a set, for execute events and error messages only (off the hot path).
+  virtual std::vector<Value> values(std::size_t row) const = 0;
+  // execute_many_bound: set `row` ran; `last_insert_id` is the driver's.
+  virtual void executed(std::size_t row, std::int64_t last_insert_id) const {
+    (void)row;
+    (void)last_insert_id;
+  }
+
+ protected:
+  ~StatementBinder() = default;
+};
 template <typename T>
 struct IsTuple : std::false_type {};
 template <typename... Ts>
@@ -101,6 +119,13 @@ class Connection {
   // Runs a precompiled statement (no cache lookup).
   Result execute(const sql::CompiledPtr& compiled, const Params& params = {},
                  std::span<const Value> literals = {});
+  // Runs a precompiled statement whose placeholders `binder` fills (typed binds, no Value per
+  // parameter); otherwise as execute(compiled): autobegin, events, error translation.
+  // (src/engine/connection_bound.cpp)
+  Result execute_bound(const sql::CompiledPtr& compiled, const detail::StatementBinder& binder);
+  // Runs a precompiled DML statement once per parameter set of `binder`, as execute_many (one
+  // execute event with the batch size); returns the total rows affected.
+  Result execute_many_bound(const sql::CompiledPtr& compiled, const detail::StatementBinder& binder);
 
   // Runs a DML statement once per row. Rows are a range of Params (binds by name) or of
   // std::tuple (elements bind, in order, to the statement's distinct named binds: no Value is

@@ -18,6 +18,8 @@
 #include "crucible/core/row.hpp"
 #include "crucible/core/types.hpp"
 #include "crucible/core/value.hpp"
+#include "crucible/dialects/driver.hpp"
+#include "crucible/engine/detail/bind.hpp"
 #include "crucible/orm/state.hpp"
 #include "crucible/sql/expression.hpp"
 
@@ -58,6 +60,11 @@ class Attribute : public MapperProperty {
   virtual void set(detail::InstanceState& s, const Value& v) const = 0;
   // Reads column `index` of `row` into the member.
   virtual void load(detail::InstanceState& s, const Row& row, std::size_t index) const = 0;
+  // Reads column `index` of `row` into the member and the snapshot (one read, hydration).
+  virtual void load_committed(detail::InstanceState& s, const Row& row, std::size_t index) const = 0;
+  // Binds the member as placeholder `index` of `stmt`, typed (no Value); strings are borrowed
+  // from the object, which must outlive the statement's execution.
+  virtual void bind(dialects::DriverStatement& stmt, int index, const detail::InstanceState& s) const = 0;
   // Current value differs from the snapshot.
   virtual bool modified(const detail::InstanceState& s) const = 0;
   // Snapshot := current value.
@@ -107,6 +114,14 @@ class MemberAttribute final : public Attribute {
   void set(InstanceState& s, const Value& v) const override { obj(s).*member_ = from_value<M>(v); }
   void load(InstanceState& s, const Row& row, std::size_t index) const override {
     obj(s).*member_ = row.get<M>(index);
+  }
+  void load_committed(InstanceState& s, const Row& row, std::size_t index) const override {
+    auto& t = typed(s);
+    t.object.*member_ = row.get<M>(index);
+    t.committed.*member_ = t.object.*member_;
+  }
+  void bind(dialects::DriverStatement& stmt, int index, const InstanceState& s) const override {
+    bind_typed(stmt, index, obj(s).*member_);
   }
   bool modified(const InstanceState& s) const override {
     return !(typed(s).object.*member_ == typed(s).committed.*member_);

@@ -39,12 +39,46 @@ struct ValuesHash {
   std::size_t operator()(const std::vector<Value>& values) const;
 };
 
+// Integer key -> state, open addressing with linear probing and backward-shift deletion: one
+// flat array of (key, state) slots, no node allocation per object. Load factor at most 0.8.
+class IntStateMap {
+ public:
+  using StatePtr = std::shared_ptr<InstanceState>;
+  const StatePtr* find(std::int64_t key) const;
+  bool emplace(std::int64_t key, const StatePtr& state);  // false (nothing done) when present
+  bool erase(std::int64_t key);
+  void reserve(std::size_t n);
+  std::size_t size() const { return size_; }
+  template <typename F>
+  void for_each(F&& fn) const {
+    for (const auto& slot : slots_)
+      if (slot.state) fn(slot.state);
+  }
+
+ private:
+  struct Slot {
+    std::int64_t key = 0;
+    StatePtr state;  // empty: free slot
+  };
+  std::size_t home(std::int64_t key) const {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL) >> shift_);
+  }
+  void rehash(std::size_t capacity);
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+  unsigned shift_ = 64;
+};
+
 class IdentityMap {
  public:
   using StatePtr = std::shared_ptr<InstanceState>;
 
   // Empty when absent.
   StatePtr find(const Mapper& mapper, std::int64_t key) const;
+  // The held pointer (no reference count traffic), nullptr when absent; valid until the map changes.
+  const StatePtr* lookup(const Mapper& mapper, std::int64_t key) const {
+    return mapper.index() < tables_.size() ? tables_[mapper.index()].ints.find(key) : nullptr;
+  }
   StatePtr find(const Mapper& mapper, const std::vector<Value>& key) const;
   StatePtr find(const InstanceState& like) const;  // by like's identity
   // Adds a state whose identity is set; InvalidRequestError when another object holds the key.
@@ -57,7 +91,7 @@ class IdentityMap {
   template <typename F>
   void for_each(F&& fn) const {
     for (const auto& table : tables_) {
-      for (const auto& [k, s] : table.ints) fn(s);
+      table.ints.for_each(fn);
       for (const auto& [k, s] : table.others) fn(s);
     }
   }
@@ -65,7 +99,7 @@ class IdentityMap {
 
  private:
   struct PerMapper {
-    std::unordered_map<std::int64_t, StatePtr> ints;
+    IntStateMap ints;
     std::unordered_map<std::vector<Value>, StatePtr, ValuesHash> others;
   };
   PerMapper& table(const Mapper& mapper);

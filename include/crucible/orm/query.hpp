@@ -102,6 +102,8 @@ class Stream {
     iterator() = default;
     explicit iterator(Stream* s) : s_(s) { advance(); }
     const std::shared_ptr<T>& operator*() const { return current_; }
+    // Moves the current object out (the next advance replaces it anyway).
+    std::shared_ptr<T> take() { return std::move(current_); }
     iterator& operator++() {
       advance();
       return *this;
@@ -180,7 +182,8 @@ class Query {
   // ---- running ----
   std::vector<std::shared_ptr<T>> all() const {
     std::vector<std::shared_ptr<T>> out;
-    for (auto& o : stream()) out.push_back(o);
+    auto rows = stream();
+    for (auto it = rows.begin(); it != rows.end(); ++it) out.push_back(it.take());
     return out;
   }
   // Rows streamed from the database as the loop advances.

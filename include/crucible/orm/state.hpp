@@ -29,8 +29,10 @@
 //   session.add(u);                       // pending
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,18 +66,19 @@ constexpr bool allowed_transition(ObjectState from, ObjectState to) {
 namespace detail {
 
 // Bookkeeping shared by every mapped type. Internal: the public view is crucible::inspect().
+// Members ordered largest first so that the flags pack into one word.
 struct InstanceState {
   const Mapper* mapper = nullptr;
-  ObjectState state = ObjectState::transient;
   Session* session = nullptr;       // set while pending / persistent / deleted
-  bool has_identity = false;        // the key below is valid
   std::int64_t int_key = 0;         // single integer primary keys
+  std::uint64_t insert_order = 0;
   std::vector<Value> key;           // other primary keys
+  ObjectState state = ObjectState::transient;
+  bool has_identity = false;        // the key above is valid
   bool has_snapshot = false;        // committed holds the database's values
   bool expired = false;             // values may be stale; reloaded on next get / query / refresh
   bool marked_deleted = false;      // session.delete_() called, not yet flushed
   bool inserted_in_transaction = false;  // for rollback: becomes transient again
-  std::uint64_t insert_order = 0;
 
   // Moves to `to`; InvalidRequestError naming both states when the diagram forbids it.
   void transition(ObjectState to);
@@ -88,27 +91,71 @@ struct TypedState final : InstanceState {
 };
 
 // The deleter of every state's control block; carries the state's address so that any handle
-// aliasing the block leads back to it.
+// aliasing the block leads back to it. It only destroys the state: the memory is the block's.
 struct StateDeleter {
   InstanceState* self = nullptr;
   void (*destroy)(InstanceState*) = nullptr;
   void operator()(InstanceState*) const { destroy(self); }
 };
 
+// One allocation per object: the shared_ptr control block is placed in front of the state by
+// this allocator (which frees the whole block once the control block goes, after the last weak
+// reference), so a state costs one malloc, as std::make_shared, while keeping the deleter that
+// std::get_deleter finds.
+inline constexpr std::size_t kControlBlockSpace = 64;
+
+template <typename T>
+inline constexpr std::size_t kStateOffset =
+    (kControlBlockSpace + alignof(TypedState<T>) - 1) / alignof(TypedState<T>) * alignof(TypedState<T>);
+
+template <typename U>
+struct InBlockAllocator {
+  using value_type = U;
+  void* block = nullptr;
+  explicit InBlockAllocator(void* b) : block(b) {}
+  template <typename V>
+  InBlockAllocator(const InBlockAllocator<V>& other) : block(other.block) {}  // NOLINT: rebinding
+  U* allocate(std::size_t n) {
+    static_assert(sizeof(U) <= kControlBlockSpace && alignof(U) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                  "crucible internal: the control block does not fit its space in StateBlock");
+    if (n != 1) throw std::bad_alloc();
+    return static_cast<U*>(block);
+  }
+  void deallocate(U*, std::size_t) noexcept { ::operator delete(block); }
+  template <typename V>
+  friend bool operator==(const InBlockAllocator& a, const InBlockAllocator<V>& b) {
+    return a.block == b.block;
+  }
+};
+
 template <typename T>
 std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper) {
-  auto* raw = new TypedState<T>();
+  static_assert(alignof(TypedState<T>) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                "crucible: over-aligned mapped classes are not supported");
+  void* memory = ::operator new(kStateOffset<T> + sizeof(TypedState<T>));
+  TypedState<T>* raw;
+  try {
+    raw = ::new (static_cast<unsigned char*>(memory) + kStateOffset<T>) TypedState<T>();
+  } catch (...) {
+    ::operator delete(memory);
+    throw;
+  }
   raw->mapper = &mapper;
-  std::shared_ptr<TypedState<T>> sp(raw, StateDeleter{raw, [](InstanceState* s) {
-                                          delete static_cast<TypedState<T>*>(s);
-                                        }});
-  return sp;
+  // The allocator cannot fail (the space is reserved) so the constructor cannot throw.
+  return std::shared_ptr<TypedState<T>>(
+      raw, StateDeleter{raw, [](InstanceState* s) { static_cast<TypedState<T>*>(s)->~TypedState<T>(); }},
+      InBlockAllocator<TypedState<T>>(memory));
 }
 
 // The application's handle on a state: aliases the state's control block.
 template <typename T>
 std::shared_ptr<T> handle(const std::shared_ptr<InstanceState>& state) {
   return std::shared_ptr<T>(state, &static_cast<TypedState<T>&>(*state).object);
+}
+template <typename T>
+std::shared_ptr<T> handle(std::shared_ptr<InstanceState>&& state) {
+  T* object = &static_cast<TypedState<T>&>(*state).object;
+  return std::shared_ptr<T>(std::move(state), object);
 }
 
 // The state behind a handle, or nullptr for objects not made by Crucible.

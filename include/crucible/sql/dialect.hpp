@@ -71,6 +71,13 @@ struct DialectFeatures {
   bool supports_index_if_not_exists = true;  // CREATE INDEX IF NOT EXISTS / DROP INDEX IF EXISTS
   bool supports_comments = false;            // column / table comments in DDL
   bool supports_full_outer_join = true;      // FULL OUTER JOIN
+  // DDL runs inside a transaction and rolls back with it (SQLite, PostgreSQL); where not
+  // (MySQL / MariaDB commit each DDL statement implicitly) create_all runs statement by statement.
+  bool supports_transactional_ddl = false;
+  // The database runs inside the client process (SQLite): executing a prepared statement once
+  // per row costs no round trip, so the ORM inserts rows with one execution each (last insert
+  // id) rather than as multi-row INSERT ... RETURNING.
+  bool in_process = false;
 };
 
 class Dialect {

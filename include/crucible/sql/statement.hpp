@@ -9,10 +9,13 @@
 //
 // Builders are immutable: each builder call returns a new statement with its own memo.
 //
-// Thread-safety: a built statement may be executed from several threads at once; the memo is
-// guarded by a mutex and the literal list is computed under std::call_once.
+// Thread-safety: a built statement may be executed from several threads at once. Reads of the
+// memo take no lock (every execute reads it): compiled forms are published as an immutable list
+// through an atomic pointer, and a mutex only serialises adding to it; the literal list is
+// computed once under std::call_once, after which an atomic flag answers without it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -42,9 +45,21 @@ class Statement : public Executable {
   void set_root(NodePtr root);
 
  private:
+  // One memoised compilation; entries are immutable once published, newest first.
+  struct MemoEntry {
+    std::uint64_t serial;  // Dialect::serial()
+    CompiledPtr compiled;
+    const MemoEntry* next;
+  };
+  enum LiteralState : int { literals_unknown, literals_none, literals_some };
   struct Memo {
-    std::mutex mutex;
-    std::vector<std::pair<std::uint64_t, CompiledPtr>> compiled;  // by Dialect::serial()
+    Memo() = default;
+    Memo(const Memo&) = delete;
+    Memo& operator=(const Memo&) = delete;
+    ~Memo();
+    std::atomic<const MemoEntry*> compiled{nullptr};
+    std::mutex add_mutex;  // writers only
+    std::atomic<int> literal_state{literals_unknown};
     std::once_flag literals_once;
     std::vector<const Node*> literal_nodes;
   };

@@ -20,7 +20,7 @@ std::string MysqlCompiler::type_name(const SqlType& type) const {
                                 : "DECIMAL";
     // MySQL requires a VARCHAR length; 255 keeps the column indexable under utf8mb4.
     case TypeKind::string: return "VARCHAR(" + std::to_string(type.length > 0 ? type.length : 255) + ")";
-    case TypeKind::text: return "TEXT";
+    case TypeKind::text: return "LONGTEXT";  // TEXT holds 64 KiB; Text() is unbounded
     case TypeKind::date: return "DATE";
     case TypeKind::time: return "TIME(6)";
     case TypeKind::date_time: return "DATETIME(6)";

@@ -56,6 +56,7 @@ MysqlDialect::MysqlDialect() {
   f.supports_index_if_not_exists = false;
   f.supports_comments = true;
   f.supports_full_outer_join = false;
+  f.supports_transactional_ddl = false;
 }
 
 void MysqlDialect::apply_mariadb_features(int major, int minor) {

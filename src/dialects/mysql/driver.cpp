@@ -16,7 +16,9 @@ unsigned Session::server_status() const {
   return status;
 }
 
-bool Session::server_in_transaction() const { return (server_status() & SERVER_STATUS_IN_TRANS) != 0; }
+bool Session::server_in_transaction() const {
+  return status_unknown || (server_status() & SERVER_STATUS_IN_TRANS) != 0;
+}
 
 bool is_disconnect_code(unsigned code) {
   return code == cr_server_gone || code == cr_server_lost || code == cr_server_lost_extended ||
@@ -32,7 +34,10 @@ void throw_error(Session* session, unsigned code, const char* sqlstate, std::str
   info.driver_message = message.empty() ? "unknown MariaDB client error " + std::to_string(code)
                                         : std::move(message);
   info.disconnect = is_disconnect_code(code);
-  if (info.disconnect && session) session->broken = true;
+  if (session) {
+    session->broken = session->broken || info.disconnect;
+    session->status_unknown = true;
+  }
   throw DriverException(std::move(info));
 }
 
@@ -65,7 +70,7 @@ void run_query(Session& session, std::string_view sql) {
     else if (mysql_field_count(m) != 0) throw_connection_error(session);
     const int next = mysql_next_result(m);
     if (next > 0) throw_connection_error(session);
-    if (next < 0) return;
+    if (next < 0) return session.replied();
   }
 }
 
@@ -149,8 +154,8 @@ class MysqlConnection final : public DriverConnection {
   void require_open() const {
     if (!session_->mysql || session_->broken) throw_closed(session_.get());
   }
-  // COMMIT / ROLLBACK only when the server has a transaction open: a begun transaction that
-  // touched no table costs no round trip.
+  // COMMIT / ROLLBACK only when the server has (or may have) a transaction open: a begun
+  // transaction that touched no table costs no round trip.
   void finish(std::string_view sql) {
     require_open();
     begun_ = false;

@@ -33,11 +33,16 @@ inline constexpr unsigned er_client_interaction_timeout = 4031;
 struct Session {
   MYSQL* mysql = nullptr;          // null once closed
   bool broken = false;             // a disconnect error was seen: unusable
+  // An error reply carries no status flags: from a failed statement until the next success,
+  // whether the server has a transaction open is unknown (the statement may have opened one).
+  bool status_unknown = false;
   std::int64_t last_insert_id = 0;  // of the last statement executed
 
   // SERVER_STATUS_* flags of the last reply.
   unsigned server_status() const;
   bool server_in_transaction() const;
+  // A reply arrived: the status flags are current again.
+  void replied() { status_unknown = false; }
 };
 
 // Whether an error number means the connection is gone.

@@ -342,6 +342,7 @@ class MysqlStatement final : public DriverStatement {
       prepare_again();
       if (mysql_stmt_execute(stmt_) != 0) throw_statement_error(s, stmt_);
     }
+    s.replied();
     s.last_insert_id = static_cast<std::int64_t>(mysql_stmt_insert_id(stmt_));
     if (mysql_stmt_field_count(stmt_) == 0) return;
     refresh_columns();

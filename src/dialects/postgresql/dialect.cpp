@@ -50,6 +50,7 @@ PostgresqlDialect::PostgresqlDialect() {
   f.supports_index_if_not_exists = true;
   f.supports_comments = true;
   f.supports_full_outer_join = true;
+  f.supports_transactional_ddl = true;
 }
 
 void PostgresqlDialect::set_server_version(std::string_view version) {

@@ -32,6 +32,7 @@ SqliteDialect::SqliteDialect() {
   f.supports_update_returning = true;
   f.supports_delete_returning = true;
   f.supports_multirow_insert = true;
+  f.in_process = true;
   f.supports_on_conflict = true;
   f.supports_on_duplicate_key = false;
   f.supports_nulls_ordering = true;
@@ -42,6 +43,7 @@ SqliteDialect::SqliteDialect() {
   f.supports_native_uuid = false;
   f.supports_native_enum = false;
   f.supports_alter_column = false;  // ALTER goes through batch copy-and-move
+  f.supports_transactional_ddl = true;
   f.supports_partial_indexes = true;
   f.supports_window_functions = true;
   f.supports_recursive_cte = true;

@@ -37,7 +37,7 @@ std::string datetime_text(const DateTime& dt) {
 class SqliteStatement final : public DriverStatement {
  public:
   SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, std::string sql)
-      : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
+      : db_(db), stmt_(stmt), sql_(std::move(sql)), readonly_(sqlite3_stmt_readonly(stmt) != 0) {}
   ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
   int column_count() const override { return sqlite3_column_count(stmt_); }
@@ -102,7 +102,8 @@ class SqliteStatement final : public DriverStatement {
   bool step() override {
     if (!started_) {
       started_ = true;
-      total_before_ = sqlite3_total_changes64(db_);
+      // A read-only statement (SELECT, BEGIN...) changes nothing: skip the counter read.
+      if (!readonly_) total_before_ = sqlite3_total_changes64(db_);
     }
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
@@ -144,7 +145,7 @@ class SqliteStatement final : public DriverStatement {
   std::int64_t changes() const override {
     // sqlite3_changes keeps the count of the last DML even across SELECT and DDL; only
     // report it when this statement changed something.
-    if (sqlite3_total_changes64(db_) == total_before_) return 0;
+    if (readonly_ || sqlite3_total_changes64(db_) == total_before_) return 0;
     return sqlite3_changes64(db_);
   }
   const std::string& sql() const override { return sql_; }
@@ -178,6 +179,7 @@ class SqliteStatement final : public DriverStatement {
   sqlite3* db_;
   sqlite3_stmt* stmt_;
   std::string sql_;
+  bool readonly_;
   bool started_ = false;
   sqlite3_int64 total_before_ = 0;
 };

@@ -187,7 +187,6 @@ TEST_F(MysqlTransactions, PreparedStatementsAreCachedAndResultsDoNotBlock) {
   const auto closed_before = closed();
   driver.set_statement_cache_size(2);
   for (int i = 0; i < 30; ++i) conn.scalar<std::int64_t>("SELECT " + std::to_string(i) + " + :x", {{"x", 1}});
-  EXPECT_LE(driver.statement_cache_size(), 2u);
   EXPECT_GE(closed() - closed_before, 28);
   conn.commit();
 }
