@@ -162,7 +162,7 @@ std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) 
   crucible::Params params{{"id", 0}};
   for (int i = 0; i < kPkSelects; ++i) {
     params.set("id", (i * 7919) % kInsertRows + 1);
-    auto row = conn.execute(by_id, params).one().as<std::int64_t, std::string, std::string>();
+    auto row = conn.execute(by_id, params).one<std::int64_t, std::string, std::string>();
     checksum += std::get<0>(row) + static_cast<std::int64_t>(std::get<1>(row).size());
   }
   tx.commit();

@@ -39,7 +39,7 @@ void Result::close() {
 
 Row Result::one() {
   if (!advance()) throw NoResultFound("one(): the statement returned no rows");
-  Row row = row_.materialize(cursor_->meta());
+  Row row = Row::owning(cursor_->meta(), row_.values());
   if (advance()) {
     close();
     throw MultipleResultsFound("one(): the statement returned more than one row");
@@ -49,7 +49,7 @@ Row Result::one() {
 
 std::optional<Row> Result::one_or_none() {
   if (!advance()) return std::nullopt;
-  Row row = row_.materialize(cursor_->meta());
+  Row row = Row::owning(cursor_->meta(), row_.values());
   if (advance()) {
     close();
     throw MultipleResultsFound("one_or_none(): the statement returned more than one row");
@@ -59,7 +59,7 @@ std::optional<Row> Result::one_or_none() {
 
 std::optional<Row> Result::first() {
   if (!advance()) return std::nullopt;
-  Row row = row_.materialize(cursor_->meta());
+  Row row = Row::owning(cursor_->meta(), row_.values());
   close();
   return row;
 }
@@ -68,7 +68,7 @@ std::vector<Row> Result::all() {
   std::vector<Row> rows;
   if (!cursor_) return rows;
   auto meta = cursor_->meta();  // one shared copy for every row
-  while (advance()) rows.push_back(row_.materialize(meta));
+  while (advance()) rows.push_back(Row::owning(meta, row_.values()));
   return rows;
 }
 

@@ -203,25 +203,12 @@ Row Row::owning(std::shared_ptr<const detail::ResultMeta> meta, std::vector<Valu
   Row r;
   r.meta_ = meta.get();
   r.meta_owner_ = std::move(meta);
-  r.count_ = static_cast<std::uint32_t>(values.size());
-  if (values.size() <= kInlineValues)
-    std::move(values.begin(), values.end(), r.inline_.begin());
-  else
-    r.spill_ = std::move(values);
+  r.values_ = std::move(values);
   return r;
 }
 
-void Row::clear_values() {
-  if (count_ <= kInlineValues) {
-    for (std::size_t i = 0; i < count_; ++i) inline_[i] = Value();
-  } else {
-    spill_.clear();
-  }
-  count_ = 0;
-}
-
 int Row::column_count() const {
-  return source_ ? source_->column_count() : static_cast<int>(count_);
+  return source_ ? source_->column_count() : static_cast<int>(values_.size());
 }
 
 std::size_t Row::size() const { return static_cast<std::size_t>(column_count()); }
@@ -243,7 +230,7 @@ int Row::index_of(std::string_view name) const {
 
 bool Row::is_null(std::size_t index) const {
   const int i = checked_index(index);
-  if (!source_) return value_at(index).is_null();
+  if (!source_) return values_[index].is_null();
   Cell c;
   source_->read_cell(i, c);
   return c.kind == CellKind::null_value;
@@ -269,10 +256,7 @@ bool stored_as_is(const SqlType* type) {
 }  // namespace
 
 std::vector<Value> Row::values() const {
-  if (!source_) {
-    const Value* first = count_ <= kInlineValues ? inline_.data() : spill_.data();
-    return std::vector<Value>(first, first + count_);
-  }
+  if (!source_) return values_;
   std::vector<Value> out;
   const int n = column_count();
   out.reserve(static_cast<std::size_t>(n));
@@ -299,39 +283,7 @@ Row Row::materialize() const {
   // Views borrow the meta from their Result; an owning row needs its own copy.
   auto meta = meta_ ? std::make_shared<detail::ResultMeta>(*meta_)
                     : std::make_shared<detail::ResultMeta>();
-  return materialize(std::move(meta));
-}
-
-Row Row::materialize(std::shared_ptr<const detail::ResultMeta> meta) const {
-  if (!source_) {
-    Row r = *this;
-    r.meta_ = meta.get();
-    r.meta_owner_ = std::move(meta);
-    return r;
-  }
-  const int n = column_count();
-  if (static_cast<std::size_t>(n) > kInlineValues) return owning(std::move(meta), values());
-  Row r;
-  r.meta_ = meta.get();
-  r.meta_owner_ = std::move(meta);
-  r.count_ = static_cast<std::uint32_t>(n);
-  // Values are built in their slots (no vector, no temporary Value): one() runs this per lookup.
-  Cell c;
-  for (int i = 0; i < n; ++i) {
-    source_->read_cell(i, c);
-    const SqlType* type = meta_ ? meta_->type_at(i) : nullptr;
-    ValueVariant& slot = r.inline_[static_cast<std::size_t>(i)].variant();
-    if (stored_as_is(type)) {
-      switch (c.kind) {
-        case CellKind::integer: slot.emplace<std::int64_t>(c.integer); continue;
-        case CellKind::text: slot.emplace<std::string>(c.bytes); continue;
-        case CellKind::null_value: continue;  // slots start NULL
-        default: break;
-      }
-    }
-    r.inline_[static_cast<std::size_t>(i)] = detail::cell_to_value(c, type, meta_, i);
-  }
-  return r;
+  return owning(std::move(meta), values());
 }
 
 }  // namespace crucible

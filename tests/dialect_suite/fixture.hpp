@@ -98,7 +98,7 @@ class DialectSuite : public ::testing::TestWithParam<std::string> {
   const Engine& engine() const { return *engine_; }
   const sql::DialectFeatures& features() const { return engine_->dialect().features(); }
 
-  // A table (or index) name no other test, process or run uses: "t<pid>_<salt><n>_<stem>".
+  // A table (or index) name no other test, process or run uses: "t<pid>_<salt>x<n>_<stem>".
   static std::string table_name(std::string_view stem) {
     static const std::string salt = [] {
       std::random_device rd;

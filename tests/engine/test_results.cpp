@@ -67,6 +67,38 @@ TEST_F(Results, OneFirstAllScalars) {
   EXPECT_EQ(conn.execute("SELECT 1").rows_affected(), -1);
 }
 
+TEST_F(Results, TypedOneOneOrNoneFirst) {
+  auto [id, title, note] =
+      conn.execute("SELECT id, title, note FROM p WHERE id = :id", {{"id", 2}})
+          .one<std::int64_t, std::string, std::optional<std::string>>();
+  EXPECT_EQ(id, 2);
+  EXPECT_EQ(title, "b");
+  EXPECT_EQ(note, "n");
+  EXPECT_THROW(conn.execute("SELECT id FROM p WHERE id = 9").one<std::int64_t>(), NoResultFound);
+  EXPECT_THROW(conn.execute("SELECT id FROM p").one<std::int64_t>(), MultipleResultsFound);
+  EXPECT_THROW(conn.execute("SELECT id, title FROM p WHERE id = 1").one<std::int64_t>(), TypeError);
+  EXPECT_THROW(conn.execute("SELECT title FROM p WHERE id = 1").one<std::int64_t>(), TypeError);
+  EXPECT_EQ(conn.execute("SELECT id FROM p WHERE id = 9").one_or_none<std::int64_t>(), std::nullopt);
+  EXPECT_EQ(conn.execute("SELECT title FROM p WHERE id = 1").one_or_none<std::string>(),
+            std::make_tuple(std::string("a")));
+  EXPECT_THROW(conn.execute("SELECT id FROM p").one_or_none<std::int64_t>(), MultipleResultsFound);
+  EXPECT_EQ(conn.execute("SELECT id FROM p ORDER BY id DESC").first<std::int64_t>(),
+            std::make_tuple(std::int64_t{2}));
+  EXPECT_EQ(conn.execute("SELECT id FROM p WHERE 0").first<std::int64_t>(), std::nullopt);
+  // A built statement run in a loop (memoised compile, cached driver statement): each typed
+  // one() closes its result, so the next execute reuses the same prepared statement.
+  auto& driver = conn.driver_connection();
+  const auto prepared = driver.statements_prepared();
+  Result r = conn.execute("SELECT id FROM p WHERE id = 1");
+  EXPECT_EQ(r.one<std::int64_t>(), std::make_tuple(std::int64_t{1}));
+  EXPECT_FALSE(r.advance());  // closed by one()
+  for (int i = 1; i <= 2; ++i)
+    EXPECT_EQ(std::get<0>(conn.execute("SELECT title FROM p WHERE id = :id", {{"id", i}})
+                              .one<std::string>()),
+              i == 1 ? "a" : "b");
+  EXPECT_LE(driver.statements_prepared(), prepared + 2);
+}
+
 TEST_F(Results, WrongReadsAreTypeErrors) {
   auto expect_type_error = [&](auto read, const std::string& needle) {
     try {

@@ -22,7 +22,6 @@
 //   }
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -242,8 +241,6 @@ class Row {
   std::vector<Value> values() const;
   // An owning copy that outlives the Result.
   Row materialize() const;
-  // The same, sharing `meta` (the Result's names and types) instead of copying them.
-  Row materialize(std::shared_ptr<const detail::ResultMeta> meta) const;
   bool is_view() const { return source_ != nullptr; }
 
   // Used by Result: a view of `source`'s current row / an owning row.
@@ -251,7 +248,7 @@ class Row {
   // Turns this row into a view of `source` (or, with nullptr, an empty row) in place: Result
   // does this once per execute and close, where building and moving a Row showed up.
   void rebind_view(const detail::ResultMeta* meta, RowSource* source) {
-    if (count_ != 0) clear_values();
+    if (!values_.empty()) values_.clear();
     if (meta_owner_) meta_owner_.reset();
     meta_ = meta;
     source_ = source;
@@ -279,7 +276,7 @@ class Row {
   template <typename T>
   T take_as(int index, Cell& cell, std::string& scratch) {
     if constexpr (detail::is_value_alternative<T> && !std::is_same_v<T, Null>) {
-      if (T* p = std::get_if<T>(&value_at(static_cast<std::size_t>(index)).variant()))
+      if (T* p = std::get_if<T>(&values_[static_cast<std::size_t>(index)].variant()))
         return std::move(*p);
     }
     return read_as<T>(index, cell, scratch);
@@ -289,7 +286,7 @@ class Row {
   T read_as(int index, Cell& cell, std::string& scratch) const {
     if (!source_) {
       // Owning rows hold Values: hand back an exact match without a round trip through text.
-      const Value& v = value_at(static_cast<std::size_t>(index));
+      const Value& v = values_[static_cast<std::size_t>(index)];
       if constexpr (std::is_same_v<T, Value>) {
         return v;
       } else if constexpr (detail::is_value_alternative<T> && !std::is_same_v<T, Null>) {
@@ -305,25 +302,13 @@ class Row {
   int index_of(std::string_view name) const;
   void read(int index, Cell& cell, std::string& scratch) const {
     if (source_) source_->read_cell(index, cell);
-    else cell = detail::value_to_cell(value_at(static_cast<std::size_t>(index)), scratch);
+    else cell = detail::value_to_cell(values_[static_cast<std::size_t>(index)], scratch);
   }
 
   const detail::ResultMeta* meta_ = nullptr;
   RowSource* source_ = nullptr;                           // view rows
   std::shared_ptr<const detail::ResultMeta> meta_owner_;  // owning rows
-  // Owning rows: up to kInlineValues values live in the row itself, so the row of a
-  // primary-key lookup costs no allocation beyond its strings (a vector per row showed up in
-  // `one()`); wider rows keep all of theirs in spill_.
-  static constexpr std::size_t kInlineValues = 4;
-  const Value& value_at(std::size_t i) const {
-    return count_ <= kInlineValues ? inline_[i] : spill_[i];
-  }
-  Value& value_at(std::size_t i) { return count_ <= kInlineValues ? inline_[i] : spill_[i]; }
-  void clear_values();
-
-  std::array<Value, kInlineValues> inline_;
-  std::vector<Value> spill_;
-  std::uint32_t count_ = 0;  // owning rows: number of values
+  std::vector<Value> values_;                             // owning rows
 };
 
 }  // namespace crucible

@@ -73,12 +73,13 @@ TEST_F(MysqlTypes, IntegersFloatsAndBooleans) {
 }
 
 TEST_F(MysqlTypes, DecimalsKeepEveryDigit) {
-  for (const char* text : {"12345678901234567890.123456789", "-0.000000001", "0",
+  for (const char* text : {"12345678901234567890.123456789", "-0.000000001",
                            "99999999999999999999999999999.999999999"})
     EXPECT_EQ(round_trip<Decimal>("n", Value(Decimal(text))).str(), Decimal(text).str()) << text;
   EXPECT_EQ(round_trip<std::string>("n", Value(Decimal("12345678901234567890.123456789"))),
             "12345678901234567890.123456789");
   EXPECT_EQ(round_trip<std::string>("n", Value(Decimal("1.5"))), "1.500000000");  // scale kept
+  EXPECT_EQ(round_trip<Decimal>("n", Value(Decimal("0"))).str(), "0.000000000");
 }
 
 TEST_F(MysqlTypes, CalendarValues) {
