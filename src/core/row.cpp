@@ -2,6 +2,7 @@
 // Row reads: the out-of-line conversions and the TypeError messages.
 #include "crucible/core/row.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 namespace crucible {
@@ -74,6 +75,39 @@ void throw_unknown_column(const ResultMeta* meta, std::string_view name) {
   throw InvalidRequestError(msg);
 }
 
+bool declared_numeric(const ResultMeta* meta, int index) {
+  const SqlType* type = meta ? meta->type_at(index) : nullptr;
+  if (!type) return false;
+  const TypeKind family = type_family(type->kind);
+  return family == TypeKind::big_integer || family == TypeKind::float64 ||
+         family == TypeKind::numeric;
+}
+
+std::int64_t numeric_text_to_int64(const Cell& c, const ResultMeta* meta, int index,
+                                   std::string_view wanted) {
+  const std::string_view text = c.bytes;
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  // "123" and "123.000" are integers; "12.5" is not.
+  const std::string_view rest(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  const bool zero_fraction =
+      rest.empty() || (rest[0] == '.' && rest.find_first_not_of('0', 1) == std::string_view::npos);
+  if (ec != std::errc() || !zero_fraction)
+    throw_read_error(meta, index, "numeric text", wanted,
+                     "cannot read '" + std::string(text.substr(0, 64)) + "' as an integer");
+  return v;
+}
+
+double numeric_text_to_double(const Cell& c, const ResultMeta* meta, int index) {
+  const std::string_view text = c.bytes;
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw_read_error(meta, index, "numeric text", "double",
+                     "cannot parse '" + std::string(text.substr(0, 64)) + "'");
+  return v;
+}
+
 Decimal cell_to_decimal(const Cell& c, const ResultMeta* meta, int index) {
   if (c.kind == CellKind::integer) return Decimal(c.integer);
   if (c.kind == CellKind::real) {
@@ -94,8 +128,15 @@ Time cell_to_time(const Cell& c, const ResultMeta* meta, int index) {
 }
 
 DateTime cell_to_datetime(const Cell& c, const ResultMeta* meta, int index) {
-  return parse_or_throw(meta, index, "DateTime", text_of(c, meta, index, "DateTime"),
-                        &DateTime::from_string);
+  DateTime dt = parse_or_throw(meta, index, "DateTime", text_of(c, meta, index, "DateTime"),
+                               &DateTime::from_string);
+  // MySQL's DATETIME has no zone: an aware column is stored as UTC fields (every session runs
+  // with time_zone '+00:00'), so the declared type restores the flag.
+  if (!dt.utc) {
+    const SqlType* type = meta ? meta->type_at(index) : nullptr;
+    if (type && type->kind == TypeKind::date_time && type->timezone) dt.utc = true;
+  }
+  return dt;
 }
 
 Uuid cell_to_uuid(const Cell& c, const ResultMeta* meta, int index) {

@@ -74,6 +74,46 @@ std::shared_ptr<const PlacedStatement> insert_statement(const Mapper& mapper, co
   return cache.inserts.emplace(shape, placed).first->second;
 }
 
+std::shared_ptr<const UpdateStatement> update_statement(const Mapper& mapper, const sql::Dialect& dialect,
+                                                        const std::vector<std::size_t>& columns) {
+  auto& cache = mapper.persistence_cache();
+  auto cache_key = std::make_pair(dialect.serial(), columns);
+  {
+    std::lock_guard lock(cache.mutex);
+    auto it = cache.updates.find(cache_key);
+    if (it != cache.updates.end()) return it->second;
+  }
+  const Table& table = mapper.table();
+  const auto& attrs = mapper.attributes();
+  std::vector<ColumnValue> sets;
+  for (std::size_t c : columns)
+    sets.push_back(make_column_value(table.column_nodes()[c],
+                                     make_bind_param("u" + std::to_string(c), attrs[c]->column().type())));
+  sql::NodeList conds;
+  for (std::size_t k = 0; k < mapper.primary_key().size(); ++k) {
+    const Attribute* a = mapper.primary_key()[k];
+    conds.push_back(make_compare(sql::BinaryOp::eq, table.column_nodes()[a->index()],
+                                 make_bind_param("k" + std::to_string(k), a->column().type())));
+  }
+  if (const Attribute* v = mapper.version_attribute())
+    conds.push_back(make_compare(sql::BinaryOp::eq, table.column_nodes()[v->index()],
+                                 make_bind_param("v", v->column().type())));
+  const Update stmt = update(table).values(std::move(sets)).where(Expr<bool>(sql::and_all(std::move(conds))));
+  auto out = std::make_shared<UpdateStatement>();
+  out->compiled = dialect.compile(stmt);
+  for (const auto& b : out->compiled->binds) {
+    if (b.literal_index >= 0 || b.name.empty())
+      throw InvalidRequestError("crucible internal error: unit-of-work UPDATE has a literal bind");
+    const std::size_t number = b.name.size() > 1 ? std::stoul(b.name.substr(1)) : 0;
+    if (b.name[0] == 'u') out->places.push_back({number, false});
+    else if (b.name[0] == 'k') out->places.push_back({mapper.primary_key().at(number)->index(), true});
+    else out->places.push_back({mapper.version_attribute()->index(), true});
+  }
+  std::shared_ptr<const UpdateStatement> placed = out;
+  std::lock_guard lock(cache.mutex);
+  return cache.updates.emplace(std::move(cache_key), placed).first->second;
+}
+
 std::shared_ptr<const PlacedStatement> get_statement(const Mapper& mapper, const sql::Dialect& dialect) {
   auto& cache = mapper.persistence_cache();
   {

@@ -45,14 +45,29 @@ struct InsertShape {
   friend auto operator<=>(const InsertShape&, const InsertShape&) = default;
 };
 
+// UPDATE ... SET <columns> WHERE <key> [AND version]: per placeholder, the attribute whose value
+// it takes and whether that is the snapshot's (key, version) or the object's (SET).
+struct UpdateStatement {
+  sql::CompiledPtr compiled;
+  struct Place {
+    std::size_t attribute;
+    bool committed;
+  };
+  std::vector<Place> places;
+};
+
 struct PersistenceCache {
   std::mutex mutex;
+  std::map<std::pair<std::uint64_t, std::vector<std::size_t>>, std::shared_ptr<const UpdateStatement>> updates;
   std::map<InsertShape, std::shared_ptr<const PlacedStatement>> inserts;
   std::map<std::uint64_t, std::shared_ptr<const PlacedStatement>> gets;  // by dialect serial
 };
 
 std::shared_ptr<const PlacedStatement> insert_statement(const Mapper& mapper, const sql::Dialect& dialect,
                                                         const InsertShape& shape);
+// The UPDATE of `columns` (attribute indexes) by key, compiled once per dialect and column set.
+std::shared_ptr<const UpdateStatement> update_statement(const Mapper& mapper, const sql::Dialect& dialect,
+                                                        const std::vector<std::size_t>& columns);
 // SELECT every column WHERE pk = ? (one value per primary key column).
 std::shared_ptr<const PlacedStatement> get_statement(const Mapper& mapper, const sql::Dialect& dialect);
 

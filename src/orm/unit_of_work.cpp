@@ -392,31 +392,54 @@ void check_count(const char* verb, const Mapper& m, std::int64_t matched, std::s
 
 }  // namespace
 
+namespace {
+
+// Binds one UPDATE per object, typed: SET values from the object, key and version from the snapshot.
+class UpdateBinder final : public StatementBinder {
+ public:
+  UpdateBinder(const UpdateStatement& stmt, const Mapper& mapper, std::vector<const InstanceState*> rows)
+      : stmt_(stmt), attrs_(mapper.attributes()), rows_(std::move(rows)) {}
+  std::size_t size() const override { return rows_.size(); }
+  void bind(dialects::DriverStatement& stmt, std::size_t row) const override {
+    const InstanceState& s = *rows_[row];
+    int i = 0;
+    for (const auto& p : stmt_.places) {
+      if (p.committed) attrs_[p.attribute]->bind_committed(stmt, i++, s);
+      else attrs_[p.attribute]->bind(stmt, i++, s);
+    }
+  }
+  std::vector<Value> values(std::size_t row) const override {
+    std::vector<Value> out;
+    for (const auto& p : stmt_.places)
+      out.push_back(p.committed ? attrs_[p.attribute]->get_committed(*rows_[row]) : attrs_[p.attribute]->get(*rows_[row]));
+    return out;
+  }
+
+ private:
+  const UpdateStatement& stmt_;
+  const std::vector<std::unique_ptr<Attribute>>& attrs_;
+  std::vector<const InstanceState*> rows_;
+};
+
+}  // namespace
+
 void UnitOfWork::run_updates(MapperActions& act) {
   if (act.updates.empty()) return;
   const Mapper& m = *act.mapper;
   Connection& conn = session_.connection();
-  const auto& attrs = m.attributes();
   std::vector<std::size_t> done(act.updates.size(), 0);
   for (std::size_t first = 0; first < act.updates.size(); ++first) {
     if (done[first]) continue;
     const auto& columns = act.updates[first].columns;
-    std::vector<ColumnValue> sets;
-    for (std::size_t c : columns)
-      sets.push_back(make_column_value(m.table().column_nodes()[c],
-                                       make_bind_param("u" + std::to_string(c), attrs[c]->column().type())));
-    const crucible::Update stmt = update(m.table()).values(std::move(sets)).where(Expr<bool>(key_condition(m)));
-    std::vector<Params> rows;
+    auto stmt = update_statement(m, conn.dialect(), columns);
+    std::vector<const InstanceState*> rows;
     for (std::size_t i = first; i < act.updates.size(); ++i) {
       if (done[i] || act.updates[i].columns != columns) continue;
       done[i] = 1;
-      Params p;
-      const auto& s = *act.updates[i].state;
-      for (std::size_t c : columns) p.set("u" + std::to_string(c), attrs[c]->get(s));
-      key_params(m, s, p);
-      rows.push_back(std::move(p));
+      rows.push_back(act.updates[i].state.get());
     }
-    check_count("UPDATE", m, conn.execute_many(stmt, rows).rows_affected(), rows.size());
+    const std::size_t n = rows.size();
+    check_count("UPDATE", m, conn.execute_many_bound(stmt->compiled, UpdateBinder(*stmt, m, std::move(rows))).rows_affected(), n);
   }
   for (const auto& u : act.updates) session_.events_.fire(MapperEvent::after_update, *u.state);
 }

@@ -93,3 +93,18 @@ TEST(ErrorsBusy, LockedDatabaseIsRetryableOperationalError) {
   other.commit();
   EXPECT_EQ(other.scalar<std::int64_t>("SELECT count(*) FROM t"), 2);
 }
+
+TEST_F(Errors, LongParametersAreTruncatedInMessages) {
+  const std::string huge(1 << 20, 'x');
+  try {
+    conn.execute("INSERT INTO users (email, age) VALUES (:email, :age)", {{"email", huge}, {"age", -5}});
+    FAIL() << "expected the CHECK constraint to fail";
+  } catch (const IntegrityError& e) {
+    ASSERT_EQ(e.info().parameters.size(), 2u);
+    EXPECT_EQ(e.info().parameters[0], "'" + std::string(99, 'x') + "... (" +
+                                          std::to_string(huge.size() + 2 - 100) +
+                                          " characters truncated)");
+    EXPECT_EQ(e.info().parameters[1], "-5");
+    EXPECT_LT(std::string(e.what()).size(), 1000u);
+  }
+}

@@ -118,6 +118,13 @@ std::string_view cell_kind_name(CellKind kind);
 [[noreturn]] void throw_arity_error(int columns, std::size_t wanted);
 [[noreturn]] void throw_unknown_column(const ResultMeta* meta, std::string_view name);
 
+// Servers return NUMERIC / DECIMAL as exact text (PostgreSQL's avg(), MySQL's sum()): when the
+// statement declares the column numeric, text is parsed rather than rejected. A text column
+// stays a TypeError when read as a number.
+bool declared_numeric(const ResultMeta* meta, int index);
+std::int64_t numeric_text_to_int64(const Cell& c, const ResultMeta* meta, int index,
+                                   std::string_view wanted);
+double numeric_text_to_double(const Cell& c, const ResultMeta* meta, int index);
 Decimal cell_to_decimal(const Cell& c, const ResultMeta* meta, int index);
 Date cell_to_date(const Cell& c, const ResultMeta* meta, int index);
 Time cell_to_time(const Cell& c, const ResultMeta* meta, int index);
@@ -144,19 +151,24 @@ T cell_as(const Cell& c, const ResultMeta* meta, int index) {
     if constexpr (std::is_same_v<T, bool>) {
       if (c.kind == CellKind::integer && (c.integer == 0 || c.integer == 1)) return c.integer == 1;
     } else if constexpr (std::is_integral_v<T>) {
-      if (c.kind == CellKind::integer) {
+      if (c.kind == CellKind::integer ||
+          (c.kind == CellKind::text && declared_numeric(meta, index))) {
+        const std::int64_t v = c.kind == CellKind::integer
+                                   ? c.integer
+                                   : numeric_text_to_int64(c, meta, index, cpp_type_name<T>());
         if constexpr (sizeof(T) < sizeof(std::int64_t) || std::is_unsigned_v<T>) {
-          if (c.integer < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-              (std::is_signed_v<T> &&
-               c.integer > static_cast<std::int64_t>(std::numeric_limits<T>::max())))
+          if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+              (std::is_signed_v<T> && v > static_cast<std::int64_t>(std::numeric_limits<T>::max())))
             throw_read_error(meta, index, "int64", cpp_type_name<T>(),
-                             "value " + std::to_string(c.integer) + " out of range");
+                             "value " + std::to_string(v) + " out of range");
         }
-        return static_cast<T>(c.integer);
+        return static_cast<T>(v);
       }
     } else if constexpr (std::is_floating_point_v<T>) {
       if (c.kind == CellKind::real) return static_cast<T>(c.real);
       if (c.kind == CellKind::integer) return static_cast<T>(c.integer);
+      if (c.kind == CellKind::text && declared_numeric(meta, index))
+        return static_cast<T>(numeric_text_to_double(c, meta, index));
     } else if constexpr (std::is_same_v<T, std::string>) {
       if (c.kind == CellKind::text) return std::string(c.bytes);
     } else if constexpr (std::is_same_v<T, Blob>) {

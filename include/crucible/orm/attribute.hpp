@@ -65,6 +65,8 @@ class Attribute : public MapperProperty {
   // Binds the member as placeholder `index` of `stmt`, typed (no Value); strings are borrowed
   // from the object, which must outlive the statement's execution.
   virtual void bind(dialects::DriverStatement& stmt, int index, const detail::InstanceState& s) const = 0;
+  // The same for the snapshot's value (keys and version counters in WHERE clauses).
+  virtual void bind_committed(dialects::DriverStatement& stmt, int index, const detail::InstanceState& s) const = 0;
   // Current value differs from the snapshot.
   virtual bool modified(const detail::InstanceState& s) const = 0;
   // Snapshot := current value.
@@ -122,6 +124,9 @@ class MemberAttribute final : public Attribute {
   }
   void bind(dialects::DriverStatement& stmt, int index, const InstanceState& s) const override {
     bind_typed(stmt, index, obj(s).*member_);
+  }
+  void bind_committed(dialects::DriverStatement& stmt, int index, const InstanceState& s) const override {
+    bind_typed(stmt, index, typed(s).committed.*member_);
   }
   bool modified(const InstanceState& s) const override {
     return !(typed(s).object.*member_ == typed(s).committed.*member_);
