@@ -12,16 +12,10 @@
 namespace crucible {
 namespace {
 
-// Whether DDL may run inside a transaction and be rolled back with it. A dialect capability;
-// read from DialectFeatures::supports_transactional_ddl once the sql layer declares it. Until
-// then every dialect is treated as transactional, which is harmless where it is not: such a
-// server commits each DDL statement implicitly, and the final COMMIT has nothing left to do.
-template <typename Features>
-bool transactional_ddl(const Features& features) {
-  if constexpr (requires { features.supports_transactional_ddl; })
-    return features.supports_transactional_ddl;
-  else
-    return true;
+// Whether DDL may run inside a transaction and be rolled back with it (a dialect capability).
+// Where it cannot (MySQL commits each DDL statement implicitly), the statements run one by one.
+bool transactional_ddl(const sql::DialectFeatures& features) {
+  return features.supports_transactional_ddl;
 }
 
 // A statement the dialect rendered in its own spelling: run as compiled (no text() scan, so a
