@@ -2,6 +2,7 @@
 // The compiler's driver: literal numbering, CTE collection, dispatch, placeholders, names.
 #include "crucible/sql/compiler.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "crucible/core/errors.hpp"
@@ -223,6 +224,13 @@ void Compiler::render_returning(const NodeList& items, StatementKind kind) {
   unqualified_ = saved;
   top_columns_ = &items;
   returns_rows_ = true;
+}
+
+std::string Compiler::enum_varchar(const SqlType& type) {
+  std::size_t n = 1;
+  if (type.enum_info)
+    for (const auto& label : type.enum_info->labels) n = std::max(n, label.size());
+  return "VARCHAR(" + std::to_string(n) + ")";
 }
 
 }  // namespace crucible::sql

@@ -49,6 +49,9 @@ class Compiler {
   virtual std::string drop_index(const Table& table, const Index& index, bool if_exists);
   // The column type in DDL.
   virtual std::string type_name(const SqlType& type) const = 0;
+  // VARCHAR(n) wide enough for the longest label: the enum spelling of dialects without a
+  // native enum type (a CHECK constraint restricts the values).
+  static std::string enum_varchar(const SqlType& type);
 
  protected:
   // ---- dispatch ----

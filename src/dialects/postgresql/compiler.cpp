@@ -19,12 +19,7 @@ std::string PostgresqlCompiler::type_name(const SqlType& type) const {
     case TypeKind::date: return "DATE";
     case TypeKind::time: return "TIME";
     case TypeKind::date_time: return type.timezone ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP";
-    case TypeKind::enumeration: {
-      std::size_t n = 1;
-      if (type.enum_info)
-        for (const auto& l : type.enum_info->labels) n = std::max(n, l.size());
-      return "VARCHAR(" + std::to_string(n) + ")";
-    }
+    case TypeKind::enumeration: return enum_varchar(type);
     case TypeKind::json: return "JSONB";
     case TypeKind::uuid: return "UUID";
     case TypeKind::large_binary: return "BYTEA";

@@ -21,12 +21,7 @@ std::string SqliteCompiler::type_name(const SqlType& type) const {
     case TypeKind::date: return "DATE";
     case TypeKind::time: return "TIME";
     case TypeKind::date_time: return "DATETIME";
-    case TypeKind::enumeration: {
-      std::size_t n = 1;
-      if (type.enum_info)
-        for (const auto& l : type.enum_info->labels) n = std::max(n, l.size());
-      return "VARCHAR(" + std::to_string(n) + ")";
-    }
+    case TypeKind::enumeration: return enum_varchar(type);
     case TypeKind::json: return "TEXT";
     case TypeKind::uuid: return "CHAR(36)";
     case TypeKind::large_binary: return "BLOB";
