@@ -3,16 +3,20 @@
 
 #include "crucible/core/errors.hpp"
 #include "crucible/orm/mapping.hpp"
+#include "orm/links.hpp"
 #include "orm/persistence.hpp"
 
 namespace crucible {
 
 Mapper::Mapper(std::string class_name, const Table& table,
                std::vector<std::unique_ptr<Attribute>> attributes, StateFactory factory,
-               std::string version_column)
+               std::string version_column, std::vector<std::unique_ptr<Relationship>> relationships,
+               BackrefMap backrefs)
     : class_name_(std::move(class_name)),
       table_(&table),
       attributes_(std::move(attributes)),
+      relationships_(std::move(relationships)),
+      backrefs_(std::move(backrefs)),
       factory_(factory),
       cache_(std::make_unique<detail::PersistenceCache>()) {
   const auto& columns = table.columns();
@@ -29,14 +33,12 @@ Mapper::Mapper(std::string class_name, const Table& table,
     throw ArgumentError("mapping of " + class_name_ + ": table '" + table.name() +
                         "' has no primary key; the identity map needs one (primary_key() on a "
                         "column or a PrimaryKeyConstraint)");
-  std::int64_t probe = 0;
-  auto probe_state = factory_(*this);
-  integer_pk_ = primary_key_.size() == 1 && primary_key_[0]->integer(*probe_state, probe);
+  integer_pk_ = primary_key_.size() == 1 && primary_key_[0]->is_integer();
   if (const Column* gen = table.autoincrement_column())
     generated_key_ = attributes_[static_cast<std::size_t>(gen - columns.data())].get();
   if (!version_column.empty()) {
     version_ = &attribute(version_column);
-    if (!version_->integer(*probe_state, probe))
+    if (!version_->is_integer())
       throw ArgumentError("mapping of " + class_name_ + ": version_id() column '" + version_column +
                           "' must be an integer member");
   }
@@ -47,6 +49,13 @@ Mapper::~Mapper() = default;
 const Attribute* Mapper::find_attribute(std::string_view key) const {
   for (const auto& a : attributes_)
     if (a->key() == key) return a.get();
+  return nullptr;
+}
+
+const Relationship* Mapper::find_relationship(std::string_view key) const {
+  detail::ensure_configured();
+  for (const auto& r : relationships_)
+    if (r->key() == key) return r.get();
   return nullptr;
 }
 
@@ -62,6 +71,7 @@ Mapper& Registry::add(std::unique_ptr<Mapper> mapper) {
   std::lock_guard lock(mutex_);
   mapper->index_ = mappers_.size();
   mappers_.push_back(std::move(mapper));
+  detail::mappers_changed();
   return *mappers_.back();
 }
 
@@ -84,29 +94,6 @@ Registry& default_registry() {
   return registry;
 }
 
-LoaderStrategyRegistry& LoaderStrategyRegistry::instance() {
-  static LoaderStrategyRegistry registry;
-  return registry;
-}
-
-void LoaderStrategyRegistry::add(std::string name, Factory factory) {
-  std::lock_guard lock(mutex_);
-  factories_[std::move(name)] = std::move(factory);
-}
-
-std::unique_ptr<LoaderStrategy> LoaderStrategyRegistry::create(std::string_view name) const {
-  std::lock_guard lock(mutex_);
-  auto it = factories_.find(name);
-  return it == factories_.end() ? nullptr : it->second();
-}
-
-std::vector<std::string> LoaderStrategyRegistry::names() const {
-  std::lock_guard lock(mutex_);
-  std::vector<std::string> out;
-  for (const auto& [name, f] : factories_) out.push_back(name);
-  return out;
-}
-
 namespace detail {
 
 const Mapper& finish_mapping(Registry& registry, std::string class_name, std::string table_name,
@@ -127,8 +114,13 @@ const Mapper& finish_mapping(Registry& registry, std::string class_name, std::st
   }
   for (auto& item : others) items.push_back(std::move(item));
   const Table& table = registry.metadata().add_table(std::move(table_name), std::move(items));
-  return registry.add(std::make_unique<Mapper>(std::move(class_name), table, std::move(parts.attributes),
-                                               factory, std::move(parts.version_column)));
+  for (const auto& r : parts.relationships)
+    for (const auto& a : parts.attributes)
+      if (a->key() == r->key())
+        throw ArgumentError("mapping of " + class_name + ": '" + r->key() + "' is both a column and a relationship");
+  return registry.add(std::make_unique<Mapper>(std::move(class_name), table, std::move(parts.attributes), factory,
+                                               std::move(parts.version_column), std::move(parts.relationships),
+                                               std::move(parts.backrefs)));
 }
 
 void throw_unmapped_member(const Mapper& mapper) {

@@ -62,6 +62,12 @@ void throw_multiple_results(Session& session, const Select& select) {
                              query_sql(session, select));
 }
 
+void throw_stream_with_eager(const Mapper& mapper) {
+  throw InvalidRequestError("stream() of " + mapper.class_name() +
+                            " cannot apply eager loader options (joined / selectin / subquery, or a "
+                            "relationship's eager default): use all(), or lazyload() the relationship");
+}
+
 void check_page(std::int64_t page, std::int64_t per_page) {
   if (per_page < 1)
     throw ArgumentError("paginate: per_page must be at least 1 (got " + std::to_string(per_page) + ")");
@@ -85,7 +91,8 @@ std::vector<std::vector<Value>> matched_keys(Session& session, const QueryCriter
   k.order.clear();
   std::vector<std::vector<Value>> keys;
   Result r = session.connection().execute(k.build(cols));
-  auto scratch = m.new_state();
+  auto scratch_graph = ObjectGraph::create();
+  auto scratch = m.new_state(*scratch_graph);
   while (r.advance()) {
     std::vector<Value> key;
     for (std::size_t i = 0; i < m.primary_key().size(); ++i) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "orm/links.hpp"
 #include "orm/persistence.hpp"
 #include "orm/unit_of_work.hpp"
 
@@ -32,6 +33,17 @@ Session::~Session() {
   }
 }
 
+detail::ObjectGraph& Session::graph() {
+  if (!graph_) graph_ = detail::ObjectGraph::create();
+  detail::ObjectGraph* root = graph_->root();
+  if (root != graph_.get()) graph_ = root->shared_from_this();
+  return *graph_;
+}
+
+void Session::note_links_changed(InstanceState& state) { links_changed_.push_back(detail::state_ref(state)); }
+
+void Session::cascade_add(InstanceState& state) { add_state(detail::state_ref(state)); }
+
 Connection& Session::connection() {
   if (!conn_) conn_.emplace(engine_.connect());
   return *conn_;
@@ -48,6 +60,8 @@ void Session::add_state(const StatePtr& state) {
   InstanceState& s = *state;
   if (s.session && s.session != this)
     throw InvalidRequestError("the " + s.mapper->class_name() + " object is already attached to another session");
+  if (s.session == this && (s.state == ObjectState::pending || s.state == ObjectState::persistent)) return;
+  if (s.graph != &graph()) detail::ObjectGraph::merge(&graph(), s.graph);
   switch (s.state) {
     case ObjectState::transient:
       s.transition(ObjectState::pending);
@@ -68,6 +82,25 @@ void Session::add_state(const StatePtr& state) {
       throw InvalidRequestError("add: the " + s.mapper->class_name() +
                                 " object was deleted in this transaction; commit or roll back first");
   }
+  // Save-update cascade: what the object holds joins the session with it (loaded links only).
+  for (const auto& r : s.mapper->relationships()) {
+    if (!r->cascade().save_update) continue;
+    detail::LinkBase& link = r->link(s);
+    if (r->collection()) {
+      const auto& items = r->dynamic() ? detail::LinkAccess::added(link) : detail::LinkAccess::items(link);
+      const std::vector<InstanceState*> copy = items;
+      for (InstanceState* x : copy)
+        if (x->state == ObjectState::transient || (x->state == ObjectState::detached && x->session == nullptr))
+          add_state(detail::state_ref(*x));
+    } else if (InstanceState* t = detail::LinkAccess::target(link)) {
+      if (t->state == ObjectState::transient || (t->state == ObjectState::detached && t->session == nullptr))
+        add_state(detail::state_ref(*t));
+    }
+  }
+  if (!s.mapper->relationships().empty() && !s.links_changed && s.state == ObjectState::pending) {
+    s.links_changed = true;
+    links_changed_.push_back(state);
+  }
 }
 
 void Session::delete_state(InstanceState& s) {
@@ -77,6 +110,22 @@ void Session::delete_state(InstanceState& s) {
   } else if (s.state == ObjectState::persistent && !s.marked_deleted) {
     s.marked_deleted = true;
     deleted_.push_back(identity_.find(s));
+    // Delete cascade: loads what is not loaded yet, unless passive_deletes leaves it to the
+    // database's ON DELETE CASCADE. No autoflush: it would delete the parent first.
+    auto guard = no_autoflush();
+    for (const auto& r : s.mapper->relationships()) {
+      if (!r->cascade().delete_ || r->dynamic()) continue;
+      detail::LinkBase& link = r->link(s);
+      if (!detail::LinkAccess::loaded(link) && r->passive_deletes()) continue;
+      std::vector<InstanceState*> targets;
+      if (r->collection()) {
+        targets = detail::LinkAccess::load_items(link);
+      } else if (InstanceState* t = detail::LinkAccess::load_target(link)) {
+        targets.push_back(t);
+      }
+      for (InstanceState* t : targets)
+        if (t->session == this) delete_state(*t);
+    }
   }
 }
 
@@ -130,10 +179,14 @@ void Session::expunge_all() {
 void Session::expire_state(InstanceState& s) {
   if (s.session != this || s.state != ObjectState::persistent) not_in_session(s, "expire");
   s.expired = true;
+  if (!s.mapper->relationships().empty()) detail::reset_links(s, false);
 }
 
 void Session::expire_all() {
-  identity_.for_each([](const StatePtr& s) { s->expired = true; });
+  identity_.for_each([](const StatePtr& s) {
+    s->expired = true;
+    if (!s->mapper->relationships().empty()) detail::reset_links(*s, false);
+  });
 }
 
 void Session::refresh_state(InstanceState& s) {
@@ -167,7 +220,7 @@ Session::StatePtr Session::merge_state(const InstanceState& source) {
     if (target && target->expired) refresh_state(*target);
   }
   if (!target) {
-    target = m.new_state();
+    target = m.new_state(graph());
     for (const auto& a : m.attributes()) a->copy(*target, source);
     add_state(target);
     return target;
@@ -228,7 +281,8 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
       return *existing;
     }
   }
-  StatePtr s = mapper.new_state();
+  StatePtr s = mapper.new_state(graph());
+  if (!mapper.relationships().empty()) detail::reset_links(*s, false);
   if (mapper.integer_primary_key()) {
     // Hydrate object and snapshot in one pass; the identity is the key column just read.
     for (const auto& a : attrs) a->load_committed(*s, row, offset + a->index());
@@ -361,7 +415,12 @@ void Session::rollback_objects() {
   tx_deleted_.clear();
   for (auto& s : deleted_) s->marked_deleted = false;
   deleted_.clear();
-  identity_.for_each([](const StatePtr& s) { s->expired = true; });
+  for (auto& s : links_changed_) s->links_changed = false;
+  links_changed_.clear();
+  identity_.for_each([](const StatePtr& s) {
+    s->expired = true;
+    if (!s->mapper->relationships().empty()) detail::reset_links(*s, false);
+  });
 }
 
 void Session::close() {
@@ -373,6 +432,9 @@ void Session::close() {
   }
   end_transaction();
   expunge_all();
+  for (auto& s : links_changed_) s->links_changed = false;
+  links_changed_.clear();
+  graph_.reset();  // objects still held by the application keep their graph
 }
 
 void Session::detach(InstanceState& s) {

@@ -28,6 +28,45 @@ void InstanceState::transition(ObjectState to) {
   state = to;
 }
 
+std::shared_ptr<ObjectGraph> ObjectGraph::create() {
+  return std::shared_ptr<ObjectGraph>(new ObjectGraph(), GraphDeleter{});
+}
+
+ObjectGraph::~ObjectGraph() {
+  for (InstanceState* s : states_) delete s;
+}
+
+void GraphDeleter::operator()(ObjectGraph* graph) const noexcept { delete graph; }
+
+ObjectGraph* ObjectGraph::root() {
+  ObjectGraph* g = this;
+  while (g->forward_) g = g->forward_.get();
+  // Path compression: later lookups from here take one step.
+  if (forward_ && forward_.get() != g) forward_ = g->shared_from_this();
+  return g;
+}
+
+void ObjectGraph::adopt(InstanceState* state) {
+  states_.push_back(state);
+  state->graph = this;
+}
+
+ObjectGraph* ObjectGraph::merge(ObjectGraph* a, ObjectGraph* b) {
+  ObjectGraph* ra = a->root();
+  ObjectGraph* rb = b->root();
+  if (ra == rb) return ra;
+  if (ra->states_.size() < rb->states_.size()) std::swap(ra, rb);
+  ra->states_.reserve(ra->states_.size() + rb->states_.size());
+  for (InstanceState* s : rb->states_) {
+    ra->states_.push_back(s);
+    s->graph = ra;
+  }
+  rb->states_.clear();
+  rb->states_.shrink_to_fit();
+  rb->forward_ = ra->shared_from_this();
+  return ra;
+}
+
 void throw_not_instrumented(std::string_view what) {
   throw ArgumentError(std::string(what) +
                       " has no ORM state: create mapped objects with session.add(T{...}) or "

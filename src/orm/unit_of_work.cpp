@@ -9,6 +9,7 @@
 
 #include "crucible/core/detail/topological_sort.hpp"
 #include "crucible/sql/dml.hpp"
+#include "orm/links.hpp"
 #include "orm/persistence.hpp"
 
 namespace crucible::detail {
@@ -78,12 +79,18 @@ void UnitOfWork::collect() {
     if (const Attribute* v = m.version_attribute(); v && v->unset(*s)) v->set(*s, Value(std::int64_t{1}));
     actions_for(m).inserts.push_back(s);
   }
-  for (const auto& s : session_.dirty_states()) {
+  std::vector<StatePtr> candidates = session_.dirty_states();
+  for (const auto& [state, columns] : forced_)
+    if (std::none_of(candidates.begin(), candidates.end(), [&](const StatePtr& c) { return c.get() == state; }))
+      candidates.push_back(state_ref(const_cast<InstanceState&>(*state)));
+  for (const auto& s : candidates) {
     events.fire(MapperEvent::before_update, *s);
     const Mapper& m = *s->mapper;
     Update u{s, {}};
+    const std::vector<std::size_t>* forced = forced_.empty() ? nullptr : forced_columns(*s);
     for (const auto& a : m.attributes())
-      if (a->modified(*s)) u.columns.push_back(a->index());
+      if (a->modified(*s) || (forced && std::find(forced->begin(), forced->end(), a->index()) != forced->end()))
+        u.columns.push_back(a->index());
     if (u.columns.empty()) continue;  // a listener undid the change
     for (const auto& a : m.attributes()) {
       const Column& c = a->column();
@@ -325,7 +332,8 @@ void UnitOfWork::run_inserts(MapperActions& act) {
           }
           for (const Row& row : rows) {
             std::vector<Value> key(m.primary_key().size());
-            auto scratch = m.new_state();
+            auto scratch_graph = ObjectGraph::create();
+            auto scratch = m.new_state(*scratch_graph);
             for (std::size_t k = 0; k < m.primary_key().size(); ++k) {
               m.primary_key()[k]->load(*scratch, row, pk_at + k);
               key[k] = m.primary_key()[k]->get(*scratch);
@@ -444,8 +452,20 @@ void UnitOfWork::run_updates(MapperActions& act) {
   for (const auto& u : act.updates) session_.events_.fire(MapperEvent::after_update, *u.state);
 }
 
+bool UnitOfWork::referenced(const Table& table) {
+  const MetaData* md = table.metadata();
+  if (!md) return true;
+  for (const Table* t : md->tables()) {
+    if (t == &table) continue;
+    for (const auto& fk : t->foreign_keys())
+      if (md->find_table(fk.target_table) == &table) return true;
+  }
+  return false;
+}
+
 void UnitOfWork::run_deletes(MapperActions& act) {
-  if (act.deletes.empty()) return;
+  if (act.deletes.empty() || act.deletes_done) return;
+  act.deletes_done = true;
   const Mapper& m = *act.mapper;
   const crucible::Delete stmt = delete_(m.table()).where(Expr<bool>(key_condition(m)));
   std::vector<Params> rows;
@@ -461,20 +481,38 @@ void UnitOfWork::run_deletes(MapperActions& act) {
 // ---- the flush and its post-fetch ------------------------------------------------------------
 
 void UnitOfWork::flush() {
+  process_relationships();
   collect();
-  if (actions_.empty()) return;
+  if (actions_.empty() && secondary_inserts_.empty() && secondary_deletes_.empty()) {
+    finish();
+    return;
+  }
   const auto order = sorted();
   for (auto* a : order) order_self_referencing(*a);
   for (auto* a : order) {
-    run_inserts(*a);
+    // Rows nothing can refer to are deleted before the new ones go in, so a replaced one-to-one
+    // (same unique key) or a recycled unique value does not collide with the row it replaces.
+    if (!a->deletes.empty() && !referenced(a->mapper->table())) run_deletes(*a);
+    run_inserts_in_levels(*a);
     run_updates(*a);
   }
+  run_secondary_deletes();
+  run_secondary_inserts();
   for (auto it = order.rbegin(); it != order.rend(); ++it) run_deletes(**it);
   finish();
 }
 
 void UnitOfWork::finish() {
-  // Every statement succeeded: only now do objects change state.
+  // Every statement succeeded: only now do objects change state. Deleted rows leave the identity
+  // map first: a new row may have been given a deleted row's key (SQLite reuses rowids).
+  for (auto& act : actions_) {
+    for (const auto& s : act->deletes) {
+      session_.identity_.remove(*s);
+      s->transition(ObjectState::deleted);
+      s->marked_deleted = false;
+      session_.tx_deleted_.push_back(s);
+    }
+  }
   for (auto& act : actions_) {
     for (const auto& s : act->inserts) {
       s->transition(ObjectState::persistent);
@@ -496,18 +534,15 @@ void UnitOfWork::finish() {
         session_.identity_.add(u.state);
       }
     }
-    for (const auto& s : act->deletes) {
-      session_.identity_.remove(*s);
-      s->transition(ObjectState::deleted);
-      s->marked_deleted = false;
-      session_.tx_deleted_.push_back(s);
-    }
   }
   auto& pending = session_.new_;
   pending.erase(std::remove_if(pending.begin(), pending.end(),
                                [](const StatePtr& s) { return s->state != ObjectState::pending; }),
                 pending.end());
   session_.deleted_.clear();
+  for (const auto& st : link_sources_) links_flushed(*st);
+  for (const auto& st : session_.links_changed_) st->links_changed = false;
+  session_.links_changed_.clear();
 }
 
 }  // namespace crucible::detail

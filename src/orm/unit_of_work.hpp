@@ -24,6 +24,21 @@ namespace crucible::detail {
 class UnitOfWork {
  public:
   using StatePtr = std::shared_ptr<InstanceState>;
+  // ---- relationships (dependency.cpp) ----
+  // A foreign key to copy: child's `child_columns` := parent's `parent_columns` (NULL when no
+  // parent). Parents still pending are copied right before the child's mapper runs.
+  struct SyncJob {
+    StatePtr child;
+    InstanceState* parent;
+    const std::vector<std::size_t>* child_columns;
+    const std::vector<std::size_t>* parent_columns;
+  };
+  struct SecondaryRow {
+    const Relationship* relationship;
+    InstanceState* parent;  // the relationship's parent side
+    InstanceState* target;  // nullptr: every row of `parent` (it is being deleted)
+  };
+
   explicit UnitOfWork(Session& session) : session_(session) {}
   // Runs the whole flush; statements run in the session's transaction.
   void flush();
@@ -38,6 +53,7 @@ class UnitOfWork {
     std::vector<StatePtr> inserts;
     std::vector<Update> updates;
     std::vector<StatePtr> deletes;
+    bool deletes_done = false;
   };
 
   MapperActions& actions_for(const Mapper& mapper);
@@ -48,10 +64,26 @@ class UnitOfWork {
   void run_inserts(MapperActions& a);
   void run_updates(MapperActions& a);
   void run_deletes(MapperActions& a);
+  // Some other table has a foreign key to `table`.
+  static bool referenced(const Table& table);
   void finish();
+
+  // ---- relationships (dependency.cpp) ----
+  void process_relationships();
+  void apply_job(const SyncJob& job);
+  void apply_deferred(const Mapper& mapper, const std::vector<StatePtr>* only = nullptr);
+  void run_inserts_in_levels(MapperActions& a);
+  void run_secondary_deletes();
+  void run_secondary_inserts();
+  // Columns the deferred jobs will write into persistent children (forced into their UPDATE).
+  const std::vector<std::size_t>* forced_columns(const InstanceState& s) const;
 
   Session& session_;
   std::vector<std::unique_ptr<MapperActions>> actions_;
+  std::vector<SyncJob> deferred_;
+  std::vector<std::pair<const InstanceState*, std::vector<std::size_t>>> forced_;
+  std::vector<SecondaryRow> secondary_inserts_, secondary_deletes_;
+  std::vector<StatePtr> link_sources_;
 };
 
 }  // namespace crucible::detail

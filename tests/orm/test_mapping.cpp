@@ -82,16 +82,5 @@ TEST(Mapping, CreateAllWorksOnMappedTables) {
   EXPECT_EQ(conn.scalar<std::int64_t>(select(func::count()).select_from(mapper_of<User>().table())), 1);
 }
 
-TEST(Mapping, LoaderStrategyRegistryIsKeyedByName) {
-  struct Noop : LoaderStrategy {
-    std::string_view name() const override { return "noop_test"; }
-  };
-  LoaderStrategyRegistry::instance().add("noop_test", [] { return std::make_unique<Noop>(); });
-  auto s = LoaderStrategyRegistry::instance().create("noop_test");
-  ASSERT_TRUE(s);
-  EXPECT_EQ(s->name(), "noop_test");
-  EXPECT_EQ(LoaderStrategyRegistry::instance().create("nope"), nullptr);
-}
-
 }  // namespace
 }  // namespace orm_test

@@ -73,6 +73,8 @@ class Attribute : public MapperProperty {
   virtual void commit(detail::InstanceState& s) const = 0;
   // The member equals its value-initialised value (0, "", nullopt, epoch...): "not given".
   virtual bool unset(const detail::InstanceState& s) const = 0;
+  // The member is an integer (not bool).
+  virtual bool is_integer() const = 0;
   // Integer members: the value; false for other types.
   virtual bool integer(const detail::InstanceState& s, std::int64_t& out) const = 0;
   // Copies the member from another state of the same mapper (merge).
@@ -136,6 +138,7 @@ class MemberAttribute final : public Attribute {
     t.committed.*member_ = t.object.*member_;
   }
   bool unset(const InstanceState& s) const override { return obj(s).*member_ == M{}; }
+  bool is_integer() const override { return std::is_integral_v<M> && !std::is_same_v<M, bool>; }
   bool integer(const InstanceState& s, std::int64_t& out) const override {
     if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
       out = static_cast<std::int64_t>(obj(s).*member_);

@@ -79,9 +79,10 @@ Inspection inspect(const std::shared_ptr<T>& object) {
 // A transient object with ORM state, ready to be added to a session.
 template <Mapped T>
 std::shared_ptr<T> make_instance(T object = T{}) {
-  auto state = detail::new_state<T>(mapper_of<T>());
+  auto graph = detail::ObjectGraph::create();
+  auto state = detail::new_state<T>(mapper_of<T>(), *graph);
   state->object = std::move(object);
-  return detail::handle<T>(state);
+  return detail::handle<T>(std::shared_ptr<detail::InstanceState>(std::move(state)));
 }
 
 namespace detail {

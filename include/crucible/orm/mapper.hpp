@@ -29,17 +29,23 @@
 
 namespace crucible {
 
+class Relationship;
 namespace detail {
 struct PersistenceCache;  // compiled unit-of-work statements, per mapper (src/orm)
+class ObjectGraph;
+void ensure_configured();
 }
 
 class Mapper {
  public:
-  using StateFactory = std::shared_ptr<detail::InstanceState> (*)(const Mapper&);
+  using StateFactory = std::shared_ptr<detail::InstanceState> (*)(const Mapper&, detail::ObjectGraph&);
+  // Relationships other mappers get by backref, keyed by the key of the relationship declaring them.
+  using BackrefMap = std::map<std::string, std::unique_ptr<Relationship>, std::less<>>;
 
   Mapper(std::string class_name, const Table& table,
          std::vector<std::unique_ptr<Attribute>> attributes, StateFactory factory,
-         std::string version_column);
+         std::string version_column, std::vector<std::unique_ptr<Relationship>> relationships = {},
+         BackrefMap backrefs = {});
   ~Mapper();
   Mapper(const Mapper&) = delete;
   Mapper& operator=(const Mapper&) = delete;
@@ -57,23 +63,28 @@ class Mapper {
   const Attribute* generated_key() const { return generated_key_; }
   // The optimistic-locking version counter, or nullptr.
   const Attribute* version_attribute() const { return version_; }
-  // Relationship properties: empty until relationships land (their hook).
-  const std::vector<const MapperProperty*>& relationships() const { return relationships_; }
+  // Relationship properties (with those other mappers declare here by backref), configured.
+  const std::vector<std::unique_ptr<Relationship>>& relationships() const { return relationships_; }
+  const Relationship* find_relationship(std::string_view key) const;
+  bool relationships_configured() const { return configured_; }
   // Registration order in its registry (dense, from 0): per-mapper tables index by it.
   std::size_t index() const { return index_; }
 
-  // A fresh transient state holding a value-initialised object of the mapped class.
-  std::shared_ptr<detail::InstanceState> new_state() const { return factory_(*this); }
+  // A fresh state holding a value-initialised object of the mapped class, owned by `graph`.
+  std::shared_ptr<detail::InstanceState> new_state(detail::ObjectGraph& graph) const { return factory_(*this, graph); }
 
   detail::PersistenceCache& persistence_cache() const { return *cache_; }
 
  private:
   friend class Registry;
+  friend void detail::ensure_configured();
   std::string class_name_;
   const Table* table_;
   std::vector<std::unique_ptr<Attribute>> attributes_;
   std::vector<const Attribute*> primary_key_;
-  std::vector<const MapperProperty*> relationships_;
+  std::vector<std::unique_ptr<Relationship>> relationships_;
+  BackrefMap backrefs_;
+  bool configured_ = false;
   const Attribute* generated_key_ = nullptr;
   const Attribute* version_ = nullptr;
   bool integer_pk_ = false;
@@ -116,26 +127,5 @@ const Mapper& mapper_of() {
                 "beside it");
   return crucible_mapper(MapperTag<T>{});
 }
-
-// Loader strategies by name ("select", "joined", "selectin", ... as relationships land): a
-// new strategy registers here and touches no other file.
-class LoaderStrategy {
- public:
-  virtual ~LoaderStrategy() = default;
-  virtual std::string_view name() const = 0;
-};
-class LoaderStrategyRegistry {
- public:
-  using Factory = std::function<std::unique_ptr<LoaderStrategy>()>;
-  static LoaderStrategyRegistry& instance();
-  void add(std::string name, Factory factory);
-  // nullptr when no strategy has this name.
-  std::unique_ptr<LoaderStrategy> create(std::string_view name) const;
-  std::vector<std::string> names() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, Factory, std::less<>> factories_;
-};
 
 }  // namespace crucible

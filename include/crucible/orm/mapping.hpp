@@ -46,6 +46,7 @@
 #include "crucible/core/types.hpp"
 #include "crucible/orm/attribute.hpp"
 #include "crucible/orm/mapper.hpp"
+#include "crucible/orm/relationship.hpp"
 #include "crucible/sql/expression.hpp"
 #include "crucible/sql/schema.hpp"
 
@@ -139,6 +140,8 @@ struct MappingParts {
   std::vector<std::unique_ptr<Attribute>> attributes;
   std::vector<SqlType> cpp_types;  // parallel to attributes
   std::string version_column;
+  std::vector<std::unique_ptr<Relationship>> relationships;
+  Mapper::BackrefMap backrefs;
 };
 
 template <typename T>
@@ -147,6 +150,12 @@ void add_mapping_item(MappingParts& parts, ColumnSpec<T>& spec) {
   parts.cpp_types.push_back(spec.cpp_type());
   parts.items.emplace_back(spec.core_column());
   parts.attributes.push_back(spec.take_attribute());
+}
+template <typename T>
+void add_mapping_item(MappingParts& parts, RelationshipSpec<T>& spec) {
+  auto property = spec.take_property();
+  if (auto back = spec.take_backref()) parts.backrefs.emplace(property->key(), std::move(back));
+  parts.relationships.push_back(std::move(property));
 }
 template <typename T, typename I>
 void add_mapping_item(MappingParts& parts, I& item) {
@@ -168,8 +177,8 @@ const Mapper& register_mapping(std::string class_name, std::string table_name, I
   MappingParts parts;
   (add_mapping_item<T>(parts, items), ...);
   return finish_mapping(default_registry(), std::move(class_name), std::move(table_name),
-                        std::move(parts), [](const Mapper& m) -> std::shared_ptr<InstanceState> {
-                          return new_state<T>(m);
+                        std::move(parts), [](const Mapper& m, ObjectGraph& g) -> std::shared_ptr<InstanceState> {
+                          return new_state<T>(m, g);
                         });
 }
 

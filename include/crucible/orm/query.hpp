@@ -61,6 +61,7 @@ struct QueryCriteria {
   std::vector<JoinItem> joins;
   std::optional<std::int64_t> limit, offset;
   bool distinct = false;
+  std::vector<LoadOption> options;
 
   Select build(sql::NodeList columns) const;
   Select entity_select() const;
@@ -74,6 +75,13 @@ std::string query_sql(Session& session, const Select& select);
 void check_page(std::int64_t page, std::int64_t per_page);
 std::int64_t bulk_update(Session& session, const QueryCriteria& criteria, std::vector<ColumnValue> sets);
 std::int64_t bulk_delete(Session& session, const QueryCriteria& criteria);
+// Runs an entity query with its loader options (and the mapper's eager defaults): joined
+// strategies in the statement, the others after it. Entities come once each, in row order.
+std::vector<std::shared_ptr<InstanceState>> load_entities(Session& session, const QueryCriteria& criteria);
+bool has_eager_defaults(const Mapper& mapper);
+// The criteria of a Dynamic relationship's query: the owner's related rows.
+QueryCriteria dynamic_criteria(const InstanceState& owner, const Relationship& r);
+[[noreturn]] void throw_stream_with_eager(const Mapper& mapper);
 
 }  // namespace detail
 
@@ -138,6 +146,15 @@ template <typename T>
 class Query {
  public:
   explicit Query(Session& session) : session_(&session) { criteria_.mapper = &mapper_of<T>(); }
+  Query(Session& session, detail::QueryCriteria criteria) : session_(&session), criteria_(std::move(criteria)) {}
+
+  // Loader options: .options(joinedload(&Post::author), selectinload(&Post::tags)).
+  template <typename... O>
+  Query options(O... opts) const {
+    Query q(*this);
+    (q.criteria_.options.push_back(std::move(opts)), ...);
+    return q;
+  }
 
   template <typename... C>
   Query where(const C&... conditions) const {
@@ -182,17 +199,29 @@ class Query {
   // ---- running ----
   std::vector<std::shared_ptr<T>> all() const {
     std::vector<std::shared_ptr<T>> out;
+    if (eager()) {
+      auto states = detail::load_entities(*session_, criteria_);
+      out.reserve(states.size());
+      for (auto& s : states) out.push_back(detail::handle<T>(std::move(s)));
+      return out;
+    }
     auto rows = stream();
     for (auto it = rows.begin(); it != rows.end(); ++it) out.push_back(it.take());
     return out;
   }
   // Rows streamed from the database as the loop advances.
+  // Eager loader options need whole results: InvalidRequestError (use all()).
   Stream<T> stream() const {
+    if (eager()) detail::throw_stream_with_eager(*criteria_.mapper);
     session_->autoflush_now();
     return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(statement()));
   }
   // The first row's object (LIMIT 1), or nullptr.
   std::shared_ptr<T> first() const {
+    if (eager()) {
+      auto rows = limit(1).all();
+      return rows.empty() ? nullptr : rows.front();
+    }
     for (auto& o : limit(1).stream()) return o;
     return nullptr;
   }
@@ -202,6 +231,11 @@ class Query {
     return o;
   }
   std::shared_ptr<T> one_or_none() const {
+    if (eager()) {
+      auto rows = all();
+      if (rows.size() > 1) detail::throw_multiple_results(*session_, statement());
+      return rows.empty() ? nullptr : rows.front();
+    }
     std::shared_ptr<T> found;
     for (auto& o : stream()) {
       if (found) detail::throw_multiple_results(*session_, statement());
@@ -255,6 +289,7 @@ class Query {
     q.criteria_.joins.push_back({table.node(), &table, std::move(on), outer});
     return q;
   }
+  bool eager() const { return !criteria_.options.empty() || detail::has_eager_defaults(*criteria_.mapper); }
   Session* session_;
   detail::QueryCriteria criteria_;
 };
@@ -262,6 +297,25 @@ class Query {
 template <Mapped T>
 Query<T> Session::query() {
   return Query<T>(*this);
+}
+
+template <typename T>
+Query<T> Dynamic<T>::query() const {
+  detail::InstanceState* owner = owner_for_query();
+  return Query<T>(*owner->session, detail::dynamic_criteria(*owner, *property_));
+}
+template <typename T>
+template <typename... C>
+Query<T> Dynamic<T>::where(const C&... conditions) const {
+  return query().where(conditions...);
+}
+template <typename T>
+std::vector<std::shared_ptr<T>> Dynamic<T>::all() const {
+  return query().all();
+}
+template <typename T>
+std::int64_t Dynamic<T>::count() const {
+  return query().count();
 }
 
 }  // namespace crucible

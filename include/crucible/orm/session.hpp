@@ -78,8 +78,8 @@ class Session {
   // Takes ownership of a new object: pending. Returns its handle.
   template <Mapped T>
   std::shared_ptr<T> add(T object) {
-    auto state = detail::new_state<T>(mapper_of<T>());
-    state->object = std::move(object);
+    auto state = detail::new_state<T>(mapper_of<T>(), graph());
+    state->object = std::move(object);  // relationship members record their targets here
     add_state(state);
     return detail::handle<T>(state);
   }
@@ -129,7 +129,8 @@ class Session {
   // loading it first (or adding a new pending copy when no row has it). `object` is not added.
   template <Mapped T>
   std::shared_ptr<T> merge(const T& object) {
-    auto tmp = detail::new_state<T>(mapper_of<T>());
+    auto scratch = detail::ObjectGraph::create();
+    auto tmp = detail::new_state<T>(mapper_of<T>(), *scratch);
     tmp->object = object;
     return detail::handle<T>(merge_state(*tmp));
   }
@@ -219,6 +220,12 @@ class Session {
   void after_bulk_update(const Mapper& mapper, const std::vector<std::vector<Value>>& keys);
   void after_bulk_delete(const Mapper& mapper, const std::vector<std::vector<Value>>& keys);
   std::vector<StatePtr> dirty_states() const;
+  // The graph this session's objects live in (state.hpp).
+  detail::ObjectGraph& graph();
+  // A relationship member of `state` changed (recorded once per flush).
+  void note_links_changed(detail::InstanceState& state);
+  // Save-update cascade: a transient object reached through a relationship joins the session.
+  void cascade_add(detail::InstanceState& state);
 
  private:
   friend class detail::UnitOfWork;
@@ -254,6 +261,8 @@ class Session {
   std::vector<StatePtr> deleted_;       // persistent, marked for deletion
   std::vector<StatePtr> tx_inserted_;   // inserted by flushes of the open transaction
   std::vector<StatePtr> tx_deleted_;    // deleted by flushes of the open transaction
+  std::vector<StatePtr> links_changed_;  // objects whose relationships changed since the last flush
+  std::shared_ptr<detail::ObjectGraph> graph_;
   std::uint64_t add_counter_ = 0;
 };
 

@@ -12,15 +12,17 @@
 // The allowed moves are data (allowed_transition); every state change goes through one
 // function that checks them, so an impossible move is a bug report, not a silent corruption.
 //
-// Ownership model. One allocation per object, TypedState<T>, holds the object, the snapshot of
-// its last loaded / flushed column values and this bookkeeping. It is owned through
-// std::shared_ptr: the session holds a strong reference to every object it manages (pending,
-// persistent, marked for deletion), the application holds std::shared_ptr<T> handles that alias
-// the same control block. Handles survive the session (objects become detached). Object-to-object
-// edges (relationships, next) are meant to be non-owning handles, so ownership never forms
-// cycles: session -> objects strong, application -> objects strong, object -> object weak.
-// The state behind a handle is found through the control block's deleter (std::get_deleter),
-// with no lookup table.
+// Ownership model. Objects live in object graphs (ObjectGraph): every object a session creates
+// or loads belongs to that session's graph, and a graph owns its objects' states. Handles
+// (std::shared_ptr<T>) alias the graph's control block: holding any object keeps its whole graph
+// alive, so relationships between objects are plain non-owning pointers inside one graph and
+// cycles (user -> posts -> author, followers of followers) can never leak: the graph goes when
+// the session and the last handle into it go. Linking objects of two graphs (adding a detached
+// object to a session, assigning a relationship across sessions) merges the smaller graph into
+// the larger; the smaller then only forwards to the larger, so no two graphs own each other.
+// Handles survive the session (objects become detached, loaded attributes stay readable). The
+// state behind a handle is found from the object's address (it sits at a fixed offset in its
+// TypedState) once the control block's deleter proves the handle is one of ours.
 //
 // Thread-safety: a state belongs to its session's thread; detached objects to whoever holds them.
 //
@@ -35,6 +37,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "crucible/core/errors.hpp"
@@ -67,8 +70,16 @@ namespace detail {
 
 // Bookkeeping shared by every mapped type. Internal: the public view is crucible::inspect().
 // Members ordered largest first so that the flags pack into one word.
+class ObjectGraph;
+
 struct InstanceState {
+  InstanceState() = default;
+  InstanceState(const InstanceState&) = delete;
+  InstanceState& operator=(const InstanceState&) = delete;
+  virtual ~InstanceState() = default;
+
   const Mapper* mapper = nullptr;
+  ObjectGraph* graph = nullptr;     // the root graph that owns this state
   Session* session = nullptr;       // set while pending / persistent / deleted
   std::int64_t int_key = 0;         // single integer primary keys
   std::uint64_t insert_order = 0;
@@ -79,6 +90,7 @@ struct InstanceState {
   bool expired = false;             // values may be stale; reloaded on next get / query / refresh
   bool marked_deleted = false;      // session.delete_() called, not yet flushed
   bool inserted_in_transaction = false;  // for rollback: becomes transient again
+  bool links_changed = false;       // a relationship changed since the last flush (session list)
 
   // Moves to `to`; InvalidRequestError naming both states when the diagram forbids it.
   void transition(ObjectState to);
@@ -90,64 +102,62 @@ struct TypedState final : InstanceState {
   T committed{};  // snapshot of the column values (only columns are copied into it)
 };
 
-// The deleter of every state's control block; carries the state's address so that any handle
-// aliasing the block leads back to it. It only destroys the state: the memory is the block's.
-struct StateDeleter {
-  InstanceState* self = nullptr;
-  void (*destroy)(InstanceState*) = nullptr;
-  void operator()(InstanceState*) const { destroy(self); }
+// Owns the states of a group of objects that may point at each other (see the ownership model
+// above). Made only by create(); a graph belongs to one thread at a time, as its session does.
+class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
+ public:
+  static std::shared_ptr<ObjectGraph> create();
+  ~ObjectGraph();
+  ObjectGraph(const ObjectGraph&) = delete;
+  ObjectGraph& operator=(const ObjectGraph&) = delete;
+
+  // The graph that owns this one's objects now (itself unless merged into another).
+  ObjectGraph* root();
+  // Takes ownership of a new state (this must be a root).
+  void adopt(InstanceState* state);
+  std::size_t size() const { return states_.size(); }
+  // Joins the graphs of a and b (their roots) and returns the surviving root.
+  static ObjectGraph* merge(ObjectGraph* a, ObjectGraph* b);
+
+ private:
+  ObjectGraph() = default;
+  friend struct GraphDeleter;
+  std::vector<InstanceState*> states_;
+  std::shared_ptr<ObjectGraph> forward_;  // set once merged: the graph that took the objects
 };
 
-// One allocation per object: the shared_ptr control block is placed in front of the state by
-// this allocator (which frees the whole block once the control block goes, after the last weak
-// reference), so a state costs one malloc, as std::make_shared, while keeping the deleter that
-// std::get_deleter finds.
-inline constexpr std::size_t kControlBlockSpace = 64;
-
-template <typename T>
-inline constexpr std::size_t kStateOffset =
-    (kControlBlockSpace + alignof(TypedState<T>) - 1) / alignof(TypedState<T>) * alignof(TypedState<T>);
-
-template <typename U>
-struct InBlockAllocator {
-  using value_type = U;
-  void* block = nullptr;
-  explicit InBlockAllocator(void* b) : block(b) {}
-  template <typename V>
-  InBlockAllocator(const InBlockAllocator<V>& other) : block(other.block) {}  // NOLINT: rebinding
-  U* allocate(std::size_t n) {
-    static_assert(sizeof(U) <= kControlBlockSpace && alignof(U) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
-                  "crucible internal: the control block does not fit its space in StateBlock");
-    if (n != 1) throw std::bad_alloc();
-    return static_cast<U*>(block);
-  }
-  void deallocate(U*, std::size_t) noexcept { ::operator delete(block); }
-  template <typename V>
-  friend bool operator==(const InBlockAllocator& a, const InBlockAllocator<V>& b) {
-    return a.block == b.block;
-  }
+// The deleter of every graph's control block: its presence marks a handle as Crucible's.
+struct GraphDeleter {
+  void operator()(ObjectGraph* graph) const noexcept;
 };
 
-template <typename T>
-std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper) {
-  static_assert(alignof(TypedState<T>) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
-                "crucible: over-aligned mapped classes are not supported");
-  void* memory = ::operator new(kStateOffset<T> + sizeof(TypedState<T>));
-  TypedState<T>* raw;
-  try {
-    raw = ::new (static_cast<unsigned char*>(memory) + kStateOffset<T>) TypedState<T>();
-  } catch (...) {
-    ::operator delete(memory);
-    throw;
-  }
-  raw->mapper = &mapper;
-  // The allocator cannot fail (the space is reserved) so the constructor cannot throw.
-  return std::shared_ptr<TypedState<T>>(
-      raw, StateDeleter{raw, [](InstanceState* s) { static_cast<TypedState<T>*>(s)->~TypedState<T>(); }},
-      InBlockAllocator<TypedState<T>>(memory));
+// A strong reference to a state: aliases its graph's control block.
+inline std::shared_ptr<InstanceState> state_ref(InstanceState& state) {
+  return std::shared_ptr<InstanceState>(state.graph->shared_from_this(), &state);
 }
 
-// The application's handle on a state: aliases the state's control block.
+// Binds the relationship members of a new state to it (relationship.cpp); no-op without any.
+void bind_links(InstanceState& state);
+// Configures every mapper's relationships once (relationship.cpp); cheap after the first call.
+void ensure_configured();
+
+template <typename T>
+std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, ObjectGraph& graph) {
+  ensure_configured();
+  ObjectGraph& root = *graph.root();
+  auto* raw = new TypedState<T>();
+  raw->mapper = &mapper;
+  try {
+    root.adopt(raw);
+  } catch (...) {
+    delete raw;
+    throw;
+  }
+  bind_links(*raw);
+  return std::shared_ptr<TypedState<T>>(root.shared_from_this(), raw);
+}
+
+// The application's handle on a state: aliases the state's graph.
 template <typename T>
 std::shared_ptr<T> handle(const std::shared_ptr<InstanceState>& state) {
   return std::shared_ptr<T>(state, &static_cast<TypedState<T>&>(*state).object);
@@ -157,13 +167,28 @@ std::shared_ptr<T> handle(std::shared_ptr<InstanceState>&& state) {
   T* object = &static_cast<TypedState<T>&>(*state).object;
   return std::shared_ptr<T>(std::move(state), object);
 }
+template <typename T>
+std::shared_ptr<T> handle(InstanceState& state) {
+  return std::shared_ptr<T>(state.graph->shared_from_this(), &static_cast<TypedState<T>&>(state).object);
+}
+
+// The state holding `object`, which must be the `object` member of a TypedState<T>.
+template <typename T>
+InstanceState* state_from_object(T* object) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+  // Single non-virtual inheritance: the offset is fixed for the type (GCC and Clang agree).
+  constexpr std::size_t offset = offsetof(TypedState<T>, object);
+#pragma GCC diagnostic pop
+  auto* typed = reinterpret_cast<TypedState<T>*>(reinterpret_cast<unsigned char*>(object) - offset);
+  return static_cast<InstanceState*>(typed);
+}
 
 // The state behind a handle, or nullptr for objects not made by Crucible.
 template <typename T>
 InstanceState* find_state(const std::shared_ptr<T>& object) {
-  if (!object) return nullptr;
-  const auto* d = std::get_deleter<StateDeleter>(object);
-  return d ? d->self : nullptr;
+  if (!object || !std::get_deleter<GraphDeleter>(object)) return nullptr;
+  return state_from_object(const_cast<std::remove_const_t<T>*>(object.get()));
 }
 [[noreturn]] void throw_not_instrumented(std::string_view what);
 

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+// The unit of work's relationship part (SQLAlchemy's dependency processors): recorded changes of
+// One / Many / Dynamic members become foreign-key values, rows of secondary tables and orphan
+// deletes, in the order the flush needs them.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_set>
+#include <string>
+#include <unordered_set>
+
+#include "crucible/sql/dialect.hpp"
+#include "crucible/sql/dml.hpp"
+#include "orm/links.hpp"
+#include "orm/unit_of_work.hpp"
+
+namespace crucible::detail {
+namespace {
+
+constexpr std::size_t kSecondaryBatch = 500;
+
+bool gone(const InstanceState& s) { return s.marked_deleted || s.state == ObjectState::deleted; }
+
+}  // namespace
+
+void UnitOfWork::apply_job(const SyncJob& job) {
+  InstanceState& child = *job.child;
+  const auto& attrs = child.mapper->attributes();
+  for (std::size_t i = 0; i < job.child_columns->size(); ++i) {
+    const Attribute& a = *attrs[(*job.child_columns)[i]];
+    if (job.parent) {
+      a.set(child, job.parent->mapper->attributes()[(*job.parent_columns)[i]]->get(*job.parent));
+    } else if (a.column().is_nullable()) {
+      a.set(child, Value());
+    }
+    // A NOT NULL key cannot be blanked out: the database's foreign key decides (IntegrityError).
+  }
+}
+
+const std::vector<std::size_t>* UnitOfWork::forced_columns(const InstanceState& s) const {
+  for (const auto& [state, columns] : forced_)
+    if (state == &s) return &columns;
+  return nullptr;
+}
+
+void UnitOfWork::process_relationships() {
+  link_sources_ = session_.links_changed_;
+  const auto& deleted = session_.deleted_;
+  if (link_sources_.empty() && deleted.empty()) return;
+
+  // Objects (re)attached to a parent in this flush, per relationship: not orphans.
+  std::set<std::pair<const Relationship*, InstanceState*>> attached;
+  for (const auto& s : link_sources_) {
+    for (const auto& r : s->mapper->relationships()) {
+      LinkBase& link = r->link(*s);
+      if (!LinkAccess::loaded(link) && !r->dynamic()) continue;
+      if (r->collection()) {
+        for (InstanceState* x : LinkAccess::added(link)) attached.emplace(r.get(), x);
+        if (s->state == ObjectState::pending && !r->dynamic())
+          for (InstanceState* x : LinkAccess::items(link)) attached.emplace(r.get(), x);
+      } else if (InstanceState* t = LinkAccess::target(link)) {
+        attached.emplace(r.get(), t);
+      }
+    }
+  }
+  auto orphan = [&](const Relationship& r, InstanceState* y) {
+    if (attached.count({&r, y})) return false;
+    if (const Relationship* rev = r.reverse(); rev && !rev->collection()) {
+      LinkBase& back = rev->link(*y);
+      if (LinkAccess::loaded(back) && LinkAccess::target(back)) return false;
+    }
+    return true;
+  };
+
+  std::vector<SyncJob> nulls, sets;
+  auto job = [&](InstanceState* child, InstanceState* parent, const std::vector<std::size_t>& child_cols,
+                 const std::vector<std::size_t>& parent_cols) {
+    if (gone(*child)) return;
+    if (child->state != ObjectState::pending && child->state != ObjectState::persistent) return;
+    if (parent && parent->state != ObjectState::pending && parent->state != ObjectState::persistent) return;
+    (parent ? sets : nulls).push_back({state_ref(*child), parent, &child_cols, &parent_cols});
+  };
+
+  for (const auto& sp : link_sources_) {
+    InstanceState& s = *sp;
+    if (gone(s) || (s.state != ObjectState::pending && s.state != ObjectState::persistent)) continue;
+    const bool fresh = s.state == ObjectState::pending;
+    for (const auto& rp : s.mapper->relationships()) {
+      const Relationship& r = *rp;
+      LinkBase& link = r.link(s);
+      if (!LinkAccess::loaded(link) && !r.dynamic()) continue;
+      std::vector<InstanceState*> added, removed;
+      if (r.collection()) {
+        added = fresh && !r.dynamic() ? LinkAccess::items(link) : LinkAccess::added(link);
+        removed = LinkAccess::removed(link);
+      } else if (fresh || LinkAccess::changed(link)) {
+        InstanceState* now = LinkAccess::target(link);
+        InstanceState* before = fresh ? nullptr : LinkAccess::committed(link);
+        if (now) added.push_back(now);
+        if (before && before != now) removed.push_back(before);
+        if (r.direction() == RelationshipDirection::many_to_one && !now && !fresh) {
+          job(&s, nullptr, r.parent_columns(), r.target_columns());  // post->author = nullptr
+          continue;
+        }
+      }
+      switch (r.direction()) {
+        case RelationshipDirection::many_to_one:
+          if (!added.empty()) job(&s, added.front(), r.parent_columns(), r.target_columns());
+          break;
+        case RelationshipDirection::one_to_many:
+          for (InstanceState* y : removed) {
+            if (r.cascade().delete_orphan && orphan(r, y)) {
+              if (y->state == ObjectState::pending) session_.expunge_state(*y);
+              else if (y->state == ObjectState::persistent && y->session == &session_) session_.delete_state(*y);
+              continue;
+            }
+            job(y, nullptr, r.target_columns(), r.parent_columns());
+          }
+          for (InstanceState* x : added) job(x, &s, r.target_columns(), r.parent_columns());
+          break;
+        case RelationshipDirection::many_to_many:
+          for (InstanceState* y : removed) secondary_deletes_.push_back({&r, &s, y});
+          for (InstanceState* x : added) secondary_inserts_.push_back({&r, &s, x});
+          break;
+      }
+    }
+  }
+
+  // Objects being deleted: their secondary rows go; children not deleted with them let go of them.
+  for (std::size_t i = 0; i < session_.deleted_.size(); ++i) {  // delete cascades may append
+    InstanceState& s = *session_.deleted_[i];
+    for (const auto& rp : s.mapper->relationships()) {
+      const Relationship& r = *rp;
+      if (r.passive_deletes()) continue;
+      if (r.direction() == RelationshipDirection::many_to_many) {
+        secondary_deletes_.push_back({&r, &s, nullptr});
+      } else if (r.direction() == RelationshipDirection::one_to_many && !r.cascade().delete_ && !r.dynamic()) {
+        LinkBase& link = r.link(s);
+        std::vector<InstanceState*> children;
+        if (r.collection()) children = LinkAccess::load_items(link);
+        else if (InstanceState* t = LinkAccess::load_target(link)) children.push_back(t);
+        for (InstanceState* c : children) job(c, nullptr, r.target_columns(), r.parent_columns());
+      }
+    }
+  }
+
+  // Blank-outs first, so a child moved from one parent to another ends with the new one.
+  for (const auto& j : nulls) apply_job(j);
+  for (auto& j : sets) {
+    if (j.parent->state == ObjectState::persistent) {
+      apply_job(j);
+      continue;
+    }
+    if (j.child->state == ObjectState::persistent) {
+      auto* cols = const_cast<std::vector<std::size_t>*>(forced_columns(*j.child));
+      if (!cols) {
+        forced_.emplace_back(j.child.get(), std::vector<std::size_t>{});
+        cols = &forced_.back().second;
+      }
+      cols->insert(cols->end(), j.child_columns->begin(), j.child_columns->end());
+    }
+    deferred_.push_back(std::move(j));
+  }
+}
+
+void UnitOfWork::apply_deferred(const Mapper& mapper, const std::vector<StatePtr>* only) {
+  for (const auto& j : deferred_) {
+    if (j.child->mapper != &mapper) continue;
+    if (only && std::none_of(only->begin(), only->end(), [&](const StatePtr& s) { return s == j.child; })) continue;
+    apply_job(j);
+  }
+}
+
+void UnitOfWork::run_inserts_in_levels(MapperActions& act) {
+  const Mapper& m = *act.mapper;
+  // Rows whose parent is a pending row of the same class wait for it: inserted level by level.
+  std::unordered_set<const InstanceState*> waiting;
+  for (const auto& s : act.inserts) waiting.insert(s.get());
+  bool levels = false;
+  for (const auto& j : deferred_)
+    if (j.child->mapper == &m && j.parent->mapper == &m && waiting.count(j.parent)) levels = true;
+  if (!levels) {
+    apply_deferred(m);
+    run_inserts(act);
+    return;
+  }
+  std::vector<StatePtr> remaining = act.inserts;
+  while (!remaining.empty()) {
+    MapperActions level;
+    level.mapper = &m;
+    std::vector<StatePtr> later;
+    for (const auto& s : remaining) {
+      const bool blocked = std::any_of(deferred_.begin(), deferred_.end(), [&](const SyncJob& j) {
+        return j.child == s && waiting.count(j.parent);
+      });
+      (blocked ? later : level.inserts).push_back(s);
+    }
+    if (level.inserts.empty())
+      throw CircularDependencyError("flush: new " + m.class_name() + " objects are each other's parents through a "
+                                    "relationship; break the cycle with a separate flush");
+    apply_deferred(m, &level.inserts);
+    run_inserts(level);
+    for (const auto& s : level.inserts) waiting.erase(s.get());
+    remaining = std::move(later);
+  }
+  apply_deferred(m);  // persistent children re-parented to the rows just inserted
+}
+
+namespace {
+
+// The secondary row of one (parent, target) pair, as column position -> value.
+std::vector<std::pair<std::size_t, Value>> secondary_values(const Relationship& r, const InstanceState& parent,
+                                                            const InstanceState* target) {
+  std::vector<std::pair<std::size_t, Value>> out;
+  const auto& pa = parent.mapper->attributes();
+  for (std::size_t i = 0; i < r.secondary_parent().size(); ++i)
+    out.emplace_back(r.secondary_parent()[i], pa[r.parent_columns()[i]]->get(parent));
+  if (target) {
+    const auto& ta = target->mapper->attributes();
+    for (std::size_t i = 0; i < r.secondary_target().size(); ++i)
+      out.emplace_back(r.secondary_target()[i], ta[r.target_columns()[i]]->get(*target));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+using RowKey = std::pair<const Table*, std::vector<std::pair<std::size_t, Value>>>;
+
+// Rows of both sides of a back-populated many-to-many meet here once.
+std::vector<RowKey> distinct_rows(const std::vector<UnitOfWork::SecondaryRow>& rows, bool skip_gone) {
+  std::map<const Table*, std::unordered_set<std::vector<Value>, ValuesHash>> seen;
+  std::vector<RowKey> out;
+  for (const auto& r : rows) {
+    if (skip_gone && (gone(*r.parent) || (r.target && gone(*r.target)))) continue;
+    RowKey key{r.relationship->secondary(), secondary_values(*r.relationship, *r.parent, r.target)};
+    std::vector<Value> values;
+    for (const auto& [pos, v] : key.second) {
+      values.emplace_back(static_cast<std::int64_t>(pos));
+      values.push_back(v);
+    }
+    if (seen[key.first].insert(std::move(values)).second) out.push_back(std::move(key));
+  }
+  return out;
+}
+
+sql::NodePtr row_condition(const Table& t, const std::vector<std::pair<std::size_t, Value>>& values) {
+  sql::NodeList all;
+  for (const auto& [pos, v] : values)
+    all.push_back(make_compare(sql::BinaryOp::eq, t.column_nodes()[pos], make_literal(v, t.columns()[pos].type())));
+  return sql::and_all(std::move(all));
+}
+
+}  // namespace
+
+void UnitOfWork::run_secondary_deletes() {
+  if (secondary_deletes_.empty()) return;
+  auto rows = distinct_rows(secondary_deletes_, false);
+  Connection& conn = session_.connection();
+  for (std::size_t at = 0; at < rows.size();) {
+    const Table* t = rows[at].first;
+    sql::NodePtr any;
+    std::size_t n = 0;
+    for (; at < rows.size() && rows[at].first == t && n < kSecondaryBatch; ++at, ++n) {
+      sql::NodePtr one = row_condition(*t, rows[at].second);
+      any = any ? make_or(any, one) : one;
+    }
+    conn.execute(delete_(*t).where(Expr<bool>(any)));
+  }
+}
+
+void UnitOfWork::run_secondary_inserts() {
+  if (secondary_inserts_.empty()) return;
+  auto rows = distinct_rows(secondary_inserts_, true);
+  std::stable_sort(rows.begin(), rows.end(), [](const RowKey& a, const RowKey& b) { return a.first < b.first; });
+  Connection& conn = session_.connection();
+  const bool multirow = conn.dialect().features().supports_multirow_insert;
+  for (std::size_t at = 0; at < rows.size();) {
+    const Table* t = rows[at].first;
+    crucible::Insert stmt = insert(*t);
+    for (std::size_t n = 0; at < rows.size() && rows[at].first == t && n < (multirow ? kSecondaryBatch : 1); ++at, ++n) {
+      std::vector<ColumnValue> row;
+      for (const auto& [pos, v] : rows[at].second)
+        row.push_back({&t->columns()[pos], make_literal(v, t->columns()[pos].type())});
+      stmt = stmt.values(std::move(row));
+    }
+    conn.execute(stmt);
+  }
+}
+
+}  // namespace crucible::detail
