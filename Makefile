@@ -11,8 +11,12 @@
 #   make clean    remove the build directories
 SHELL := /bin/bash
 
-# The program `make demo` builds and runs: examples/core_demo/ gives crucible_core_demo.
-DEMO_TARGET ?= crucible_core_demo
+# The program `make demo` builds and runs: the seed blog (examples/blog/, crucible-blog demo).
+# `make demo DEMO_TARGET=crucible_core_demo DEMO_PROGRAM= DEMO_ARGS=` runs the Core tour instead.
+DEMO_TARGET ?= crucible_blog_app
+DEMO_PROGRAM ?= crucible-blog
+DEMO_ARGS ?= demo
+export DEMO_PROGRAM DEMO_ARGS
 
 BUILD_DIRS := build build-asan build-release
 

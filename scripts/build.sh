@@ -194,7 +194,7 @@ MODE="${1:-}"
 setup_ccache
 case "$MODE" in
   demo)
-    target="${2:-${DEMO_TARGET:-crucible_core_demo}}"
+    target="${2:-${DEMO_TARGET:-crucible_blog_app}}"
     deps demo
     configure_normal
     say "Build $target"
@@ -203,12 +203,15 @@ case "$MODE" in
       echo "       make DEMO_TARGET=<name> demo picks another program." >&2
       finish 1
     }
-    exe=build/bin/$target
-    [ -x "$exe" ] || exe=$(find build -type f -name "$target" -perm -u+x | head -n 1)
-    [ -n "$exe" ] && [ -x "$exe" ] || { echo "ERROR: built '$target' but found no program of that name under build/" >&2; finish 1; }
-    say "Run $exe"
+    program="${DEMO_PROGRAM:-$target}"
+    exe=$ROOT/build/bin/$program
+    [ -x "$exe" ] || exe=$(find "$ROOT/build" -type f -name "$program" -perm -u+x | head -n 1)
+    [ -n "$exe" ] && [ -x "$exe" ] || { echo "ERROR: built '$target' but found no program '$program' under build/" >&2; finish 1; }
+    # shellcheck disable=SC2086  # DEMO_ARGS is a word list on purpose
+    say "Run $exe ${DEMO_ARGS:-}"
     t0=$(now)
-    if "$exe"; then record "run $target" ok "$(since "$t0")"; else record "run $target" FAIL "$(since "$t0")"; finish 1; fi
+    # In build/: the demo's database file (blog_dev.db) lands beside the build, not in the tree.
+    if (cd "$ROOT/build" && "$exe" ${DEMO_ARGS:-}); then record "run $program" ok "$(since "$t0")"; else record "run $program" FAIL "$(since "$t0")"; finish 1; fi
     finish 0
     ;;
 

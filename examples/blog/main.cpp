@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+//
+// crucible-blog: the seed chapter's blog, run end to end.
+//
+//   crucible-blog demo [--scale N] [--url URL] [--env NAME] [--echo]
+//       recreates the schema, seeds a deterministic data set and runs every service
+//   crucible-blog timeline USERNAME [--page N] [--url URL]    a user's timeline page
+//   crucible-blog transfer FROM TO POINTS [--url URL]         moves points between users
+//
+// The database is the environment's (development: sqlite:///blog_dev.db; production:
+// $DATABASE_URL) unless --url names one. Errors print one line and exit with status 1; usage
+// errors exit with 2.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "blog/services.hpp"
+
+using namespace crucible;
+
+namespace {
+
+struct Options {
+  std::string command;
+  std::vector<std::string> args;
+  std::optional<std::string> url;
+  blog::Environment env = blog::Environment::development;
+  int scale = 1;
+  std::int64_t page = 1;
+  bool echo = false;
+};
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+long parse_number(const std::string& text, const char* what) {
+  char* end = nullptr;
+  const long n = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0') throw UsageError(std::string(what) + " must be a number (got '" + text + "')");
+  return n;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw UsageError(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--url") o.url = value();
+    else if (a == "--env") o.env = blog::parse_environment(value());
+    else if (a == "--scale") o.scale = static_cast<int>(parse_number(value(), "--scale"));
+    else if (a == "--page") o.page = parse_number(value(), "--page");
+    else if (a == "--echo") o.echo = true;
+    else if (a == "-h" || a == "--help") o.command = "help";
+    else if (a.rfind("--", 0) == 0) throw UsageError("unknown option " + a);
+    else if (o.command.empty()) o.command = a;
+    else o.args.push_back(a);
+  }
+  if (o.command.empty()) o.command = "help";
+  if (o.scale < 1 || o.scale > 10000) throw UsageError("--scale must be between 1 and 10000");
+  return o;
+}
+
+void usage() {
+  std::puts(
+      "usage: crucible-blog demo [--scale N] [--url URL] [--env development|testing|production] [--echo]\n"
+      "       crucible-blog timeline USERNAME [--page N] [--url URL]\n"
+      "       crucible-blog transfer FROM TO POINTS [--url URL]");
+}
+
+// ---- output ---------------------------------------------------------------------------------------------
+
+void heading(const std::string& title, std::size_t statements) {
+  std::printf("\n== %s  (%zu statement%s)\n", title.c_str(), statements, statements == 1 ? "" : "s");
+}
+
+// A plain text table: columns sized to their widest cell.
+void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out = " ";
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      std::string cell = cells[c];
+      cell.resize(width[c], ' ');
+      out += " " + cell + (c + 1 < cells.size() ? "  |" : "");
+    }
+    std::puts(out.c_str());
+  };
+  line(header);
+  std::string rule = " ";
+  for (std::size_t c = 0; c < header.size(); ++c) rule += std::string(width[c] + 3, '-');
+  std::puts(rule.c_str());
+  for (const auto& r : rows) line(r);
+  if (rows.empty()) std::puts("  (none)");
+}
+
+std::string tags_of(const blog::Post& p) {
+  std::string out;
+  for (const blog::Tag& t : p.tags) out += (out.empty() ? "" : ", ") + t.name;
+  return out;
+}
+
+// Counts statements between two calls of take().
+class StatementCounter {
+ public:
+  explicit StatementCounter(const Engine& engine)
+      : handle_(engine.events().on_before_execute([this](const ExecuteInfo&) { ++count_; })) {}
+  ~StatementCounter() { handle_.remove(); }
+  StatementCounter(const StatementCounter&) = delete;
+  StatementCounter& operator=(const StatementCounter&) = delete;
+  std::size_t take() { return std::exchange(count_, 0); }
+
+ private:
+  std::size_t count_ = 0;
+  EventHandle handle_;
+};
+
+Engine open(const Options& o) {
+  EngineOptions options = blog::engine_options(o.env);
+  options.echo = options.echo || o.echo;
+  return create_engine(o.url ? *o.url : blog::database_url(o.env), options);
+}
+
+std::shared_ptr<blog::User> user_named(Session& session, const std::string& name) {
+  auto u = session.query<blog::User>().where(col(&blog::User::username) == name).first();
+  if (!u) throw blog::TransferError("no user named '" + name + "'");
+  return u;
+}
+
+// ---- commands -----------------------------------------------------------------------------------------------
+
+int demo(const Options& o) {
+  Engine engine = open(o);
+  drop_all(engine, default_registry().metadata());
+  create_all(engine, default_registry().metadata());
+  StatementCounter counter(engine);
+  Session session(engine);
+
+  const bool bar = o.scale > 1;
+  auto counts = blog::seed(session, o.scale, [&](std::size_t done, std::size_t total) {
+    if (!bar) return;
+    const int filled = static_cast<int>(40.0 * static_cast<double>(done) / static_cast<double>(total));
+    std::fprintf(stderr, "\rseeding [%s%s] %zu/%zu", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(40 - filled), ' ').c_str(), done, total);
+    if (done == total) std::fputc('\n', stderr);
+  });
+  std::printf("Crucible blog on %s\n", engine.url().to_string().c_str());
+  std::printf("seeded %zu users, %zu posts, %zu comments, %zu tags, %zu categories, %zu follows (%zu statements)\n",
+              counts.users, counts.posts, counts.comments, counts.tags, counts.categories, counts.follows, counter.take());
+  session.close();
+
+  {
+    auto posts = blog::featured_posts(session, 5);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : posts)
+      rows.push_back({p->title, p->author->username, std::to_string(p->views_count), std::to_string(blog::reading_time(*p)) + " min"});
+    heading("Featured posts with their authors (joined loading)", counter.take());
+    table({"title", "author", "views", "reading"}, rows);
+  }
+  {
+    auto stats = blog::posts_with_stats(session);
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < stats.size() && i < 5; ++i)
+      rows.push_back({stats[i].title, stats[i].author, std::to_string(stats[i].views), std::to_string(stats[i].comments)});
+    heading("Most viewed posts with comment counts (outer join, group by)", counter.take());
+    table({"title", "author", "views", "comments"}, rows);
+  }
+  {
+    auto found = blog::search_posts(session, "100%");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : found) rows.push_back({p->title, p->author->username, tags_of(*p)});
+    heading("Search: keyword \"100%\" (matched literally)", counter.take());
+    table({"title", "author", "tags"}, rows);
+  }
+  {
+    auto found = blog::search_posts(session, "", std::nullopt, {"sql", "orm"});
+    std::vector<std::vector<std::string>> rows;
+    for (std::size_t i = 0; i < found.size() && i < 5; ++i)
+      rows.push_back({found[i]->title, found[i]->author->username, tags_of(*found[i])});
+    heading("Search: tagged sql or orm (" + std::to_string(found.size()) + " posts, each once; first 5)", counter.take());
+    table({"title", "author", "tags"}, rows);
+  }
+  {
+    auto alice = user_named(session, "alice");
+    counter.take();
+    auto page = blog::user_timeline(session, alice->id, 1, 5);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : page.items) rows.push_back({p->title, p->author->username, p->created_at.to_string()});
+    heading("alice's timeline, page 1 of " + std::to_string(page.pages()) + " (" + std::to_string(page.total) + " posts)",
+            counter.take());
+    table({"title", "author", "created"}, rows);
+  }
+  {
+    auto alice = user_named(session, "alice");
+    auto bob = user_named(session, "bob");
+    counter.take();
+    auto t = blog::transfer_points(session, alice->id, bob->id, 30);
+    heading("Transfer: alice -> bob, 30 points (one transaction)", counter.take());
+    table({"transfer", "from", "to", "points"}, {{std::to_string(t.id), alice->username, bob->username, std::to_string(t.points)}});
+    std::printf("  balances: alice %lld, bob %lld\n", static_cast<long long>(alice->points), static_cast<long long>(bob->points));
+    try {
+      blog::transfer_points(session, alice->id, bob->id, 1000);
+    } catch (const blog::TransferError& e) {
+      std::printf("  refused: %s (nothing written)\n", e.what());
+    }
+  }
+  return 0;
+}
+
+int timeline(const Options& o) {
+  if (o.args.size() != 1) throw UsageError("timeline takes one USERNAME");
+  Engine engine = open(o);
+  Session session(engine);
+  auto user = user_named(session, o.args[0]);
+  auto page = blog::user_timeline(session, user->id, o.page, 10);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : page.items) rows.push_back({p->title, p->author->username, p->created_at.to_string()});
+  std::printf("%s's timeline, page %lld of %lld\n", user->username.c_str(), static_cast<long long>(page.page),
+              static_cast<long long>(page.pages()));
+  table({"title", "author", "created"}, rows);
+  return 0;
+}
+
+int transfer(const Options& o) {
+  if (o.args.size() != 3) throw UsageError("transfer takes FROM TO POINTS");
+  Engine engine = open(o);
+  Session session(engine);
+  auto from = user_named(session, o.args[0]);
+  auto to = user_named(session, o.args[1]);
+  auto t = blog::transfer_points(session, from->id, to->id, parse_number(o.args[2], "POINTS"));
+  std::printf("transfer %lld: %s -> %s, %lld points\n", static_cast<long long>(t.id), from->username.c_str(),
+              to->username.c_str(), static_cast<long long>(t.points));
+  return 0;
+}
+
+std::string first_line(const char* text) {
+  std::string s = text;
+  return s.substr(0, s.find('\n'));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const Options o = parse(argc, argv);
+    if (o.command == "demo") return demo(o);
+    if (o.command == "timeline") return timeline(o);
+    if (o.command == "transfer") return transfer(o);
+    if (o.command == "help") {
+      usage();
+      return 0;
+    }
+    throw UsageError("unknown command '" + o.command + "'");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "crucible-blog: %s\n", e.what());
+    usage();
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "crucible-blog: %s\n", first_line(e.what()).c_str());
+    return 1;
+  }
+}

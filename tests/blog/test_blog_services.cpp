@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// The blog's services on the seeded data set (scale 1, SQLite file): exact results and the
+// statements they cost (no N+1).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "blog/services.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using namespace crucible;
+
+class BlogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_ = create_engine(dir_.url("blog.db"));
+    create_all(engine_, default_registry().metadata());
+    Session session(engine_);
+    counts_ = blog::seed(session, 1);
+    handle_ = engine_.events().on_before_execute([this](const ExecuteInfo& i) { sql_.emplace_back(i.sql); });
+  }
+  void TearDown() override { handle_.remove(); }
+  std::vector<std::string> take() { return std::exchange(sql_, {}); }
+  std::int64_t scalar(const std::string& q) {
+    auto conn = engine_.connect();
+    return conn.execute(text(q)).scalar<std::int64_t>();
+  }
+  std::int64_t user_id(const std::string& name) {
+    return scalar("SELECT id FROM users WHERE username = '" + name + "'");
+  }
+
+  testkit::TempDir dir_;
+  Engine engine_ = create_engine("sqlite:///:memory:");
+  EventHandle handle_;
+  std::vector<std::string> sql_;
+  blog::SeedCounts counts_;
+};
+
+TEST_F(BlogTest, SeedIsDeterministic) {
+  EXPECT_EQ(counts_.users, 10u);
+  EXPECT_EQ(counts_.posts, 50u);
+  EXPECT_EQ(counts_.comments, 80u);
+  EXPECT_EQ(counts_.follows, 30u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM posts WHERE status = 'published'"), 40);
+  EXPECT_EQ(scalar("SELECT count(*) FROM post_tags"), 100);
+  EXPECT_EQ(scalar("SELECT count(*) FROM user_follows"), 30);
+  EXPECT_EQ(scalar("SELECT posts_count FROM users WHERE username = 'alice'"), 4);
+  EXPECT_EQ(scalar("SELECT following_count FROM users WHERE username = 'alice'"), 3);
+  EXPECT_EQ(scalar("SELECT count(*) FROM user_profiles"), 10);
+  EXPECT_EQ(scalar("SELECT count(*) FROM comments WHERE parent_id IS NOT NULL"), 40);
+}
+
+TEST_F(BlogTest, FeaturedPostsWithAuthorsInOneStatement) {
+  Session session(engine_);
+  auto posts = blog::featured_posts(session, 5);
+  std::vector<std::string> got;
+  for (const auto& p : posts) got.push_back(p->title + " by " + p->author->username);
+  EXPECT_EQ(got, (std::vector<std::string>{"Post 48: sql notes by judy", "Post 40: sql notes by ivan",
+                                           "Post 36: c++20 notes by heidi", "Post 32: sql notes by grace",
+                                           "Post 28: c++20 at 100% speed_up by frank"}));
+  EXPECT_EQ(take().size(), 1u);
+}
+
+TEST_F(BlogTest, PostsWithCommentCounts) {
+  Session session(engine_);
+  auto stats = blog::posts_with_stats(session);
+  ASSERT_EQ(stats.size(), 50u);
+  EXPECT_EQ(stats[0].title, "Post 27: tutorial notes");
+  EXPECT_EQ(stats[0].author, "frank");
+  EXPECT_EQ(stats[0].views, 999);
+  EXPECT_EQ(stats[0].comments, 2);
+  std::int64_t total = 0;
+  for (const auto& s : stats) total += s.comments;
+  EXPECT_EQ(total, 80);
+  EXPECT_EQ(take().size(), 1u);
+}
+
+TEST_F(BlogTest, KeywordsMatchLiterally) {
+  Session session(engine_);
+  auto titles = [&](const std::string& kw) {
+    std::vector<std::string> out;
+    for (const auto& p : blog::search_posts(session, kw)) out.push_back(p->title);
+    return out;
+  };
+  const std::vector<std::string> speed{"Post 42: performance at 100% speed_up", "Post 35: tutorial at 100% speed_up",
+                                       "Post 28: c++20 at 100% speed_up", "Post 21: sqlite at 100% speed_up",
+                                       "Post 7: mariadb at 100% speed_up", "Post 0: sql at 100% speed_up"};
+  EXPECT_EQ(titles("100%"), speed);
+  EXPECT_EQ(titles("%"), speed);      // not a wildcard
+  EXPECT_EQ(titles("d_u"), speed);    // '_' is not one either ("speed_up")
+  EXPECT_TRUE(titles("O'Reilly").empty());  // a quote is data, not syntax
+  Session fresh(engine_);
+  take();
+  auto posts = blog::search_posts(fresh, "100%");
+  for (const auto& p : posts) EXPECT_EQ(p->tags.size(), 2u);
+  EXPECT_EQ(take().size(), 2u);  // posts + authors joined, tags selectin
+}
+
+TEST_F(BlogTest, TagSearchListsEachPostOnce) {
+  Session session(engine_);
+  auto posts = blog::search_posts(session, "", std::nullopt, {"sql", "orm"});
+  std::set<std::int64_t> ids;
+  for (const auto& p : posts) ids.insert(p->id);
+  EXPECT_EQ(ids.size(), posts.size());
+  EXPECT_EQ(posts.size(), 16u);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT p.id) FROM posts p JOIN post_tags pt ON pt.post_id = p.id "
+                   "JOIN tags t ON t.id = pt.tag_id WHERE t.name IN ('sql', 'orm') AND p.status = 'published'"),
+            16);
+  auto in_category = blog::search_posts(session, "notes", 2, {"sql"});
+  for (const auto& p : in_category) EXPECT_EQ(p->category_id, 2);
+}
+
+TEST_F(BlogTest, TimelineOfFollowedUsersPaginates) {
+  Session session(engine_);
+  const auto alice = user_id("alice");
+  take();
+  auto page = blog::user_timeline(session, alice, 1, 5);
+  EXPECT_EQ(page.total, 12);  // bob, carol, dave: 4 published posts each
+  EXPECT_EQ(page.pages(), 3);
+  ASSERT_EQ(page.items.size(), 5u);
+  EXPECT_EQ(page.items[0]->title, "Post 18: performance notes");
+  for (const auto& p : page.items) EXPECT_NE(p->author->username, "alice");
+  EXPECT_EQ(take().size(), 2u);  // count + page with authors joined
+  auto last = blog::user_timeline(session, alice, 3, 5);
+  EXPECT_EQ(last.items.size(), 2u);
+  EXPECT_FALSE(last.has_next());
+}
+
+TEST_F(BlogTest, TransferMovesPointsOrWritesNothing) {
+  Session session(engine_);
+  const auto alice = user_id("alice"), bob = user_id("bob");
+  auto t = blog::transfer_points(session, alice, bob, 30);
+  EXPECT_GT(t.id, 0);
+  EXPECT_EQ(scalar("SELECT points FROM users WHERE id = " + std::to_string(alice)), 70);
+  EXPECT_EQ(scalar("SELECT points FROM users WHERE id = " + std::to_string(bob)), 130);
+  EXPECT_THROW(blog::transfer_points(session, alice, bob, 71), blog::TransferError);
+  EXPECT_THROW(blog::transfer_points(session, alice, 9999, 1), blog::TransferError);
+  EXPECT_THROW(blog::transfer_points(session, alice, bob, 0), blog::TransferError);
+  EXPECT_EQ(scalar("SELECT points FROM users WHERE id = " + std::to_string(alice)), 70);
+  EXPECT_EQ(scalar("SELECT count(*) FROM points_transfers"), 1);
+  EXPECT_EQ(scalar("SELECT sum(points) FROM users"), 1000);
+}
+
+TEST_F(BlogTest, FollowKeepsCountersAndRows) {
+  Session session(engine_);
+  auto alice = session.query<blog::User>().where(col(&blog::User::username) == "alice").one();
+  auto judy = session.query<blog::User>().where(col(&blog::User::username) == "judy").one();
+  EXPECT_FALSE(alice->is_following(*judy));
+  alice->follow(judy);
+  session.commit();
+  EXPECT_TRUE(alice->is_following(*judy));
+  EXPECT_EQ(alice->following_count, 4);
+  EXPECT_EQ(scalar("SELECT followers_count FROM users WHERE username = 'judy'"), 4);
+  alice->unfollow(judy);
+  session.commit();
+  EXPECT_EQ(scalar("SELECT count(*) FROM user_follows"), 30);
+  EXPECT_EQ(judy->followers_count, 3);
+}
+
+TEST_F(BlogTest, HybridsAndPublish) {
+  Session session(engine_);
+  auto draft = session.query<blog::Post>().where(col(&blog::Post::status) == blog::PostStatus::draft).first();
+  ASSERT_TRUE(draft);
+  const int before = draft->author->posts_count;
+  draft->publish();
+  session.commit();
+  EXPECT_EQ(draft->author->posts_count, before + 1);
+  EXPECT_TRUE(draft->published_at.has_value());
+  EXPECT_EQ(blog::reading_time(*draft), 1);
+  // Seeded logins are in January 2026: nobody is active within the last 30 days.
+  EXPECT_EQ(session.query<blog::User>().where(col(blog::is_active_user)).count(), 0);
+}
+
+TEST(BlogConfig, EnvironmentsPickTheirDatabases) {
+  EXPECT_EQ(blog::database_url(blog::Environment::development), "sqlite:///blog_dev.db");
+  EXPECT_EQ(blog::database_url(blog::Environment::testing), "sqlite:///:memory:");
+  EXPECT_THROW(blog::parse_environment("staging"), ArgumentError);
+}
+
+}  // namespace
