@@ -1,27 +1,35 @@
 // SPDX-License-Identifier: MIT
-// The blog's services on the seeded data set (scale 1, SQLite file): exact results and the
-// statements they cost (no N+1).
+// The blog's services on the seeded data set (scale 1) on every backend: exact results and the
+// statements they cost (no N+1). The blog's tables have fixed names, so on the shared servers
+// these tests hold a ctest resource lock (tests/CMakeLists.txt) and drop their tables after.
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "blog/services.hpp"
-#include "support/temp_dir.hpp"
+#include "dialect_suite/fixture.hpp"
 
 namespace {
 
 using namespace crucible;
 
-class BlogTest : public ::testing::Test {
+class BlogTest : public testkit::DialectSuite {
  protected:
   void SetUp() override {
-    engine_ = create_engine(dir_.url("blog.db"));
+    DialectSuite::SetUp();
+    if (IsSkipped()) return;
+    engine_ = engine();
+    drop_all(engine_, default_registry().metadata());  // a run that crashed may have left them
     create_all(engine_, default_registry().metadata());
     Session session(engine_);
     counts_ = blog::seed(session, 1);
     handle_ = engine_.events().on_before_execute([this](const ExecuteInfo& i) { sql_.emplace_back(i.sql); });
   }
-  void TearDown() override { handle_.remove(); }
+  void TearDown() override {
+    handle_.remove();
+    if (!IsSkipped() && backend() != "sqlite") drop_all(engine_, default_registry().metadata());
+    DialectSuite::TearDown();
+  }
   std::vector<std::string> take() { return std::exchange(sql_, {}); }
   std::int64_t scalar(const std::string& q) {
     auto conn = engine_.connect();
@@ -31,14 +39,13 @@ class BlogTest : public ::testing::Test {
     return scalar("SELECT id FROM users WHERE username = '" + name + "'");
   }
 
-  testkit::TempDir dir_;
   Engine engine_ = create_engine("sqlite:///:memory:");
   EventHandle handle_;
   std::vector<std::string> sql_;
   blog::SeedCounts counts_;
 };
 
-TEST_F(BlogTest, SeedIsDeterministic) {
+TEST_P(BlogTest, SeedIsDeterministic) {
   EXPECT_EQ(counts_.users, 10u);
   EXPECT_EQ(counts_.posts, 50u);
   EXPECT_EQ(counts_.comments, 80u);
@@ -52,7 +59,7 @@ TEST_F(BlogTest, SeedIsDeterministic) {
   EXPECT_EQ(scalar("SELECT count(*) FROM comments WHERE parent_id IS NOT NULL"), 40);
 }
 
-TEST_F(BlogTest, FeaturedPostsWithAuthorsInOneStatement) {
+TEST_P(BlogTest, FeaturedPostsWithAuthorsInOneStatement) {
   Session session(engine_);
   auto posts = blog::featured_posts(session, 5);
   std::vector<std::string> got;
@@ -63,7 +70,7 @@ TEST_F(BlogTest, FeaturedPostsWithAuthorsInOneStatement) {
   EXPECT_EQ(take().size(), 1u);
 }
 
-TEST_F(BlogTest, PostsWithCommentCounts) {
+TEST_P(BlogTest, PostsWithCommentCounts) {
   Session session(engine_);
   auto stats = blog::posts_with_stats(session);
   ASSERT_EQ(stats.size(), 50u);
@@ -77,7 +84,7 @@ TEST_F(BlogTest, PostsWithCommentCounts) {
   EXPECT_EQ(take().size(), 1u);
 }
 
-TEST_F(BlogTest, KeywordsMatchLiterally) {
+TEST_P(BlogTest, KeywordsMatchLiterally) {
   Session session(engine_);
   auto titles = [&](const std::string& kw) {
     std::vector<std::string> out;
@@ -98,7 +105,7 @@ TEST_F(BlogTest, KeywordsMatchLiterally) {
   EXPECT_EQ(take().size(), 2u);  // posts + authors joined, tags selectin
 }
 
-TEST_F(BlogTest, TagSearchListsEachPostOnce) {
+TEST_P(BlogTest, TagSearchListsEachPostOnce) {
   Session session(engine_);
   auto posts = blog::search_posts(session, "", std::nullopt, {"sql", "orm"});
   std::set<std::int64_t> ids;
@@ -112,7 +119,7 @@ TEST_F(BlogTest, TagSearchListsEachPostOnce) {
   for (const auto& p : in_category) EXPECT_EQ(p->category_id, 2);
 }
 
-TEST_F(BlogTest, TimelineOfFollowedUsersPaginates) {
+TEST_P(BlogTest, TimelineOfFollowedUsersPaginates) {
   Session session(engine_);
   const auto alice = user_id("alice");
   take();
@@ -128,7 +135,7 @@ TEST_F(BlogTest, TimelineOfFollowedUsersPaginates) {
   EXPECT_FALSE(last.has_next());
 }
 
-TEST_F(BlogTest, TransferMovesPointsOrWritesNothing) {
+TEST_P(BlogTest, TransferMovesPointsOrWritesNothing) {
   Session session(engine_);
   const auto alice = user_id("alice"), bob = user_id("bob");
   auto t = blog::transfer_points(session, alice, bob, 30);
@@ -140,10 +147,10 @@ TEST_F(BlogTest, TransferMovesPointsOrWritesNothing) {
   EXPECT_THROW(blog::transfer_points(session, alice, bob, 0), blog::TransferError);
   EXPECT_EQ(scalar("SELECT points FROM users WHERE id = " + std::to_string(alice)), 70);
   EXPECT_EQ(scalar("SELECT count(*) FROM points_transfers"), 1);
-  EXPECT_EQ(scalar("SELECT sum(points) FROM users"), 1000);
+  EXPECT_EQ(scalar("SELECT count(*) FROM users WHERE points <> 100"), 2);
 }
 
-TEST_F(BlogTest, FollowKeepsCountersAndRows) {
+TEST_P(BlogTest, FollowKeepsCountersAndRows) {
   Session session(engine_);
   auto alice = session.query<blog::User>().where(col(&blog::User::username) == "alice").one();
   auto judy = session.query<blog::User>().where(col(&blog::User::username) == "judy").one();
@@ -159,7 +166,7 @@ TEST_F(BlogTest, FollowKeepsCountersAndRows) {
   EXPECT_EQ(judy->followers_count, 3);
 }
 
-TEST_F(BlogTest, HybridsAndPublish) {
+TEST_P(BlogTest, HybridsAndPublish) {
   Session session(engine_);
   auto draft = session.query<blog::Post>().where(col(&blog::Post::status) == blog::PostStatus::draft).first();
   ASSERT_TRUE(draft);
@@ -172,6 +179,8 @@ TEST_F(BlogTest, HybridsAndPublish) {
   // Seeded logins are in January 2026: nobody is active within the last 30 days.
   EXPECT_EQ(session.query<blog::User>().where(col(blog::is_active_user)).count(), 0);
 }
+
+CRUCIBLE_DIALECT_SUITE(BlogTest);
 
 TEST(BlogConfig, EnvironmentsPickTheirDatabases) {
   EXPECT_EQ(blog::database_url(blog::Environment::development), "sqlite:///blog_dev.db");
