@@ -132,7 +132,7 @@ void load_relationship(InstanceState& owner, const Relationship& r) {
     if (StatePtr found = session.identity_map().find(r.target(), key); found && !found->marked_deleted && !found->expired)
       return populate(link, r, {found.get()});
   }
-  session.autoflush_now();
+  session.autoflush_for_load();
   std::size_t offset = 0;
   const std::vector<std::vector<Value>> keys{key};
   Select select = related_select(r, [&](const sql::NodeList& cols) { return match_keys(cols, keys); }, offset);
@@ -150,7 +150,7 @@ namespace {
 // subquery strategy — one statement whose IN is the parent query itself. Returns the distinct
 // targets (loaded now or before) for nested options.
 std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, const std::vector<InstanceState*>& parents,
-                                       const QueryCriteria* subquery_of) {
+                                       const QueryCriteria* subquery_of, bool collect) {
   KeyMap by_key;
   std::vector<std::vector<Value>> keys;
   std::vector<InstanceState*> out;
@@ -158,6 +158,7 @@ std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, 
   for (InstanceState* p : parents) {
     LinkBase& link = r.link(*p);
     if (LinkAccess::loaded(link)) {
+      if (!collect) continue;
       if (r.collection()) {
         for (InstanceState* t : LinkAccess::items(link)) append_unique(out, seen, t);
       } else if (InstanceState* t = LinkAccess::target(link)) {
@@ -175,6 +176,61 @@ std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, 
     it->second.push_back(p);
   }
   if (by_key.empty()) return out;
+
+  // The common case: one integer key, collections. Children go straight into their parents'
+  // collections as rows arrive (no key vectors, no per-key lists copied afterwards).
+  const bool integer_path = r.collection() && r.parent_columns().size() == 1 &&
+                            r.parent().attributes()[r.parent_columns()[0]]->is_integer() &&
+                            (r.direction() == RelationshipDirection::many_to_many ||
+                             r.target().attributes()[r.target_columns()[0]]->is_integer());
+  if (integer_path) {
+    std::unordered_map<std::int64_t, std::vector<InstanceState*>> parents_of;
+    parents_of.reserve(by_key.size());
+    for (auto& [key, ps] : by_key) {
+      parents_of.emplace(key[0].get<std::int64_t>(), ps);
+      for (InstanceState* p : ps) populate(r.link(*p), r, {});
+    }
+    const std::size_t target_key = r.target_columns()[0];
+    const bool m2m = r.direction() == RelationshipDirection::many_to_many;
+    auto run_int = [&](const Matcher& match) {
+      std::size_t offset = 0;
+      Result result = session.connection().execute(related_select(r, match, offset));
+      const std::vector<InstanceState*>* last_parents = nullptr;
+      std::int64_t last_key = 0;
+      while (result.advance()) {
+        const Row& row = result.row();
+        InstanceState* t = session.load_row(r.target(), row, offset).get();
+        std::int64_t k = 0;
+        if (m2m) k = row.get<std::int64_t>(0);
+        else if (!t->mapper->attributes()[target_key]->integer(*t, k)) continue;
+        if (!last_parents || k != last_key) {
+          auto it = parents_of.find(k);
+          if (it == parents_of.end()) continue;
+          last_parents = &it->second;
+          last_key = k;
+        }
+        for (InstanceState* p : *last_parents) LinkAccess::populate_append(r.link(*p), t);
+        if (collect) append_unique(out, seen, t);
+      }
+    };
+    if (subquery_of) {
+      QueryCriteria c = *subquery_of;
+      c.order.clear();
+      c.options.clear();
+      const Table& P = r.parent().table();
+      const Column& key_col = P.columns()[r.parent_columns()[0]];
+      Subquery inner = c.build({P.column_nodes()[r.parent_columns()[0]]}).subquery("anon_1");
+      Select keys_select = Select(sql::NodeList{inner.column_node(key_col.name(), key_col.type())}).select_from(inner);
+      run_int([&](const sql::NodeList& cols) { return make_in_select(cols[0], keys_select.select_node(), false); });
+    } else {
+      for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
+        const std::vector<std::vector<Value>> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                                                    keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kInBatch)));
+        run_int([&](const sql::NodeList& cols) { return match_keys(cols, chunk); });
+      }
+    }
+    return out;
+  }
 
   KeyMap found;
   if (r.direction() == RelationshipDirection::many_to_one && targets_key(r)) {
@@ -220,7 +276,8 @@ std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, 
   for (auto& [key, ps] : by_key) {
     auto it = found.find(key);
     const auto& targets = it == found.end() ? none : it->second;
-    for (InstanceState* t : targets) append_unique(out, seen, t);
+    if (collect)
+      for (InstanceState* t : targets) append_unique(out, seen, t);
     for (InstanceState* p : ps) populate(r.link(*p), r, targets);
   }
   return out;
@@ -268,7 +325,8 @@ void apply_options(Session& session, const std::vector<OptionNode>& options, con
       case Loading::joined:  // reached here only when nested under a non-joined option
       case Loading::selectin:
       case Loading::subquery: {
-        auto targets = load_batch(session, r, parents, o.loading == Loading::subquery ? top : nullptr);
+        auto targets = load_batch(session, r, parents, o.loading == Loading::subquery ? top : nullptr,
+                                  !o.children.empty());
         apply_options(session, o.children, targets, nullptr);
         break;
       }
@@ -296,6 +354,7 @@ struct JoinedNode {
   std::vector<InstanceState*> targets;  // distinct, for nested non-joined options
   std::unordered_set<InstanceState*> seen;
   std::unordered_set<InstanceState*> filling;  // parents whose link this statement fills
+  bool nested = false;  // has options of its own (targets collected for them)
 };
 
 void flatten(const std::vector<OptionNode>& options, int parent, std::vector<JoinedNode>& out) {
@@ -304,6 +363,7 @@ void flatten(const std::vector<OptionNode>& options, int parent, std::vector<Joi
     JoinedNode n;
     n.option = &o;
     n.parent = parent;
+    n.nested = !o.children.empty();
     out.push_back(std::move(n));
     flatten(o.children, static_cast<int>(out.size()) - 1, out);
   }
@@ -432,14 +492,19 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
 
     Result rows = session.connection().execute(select);
     std::unordered_set<InstanceState*> seen_roots;
+    InstanceState* last_root = nullptr;
     std::vector<InstanceState*> objects(joined.size());
+    std::vector<InstanceState*> last_owner(joined.size(), nullptr);
+    std::vector<char> last_fill(joined.size(), 0);
     while (rows.advance()) {
       const Row& row = rows.row();
       StatePtr root = session.load_row(mapper, row, 0);
-      if (seen_roots.insert(root.get()).second) {
+      // Rows of one entity usually arrive together: compare with the previous row first.
+      if (root.get() != last_root && seen_roots.insert(root.get()).second) {
         roots.push_back(root.get());
         result.push_back(root);
       }
+      last_root = root.get();
       for (std::size_t i = 0; i < joined.size(); ++i) {
         JoinedNode& n = joined[i];
         const Relationship& r = *n.option->relationship;
@@ -447,21 +512,25 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
         objects[i] = nullptr;
         if (!owner) continue;
         LinkBase& link = r.link(*owner);
-        bool fill = n.filling.count(owner) > 0;
+        bool fill = owner == last_owner[i] ? last_fill[i] : n.filling.count(owner) > 0;
         if (!fill && !LinkAccess::loaded(link)) {
           populate(link, r, {});
           n.filling.insert(owner);
           fill = true;
         }
+        last_owner[i] = owner;
+        last_fill[i] = fill;
         const Mapper& tm = r.target();
         if (row.is_null(n.offset + tm.primary_key()[0]->index())) continue;
         InstanceState* t = session.load_row(tm, row, n.offset).get();
         objects[i] = t;
-        append_unique(n.targets, n.seen, t);
+        if (n.nested) append_unique(n.targets, n.seen, t);
         if (!fill) continue;
         if (r.collection()) {
           const auto& items = LinkAccess::items(link);
-          if (std::find(items.begin(), items.end(), t) == items.end()) LinkAccess::populate_append(link, t);
+          // Another joined collection repeats this row's target: skip what is already there.
+          if (items.empty() || (items.back() != t && std::find(items.begin(), items.end(), t) == items.end()))
+            LinkAccess::populate_append(link, t);
         } else {
           LinkAccess::populate_scalar(link, t);
         }

@@ -176,6 +176,11 @@ template <typename T>
 T* object_of(InstanceState* s) {
   return s ? &static_cast<TypedState<T>*>(s)->object : nullptr;
 }
+// For states known to exist (collection items): no null branch for the optimiser to warn about.
+template <typename T>
+T& object_ref(InstanceState* s) {
+  return static_cast<TypedState<T>*>(s)->object;
+}
 template <typename T>
 InstanceState* state_of_handle(const std::shared_ptr<T>& object) {
   if (!object) return nullptr;
@@ -248,9 +253,9 @@ class Many : public detail::CollectionLink {
     using reference = T&;
     iterator() = default;
     explicit iterator(detail::InstanceState* const* p) : p_(p) {}
-    T& operator*() const { return *detail::object_of<T>(*p_); }
-    T* operator->() const { return detail::object_of<T>(*p_); }
-    T& operator[](difference_type n) const { return *detail::object_of<T>(p_[n]); }
+    T& operator*() const { return detail::object_ref<T>(*p_); }
+    T* operator->() const { return &detail::object_ref<T>(*p_); }
+    T& operator[](difference_type n) const { return detail::object_ref<T>(p_[n]); }
     iterator& operator++() { ++p_; return *this; }
     iterator operator++(int) { auto t = *this; ++p_; return t; }
     iterator& operator--() { --p_; return *this; }
@@ -297,7 +302,7 @@ class Many : public detail::CollectionLink {
   iterator end() const { return iterator(current().data() + current().size()); }
   std::size_t size() const { return current().size(); }
   bool empty() const { return current().empty(); }
-  T& operator[](std::size_t i) const { return *detail::object_of<T>(current()[i]); }
+  T& operator[](std::size_t i) const { return detail::object_ref<T>(current()[i]); }
   T& at(std::size_t i) const {
     if (i >= size()) throw_out_of_range(i);
     return (*this)[i];

@@ -212,6 +212,12 @@ class Session {
   // ---- used by Query and the unit of work (not for applications) ----
   // Flushes when autoflush is on and something may be pending.
   void autoflush_now();
+  // Before a relationship load: flushes only new / deleted objects and relationship changes
+  // (what can change which rows a relationship finds); edited columns of persistent objects
+  // wait for the next flush, so N lazy loads do not compare every object N times.
+  void autoflush_for_load() {
+    if (!new_.empty() || !deleted_.empty() || !links_changed_.empty()) autoflush_now();
+  }
   // The object for a result row whose columns [offset, offset + columns) are the mapper's;
   // from the identity map when present (reloaded when expired or `overwrite`).
   StatePtr load_row(const Mapper& mapper, const Row& row, std::size_t offset, bool overwrite = false);
