@@ -4,32 +4,32 @@
 // CRUCIBLE_TEST_MYSQL_URL (scripts/servers.sh starts one). Without it the program says so and
 // exits 0. Prints one line per workload:
 //   BENCH workload=<name> backend=mariadb rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// and NOTE lines comparing raw techniques. Each side runs several rounds, alternating; the best
-// round counts.
+// and a NOTE line comparing raw techniques. Each side runs several rounds, alternating; the best
+// round counts. Against the fastest raw libmariadb technique for the same result:
 //
-//   core_insert           100,000 rows, no keys back. Raw: array binding (STMT_ATTR_ARRAY_SIZE,
-//                         one COM_STMT_BULK_EXECUTE per 10,000 rows), the fastest libmariadb
-//                         technique. Crucible: Connection::execute_many as it is today (one
-//                         round trip per row).
-//   core_insert_multirow  100,000 rows, keys back. Raw: a prepared multi-row INSERT ... VALUES
-//                         of 1,000 rows RETURNING id. Crucible: the same statement through the
-//                         engine (a compiled statement executed with 2,000 positional values),
-//                         i.e. what an engine-side "insert many values" batching would cost.
-//   core_select           100,000 rows into tuples (both sides store the result client-side).
-//   core_pk_select        10,000 selects by primary key, one round trip each, one transaction.
+//   core_insert            100,000 rows, no keys back: Connection::execute_many of
+//                          insert(items).columns(name, description) in one transaction (the
+//                          engine array-binds it). Raw: array binding (STMT_ATTR_ARRAY_SIZE, one
+//                          COM_STMT_BULK_EXECUTE per 10,000 rows).
+//   core_insert_returning  100,000 rows, keys back: the same execute_many with .returning(id)
+//                          (the engine sends multi-row INSERT ... RETURNING batches). Raw: a
+//                          prepared 1,000-row INSERT ... VALUES ... RETURNING id.
+//   core_update            10,000 UPDATEs by key through execute_many. Raw: the UPDATE
+//                          array-bound, one bulk execution.
+//   core_select            100,000 rows into tuples (both sides store the result client-side).
+//   core_pk_select         10,000 selects by primary key, one round trip each, one transaction.
 //
 // Usage: bench_core_mysql [--rounds N]
-#include <chrono>
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
-#include <string_view>
 #include <tuple>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "crucible/crucible.hpp"
 
 #if CRUCIBLE_HAVE_MYSQL
@@ -38,20 +38,14 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using RowTuple = std::tuple<std::int64_t, std::string, std::string>;
 using NewRow = std::tuple<std::string, std::string>;
 
 constexpr int kInsertRows = 100'000;
 constexpr int kBatch = 1'000;        // rows per multi-row INSERT
 constexpr int kArrayBatch = 10'000;  // rows per bulk execute
+constexpr int kUpdates = 10'000;
 constexpr int kPkSelects = 10'000;
-
-double time_ms(const std::function<void()>& fn) {
-  const auto start = Clock::now();
-  fn();
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 std::vector<NewRow> make_rows() {
   std::vector<NewRow> rows;
@@ -131,6 +125,34 @@ void raw_array_insert(const Raw& raw, const std::vector<NewRow>& rows) {
     raw.check(s, mysql_stmt_bind_param(s, binds));
     raw.check(s, mysql_stmt_execute(s));
   }
+  mysql_stmt_close(s);
+  raw.exec("COMMIT");
+}
+
+void raw_update(const Raw& raw, int round) {
+  const std::string suffix = " updated in round " + std::to_string(round);
+  std::vector<std::string> texts(kUpdates);
+  std::vector<const char*> text_ptrs(kUpdates);
+  std::vector<unsigned long> lengths(kUpdates);
+  std::vector<std::int64_t> keys(kUpdates);
+  for (int i = 0; i < kUpdates; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    texts[k] = "row " + std::to_string(i + 1) + suffix;
+    text_ptrs[k] = texts[k].data();
+    lengths[k] = texts[k].size();
+    keys[k] = i + 1;
+  }
+  MYSQL_STMT* s = raw.prepare("UPDATE " + raw.table + " SET description = ? WHERE id = ?");
+  MYSQL_BIND binds[2] = {string_bind(), MYSQL_BIND{}};
+  binds[0].buffer = text_ptrs.data();
+  binds[0].length = lengths.data();
+  binds[1].buffer_type = MYSQL_TYPE_LONGLONG;
+  binds[1].buffer = keys.data();
+  unsigned int size = kUpdates;
+  mysql_stmt_attr_set(s, STMT_ATTR_ARRAY_SIZE, &size);
+  raw.check(s, mysql_stmt_bind_param(s, binds));
+  raw.check(s, mysql_stmt_execute(s));
+  if (mysql_stmt_affected_rows(s) != static_cast<unsigned long long>(kUpdates)) raw.fail("update count");
   mysql_stmt_close(s);
   raw.exec("COMMIT");
 }
@@ -233,44 +255,48 @@ struct Schema {
                              crucible::Column("description", crucible::Text()))) {}
 };
 
-void crucible_execute_many(crucible::Engine& engine, const Schema& schema, const std::vector<NewRow>& rows) {
+void crucible_insert(crucible::Engine& engine, const Schema& schema, const std::vector<NewRow>& rows) {
   auto conn = engine.connect();
   auto tx = conn.begin();
   const auto name = schema.items.c<std::string>("name");
   const auto description = schema.items.c<std::string>("description");
-  conn.execute_many(crucible::insert(schema.items).columns(name, description), rows);
+  const auto n = conn.execute_many(crucible::insert(schema.items).columns(name, description), rows).rows_affected();
   tx.commit();
+  if (n != kInsertRows) std::exit(1);
 }
 
-// The multi-row statement as the engine would compile it: every placeholder a positional value.
-crucible::sql::CompiledPtr multirow_compiled(const std::string& table) {
-  auto c = std::make_shared<crucible::sql::CompiledStatement>();
-  c->sql = multirow_insert_sql(table);
-  for (int i = 0; i < 2 * kBatch; ++i) c->binds.push_back({"", i, crucible::NullType()});
-  c->result_names = {"id"};
-  c->result_types = {crucible::BigInteger()};
-  c->kind = crucible::sql::StatementKind::insert;
-  c->returns_rows = true;
-  return c;
-}
-
-std::vector<std::int64_t> crucible_multirow_insert(crucible::Engine& engine, const crucible::sql::CompiledPtr& stmt,
-                                                   const std::vector<NewRow>& rows) {
-  std::vector<std::int64_t> ids;
-  ids.reserve(kInsertRows);
-  std::vector<crucible::Value> values(2 * kBatch);
+std::vector<std::int64_t> crucible_insert_returning(crucible::Engine& engine, const Schema& schema,
+                                                    const std::vector<NewRow>& rows) {
   auto conn = engine.connect();
   auto tx = conn.begin();
-  for (int start = 0; start < kInsertRows; start += kBatch) {
-    for (int i = 0; i < kBatch; ++i) {
-      const auto& [name, description] = rows[static_cast<std::size_t>(start + i)];
-      values[2 * static_cast<std::size_t>(i)] = crucible::Value(name);
-      values[2 * static_cast<std::size_t>(i) + 1] = crucible::Value(description);
-    }
-    for (const crucible::Row& row : conn.execute(stmt, {}, values)) ids.push_back(row.get<std::int64_t>(0));
-  }
+  const auto id = schema.items.c<std::int64_t>("id");
+  const auto name = schema.items.c<std::string>("name");
+  const auto description = schema.items.c<std::string>("description");
+  auto ids = conn.execute_many(crucible::insert(schema.items).columns(name, description).returning(id), rows)
+                 .scalars<std::int64_t>();
   tx.commit();
   return ids;
+}
+
+void crucible_update(crucible::Engine& engine, const Schema& schema, int round) {
+  const std::string suffix = " updated in round " + std::to_string(round);
+  std::vector<std::tuple<std::string, std::int64_t>> sets;
+  sets.reserve(kUpdates);
+  for (std::int64_t i = 1; i <= kUpdates; ++i) sets.emplace_back("row " + std::to_string(i) + suffix, i);
+  const auto id = schema.items.c<std::int64_t>("id");
+  const auto description = schema.items.c<std::string>("description");
+  auto conn = engine.connect();
+  auto tx = conn.begin();
+  const auto n = conn.execute_many(crucible::update(schema.items)
+                                       .values(crucible::set(description, crucible::bindparam<std::string>("d")))
+                                       .where(id == crucible::bindparam<std::int64_t>("k")),
+                                   sets)
+                     .rows_affected();
+  tx.commit();
+  if (n != kUpdates) {
+    std::fprintf(stderr, "crucible update: %lld rows matched, expected %d\n", static_cast<long long>(n), kUpdates);
+    std::exit(1);
+  }
 }
 
 std::vector<RowTuple> crucible_select(crucible::Engine& engine, const Schema& schema) {
@@ -303,12 +329,6 @@ std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) 
   return checksum;
 }
 
-void report(const char* workload, int rows, double ours, double raw) {
-  std::printf("BENCH workload=%s backend=mariadb rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload, rows,
-              ours, raw, ours / raw);
-  std::fflush(stdout);
-}
-
 void check_ids(const std::vector<std::int64_t>& ids, const char* who) {
   if (static_cast<int>(ids.size()) != kInsertRows || ids.back() - ids.front() != kInsertRows - 1) {
     std::fprintf(stderr, "%s: %zu keys returned, expected %d consecutive\n", who, ids.size(), kInsertRows);
@@ -325,9 +345,7 @@ int main(int argc, char** argv) {
                 "(eval \"$(CRUCIBLE_TEST_SERVERS=mysql scripts/servers.sh start)\" starts a server)\n");
     return 0;
   }
-  int rounds = 3;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (std::string_view(argv[i]) == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
+  const int rounds = bench::parse_options(argc, argv, 3).rounds;
 
   const auto url = crucible::Url::parse(url_text);
   const std::string suffix = std::to_string(::getpid());
@@ -347,55 +365,62 @@ int main(int argc, char** argv) {
   };
   const auto rows = make_rows();
 
-  // Row by row is ~8 s a round: two rounds at most.
-  double best_ours = 1e300, best_raw = 1e300;
-  for (int r = 0; r < std::min(rounds, 2); ++r) {
+  bench::Best insert;
+  for (int r = 0; r < rounds; ++r) {
     truncate();
-    best_raw = std::min(best_raw, time_ms([&] { raw_array_insert(raw, rows); }));
-    best_ours = std::min(best_ours, time_ms([&] { crucible_execute_many(engine, schema, rows); }));
+    insert.raw(bench::time_ms([&] { raw_array_insert(raw, rows); }));
+    insert.ours(bench::time_ms([&] { crucible_insert(engine, schema, rows); }));
   }
-  report("core_insert", kInsertRows, best_ours, best_raw);
+  bench::report("core_insert", "mariadb", kInsertRows, insert);
 
-  const auto compiled = multirow_compiled(schema.items.name());
-  best_ours = best_raw = 1e300;
+  // Last: the tables keep these rows, with keys 1..100,000, for the workloads below.
+  bench::Best returning;
   for (int r = 0; r < rounds; ++r) {
     truncate();
     std::vector<std::int64_t> raw_ids, our_ids;
-    best_raw = std::min(best_raw, time_ms([&] { raw_ids = raw_multirow_insert(raw, rows); }));
-    best_ours = std::min(best_ours, time_ms([&] { our_ids = crucible_multirow_insert(engine, compiled, rows); }));
+    returning.raw(bench::time_ms([&] { raw_ids = raw_multirow_insert(raw, rows); }));
+    returning.ours(bench::time_ms([&] { our_ids = crucible_insert_returning(engine, schema, rows); }));
     check_ids(raw_ids, "raw");
     check_ids(our_ids, "crucible");
   }
-  report("core_insert_multirow", kInsertRows, best_ours, best_raw);
+  bench::report("core_insert_returning", "mariadb", kInsertRows, returning);
 
-  best_ours = best_raw = 1e300;
+  bench::Best updates;
+  for (int r = 0; r < rounds; ++r) {
+    updates.raw(bench::time_ms([&] { raw_update(raw, r); }));
+    updates.ours(bench::time_ms([&] { crucible_update(engine, schema, r); }));
+  }
+  bench::report("core_update", "mariadb", kUpdates, updates);
+
+  bench::Best scan;
   double best_unbuffered = 1e300;
   for (int r = 0; r < rounds; ++r) {
     std::size_t raw_count = 0, unbuffered_count = 0, our_count = 0;
-    best_raw = std::min(best_raw, time_ms([&] { raw_count = raw_select(raw, true).size(); }));
-    best_unbuffered = std::min(best_unbuffered, time_ms([&] { unbuffered_count = raw_select(raw, false).size(); }));
-    best_ours = std::min(best_ours, time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
+    scan.raw(bench::time_ms([&] { raw_count = raw_select(raw, true).size(); }));
+    best_unbuffered =
+        std::min(best_unbuffered, bench::time_ms([&] { unbuffered_count = raw_select(raw, false).size(); }));
+    scan.ours(bench::time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
     if (raw_count != kInsertRows || unbuffered_count != kInsertRows || our_count != kInsertRows) {
       std::fprintf(stderr, "row count mismatch: raw %zu / %zu, crucible %zu\n", raw_count, unbuffered_count, our_count);
       return 1;
     }
   }
-  report("core_select", kInsertRows, best_ours, best_raw);
-  std::printf("NOTE raw select of %d rows: store_result %.2f ms, unbuffered fetch %.2f ms\n", kInsertRows, best_raw,
-              best_unbuffered);
+  bench::report("core_select", "mariadb", kInsertRows, scan);
+  std::printf("NOTE raw select of %d rows: store_result %.2f ms, unbuffered fetch %.2f ms\n", kInsertRows,
+              scan.raw_ms, best_unbuffered);
 
-  best_ours = best_raw = 1e300;
+  bench::Best lookups;
   for (int r = 0; r < rounds; ++r) {
     std::int64_t raw_sum = 0, our_sum = 0;
-    best_raw = std::min(best_raw, time_ms([&] { raw_sum = raw_pk_select(raw); }));
-    best_ours = std::min(best_ours, time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
+    lookups.raw(bench::time_ms([&] { raw_sum = raw_pk_select(raw); }));
+    lookups.ours(bench::time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
     if (raw_sum != our_sum) {
       std::fprintf(stderr, "checksum mismatch: raw %lld, crucible %lld\n", static_cast<long long>(raw_sum),
                    static_cast<long long>(our_sum));
       return 1;
     }
   }
-  report("core_pk_select", kPkSelects, best_ours, best_raw);
+  bench::report("core_pk_select", "mariadb", kPkSelects, lookups);
 
   engine.dispose();
   raw.exec("DROP TABLE " + raw.table + ", " + schema.items.name());

@@ -4,52 +4,48 @@
 // CRUCIBLE_TEST_POSTGRESQL_URL (scripts/servers.sh starts one). Without it the program says so
 // and exits 0. Prints one line per workload:
 //   BENCH workload=<name> backend=postgresql rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// Each side runs several rounds, alternating; the best round counts.
+// Each side runs several rounds, alternating; the best round counts. Against the fastest raw
+// libpq technique for the same result:
 //
-//   core_insert              100,000 rows, keys returned. Raw: the fastest libpq technique for
-//                            that result, a prepared multi-row INSERT ... VALUES of 1,000 rows
-//                            RETURNING id. Crucible: the same statement through the engine
-//                            (a compiled statement executed with 2,000 positional values), i.e.
-//                            what an engine-side "insert many values" batching would cost.
-//   core_insert_execute_many 10,000 rows through Connection::execute_many as it is today (one
-//                            round trip per row, no keys) against the raw multi-row technique.
-//   core_select              100,000 rows into tuples.
-//   core_pk_select           10,000 selects by primary key, one transaction.
+//   core_insert            100,000 rows, no keys back: Connection::execute_many of
+//                          insert(items).columns(name, description) in one transaction (the
+//                          engine pipelines it). Raw: the prepared single-row INSERT in
+//                          pipeline mode, non-blocking, one Sync.
+//   core_insert_returning  100,000 rows, keys back: the same execute_many with .returning(id)
+//                          (the engine sends multi-row INSERT ... RETURNING batches). Raw: a
+//                          prepared 1,000-row INSERT ... VALUES ... RETURNING id.
+//   core_update            10,000 UPDATEs by key through execute_many. Raw: the prepared UPDATE
+//                          pipelined.
+//   core_select            100,000 rows into tuples.
+//   core_pk_select         10,000 selects by primary key, one transaction.
 //
 // Usage: bench_core_postgresql [--rounds N]
 #include <charconv>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <tuple>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "crucible/crucible.hpp"
 
 #if CRUCIBLE_HAVE_POSTGRESQL
 #include <libpq-fe.h>
+#include <poll.h>
 #include <unistd.h>
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using RowTuple = std::tuple<std::int64_t, std::string, std::string>;
 using NewRow = std::tuple<std::string, std::string>;
 
 constexpr int kInsertRows = 100'000;
-constexpr int kManyRows = 10'000;
 constexpr int kBatch = 1'000;
+constexpr int kUpdates = 10'000;
 constexpr int kPkSelects = 10'000;
-
-double time_ms(const std::function<void()>& fn) {
-  const auto start = Clock::now();
-  fn();
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 std::vector<NewRow> make_rows() {
   std::vector<NewRow> rows;
@@ -102,12 +98,71 @@ struct Raw {
   }
 };
 
-std::vector<std::int64_t> raw_insert(const Raw& raw, const std::vector<NewRow>& rows, int count) {
+// Runs prepared statement `name` once per set in pipeline mode, as a careful C program would:
+// a non-blocking socket, results read as they arrive (every 256 queries and at the end), one
+// Sync. `values(i, out)` fills the parameter pointers of set i. Returns the rows changed.
+std::int64_t raw_pipeline(const Raw& raw, const char* name, int sets, int params,
+                          const std::function<void(int, const char**)>& values) {
+  PGconn* c = raw.conn;
+  std::int64_t changed = 0;
+  int expected = 0;  // results still to come: one per query, one for the Sync
+  const auto read_ready = [&] {
+    while (expected > 0 && !PQisBusy(c)) {
+      PGresult* r = PQgetResult(c);
+      if (!r) continue;  // the end of one query's results
+      const auto st = PQresultStatus(r);
+      if (st == PGRES_COMMAND_OK) changed += to_int(PQcmdTuples(r));
+      else if (st != PGRES_PIPELINE_SYNC) raw.fail("pipelined statement");
+      --expected;
+      PQclear(r);
+    }
+  };
+  const auto pump = [&](bool wait) {
+    for (;;) {
+      const int unsent = PQflush(c);
+      if (unsent < 0 || !PQconsumeInput(c)) raw.fail("pipeline I/O");
+      read_ready();
+      if (unsent == 0 && (!wait || expected == 0)) return;
+      pollfd fd{PQsocket(c), static_cast<short>(POLLIN | (unsent ? POLLOUT : 0)), 0};
+      poll(&fd, 1, -1);
+    }
+  };
+  PQsetnonblocking(c, 1);
+  if (!PQenterPipelineMode(c)) raw.fail("enter pipeline mode");
+  std::vector<const char*> v(static_cast<std::size_t>(params));
+  for (int i = 0; i < sets; ++i) {
+    values(i, v.data());
+    if (!PQsendQueryPrepared(c, name, params, v.data(), nullptr, nullptr, 0)) raw.fail("send");
+    ++expected;
+    if (i % 256 == 255) pump(false);
+  }
+  if (!PQpipelineSync(c)) raw.fail("sync");
+  ++expected;
+  pump(true);
+  while (PQgetResult(c)) {
+  }
+  if (!PQexitPipelineMode(c)) raw.fail("exit pipeline mode");
+  PQsetnonblocking(c, 0);
+  return changed;
+}
+
+void raw_insert(const Raw& raw, const std::vector<NewRow>& rows) {
+  raw.exec("BEGIN");
+  const auto n = raw_pipeline(raw, "insert_one", kInsertRows, 2, [&](int i, const char** v) {
+    const auto& [name, description] = rows[static_cast<std::size_t>(i)];
+    v[0] = name.c_str();
+    v[1] = description.c_str();
+  });
+  raw.exec("COMMIT");
+  if (n != kInsertRows) raw.fail("insert count");
+}
+
+std::vector<std::int64_t> raw_insert_returning(const Raw& raw, const std::vector<NewRow>& rows) {
   std::vector<std::int64_t> ids;
-  ids.reserve(static_cast<std::size_t>(count));
+  ids.reserve(kInsertRows);
   std::vector<const char*> values(2 * kBatch);
   raw.exec("BEGIN");
-  for (int start = 0; start < count; start += kBatch) {
+  for (int start = 0; start < kInsertRows; start += kBatch) {
     for (int i = 0; i < kBatch; ++i) {
       const auto& [name, description] = rows[static_cast<std::size_t>(start + i)];
       values[2 * static_cast<std::size_t>(i)] = name.c_str();
@@ -120,6 +175,22 @@ std::vector<std::int64_t> raw_insert(const Raw& raw, const std::vector<NewRow>& 
   }
   raw.exec("COMMIT");
   return ids;
+}
+
+void raw_update(const Raw& raw, int round) {
+  const std::string suffix = " updated in round " + std::to_string(round);
+  std::vector<std::string> texts(kUpdates), keys(kUpdates);
+  for (int i = 0; i < kUpdates; ++i) {
+    texts[static_cast<std::size_t>(i)] = "row " + std::to_string(i + 1) + suffix;
+    keys[static_cast<std::size_t>(i)] = std::to_string(i + 1);
+  }
+  raw.exec("BEGIN");
+  const auto n = raw_pipeline(raw, "update_one", kUpdates, 2, [&](int i, const char** v) {
+    v[0] = texts[static_cast<std::size_t>(i)].c_str();
+    v[1] = keys[static_cast<std::size_t>(i)].c_str();
+  });
+  raw.exec("COMMIT");
+  if (n != kUpdates) raw.fail("update count");
 }
 
 RowTuple raw_row(PGresult* r, int i) {
@@ -164,56 +235,56 @@ struct Schema {
       : items(metadata.table(name, crucible::Column("id", crucible::BigInteger()).primary_key(),
                              crucible::Column("name", crucible::String(100)).nullable(false),
                              crucible::Column("description", crucible::Text()))) {}
+  crucible::Expr<std::int64_t> id() const { return items.c<std::int64_t>("id"); }
+  crucible::Expr<std::string> name() const { return items.c<std::string>("name"); }
+  crucible::Expr<std::string> description() const { return items.c<std::string>("description"); }
 };
 
-// The multi-row statement as the engine would compile it: every placeholder a positional value.
-crucible::sql::CompiledPtr multirow_compiled(const std::string& table) {
-  auto c = std::make_shared<crucible::sql::CompiledStatement>();
-  c->sql = multirow_insert_sql(table);
-  for (int i = 0; i < 2 * kBatch; ++i) c->binds.push_back({"", i, crucible::NullType()});
-  c->result_names = {"id"};
-  c->result_types = {crucible::BigInteger()};
-  c->kind = crucible::sql::StatementKind::insert;
-  c->returns_rows = true;
-  return c;
-}
-
-std::vector<std::int64_t> crucible_insert(crucible::Engine& engine, const crucible::sql::CompiledPtr& stmt,
-                                          const std::vector<NewRow>& rows) {
-  std::vector<std::int64_t> ids;
-  ids.reserve(kInsertRows);
-  std::vector<crucible::Value> values(2 * kBatch);
+void crucible_insert(crucible::Engine& engine, const Schema& schema, const std::vector<NewRow>& rows) {
   auto conn = engine.connect();
   auto tx = conn.begin();
-  for (int start = 0; start < kInsertRows; start += kBatch) {
-    for (int i = 0; i < kBatch; ++i) {
-      const auto& [name, description] = rows[static_cast<std::size_t>(start + i)];
-      values[2 * static_cast<std::size_t>(i)] = crucible::Value(name);
-      values[2 * static_cast<std::size_t>(i) + 1] = crucible::Value(description);
-    }
-    for (const crucible::Row& row : conn.execute(stmt, {}, values)) ids.push_back(row.get<std::int64_t>(0));
-  }
+  const auto n = conn.execute_many(crucible::insert(schema.items).columns(schema.name(), schema.description()), rows)
+                     .rows_affected();
+  tx.commit();
+  if (n != kInsertRows) std::exit(1);
+}
+
+std::vector<std::int64_t> crucible_insert_returning(crucible::Engine& engine, const Schema& schema,
+                                                    const std::vector<NewRow>& rows) {
+  auto conn = engine.connect();
+  auto tx = conn.begin();
+  auto ids = conn.execute_many(crucible::insert(schema.items)
+                                   .columns(schema.name(), schema.description())
+                                   .returning(schema.id()),
+                               rows)
+                 .scalars<std::int64_t>();
   tx.commit();
   return ids;
 }
 
-void crucible_execute_many(crucible::Engine& engine, const Schema& schema, const std::vector<NewRow>& rows) {
+void crucible_update(crucible::Engine& engine, const Schema& schema, int round) {
+  const std::string suffix = " updated in round " + std::to_string(round);
+  std::vector<std::tuple<std::string, std::int64_t>> sets;
+  sets.reserve(kUpdates);
+  for (std::int64_t i = 1; i <= kUpdates; ++i) sets.emplace_back("row " + std::to_string(i) + suffix, i);
   auto conn = engine.connect();
   auto tx = conn.begin();
-  const auto name = schema.items.c<std::string>("name");
-  const auto description = schema.items.c<std::string>("description");
-  const std::vector<NewRow> head(rows.begin(), rows.begin() + kManyRows);
-  conn.execute_many(crucible::insert(schema.items).columns(name, description), head);
+  const auto stmt = crucible::update(schema.items)
+                        .values(crucible::set(schema.description(), crucible::bindparam<std::string>("d")))
+                        .where(schema.id() == crucible::bindparam<std::int64_t>("k"));
+  const auto n = conn.execute_many(stmt, sets).rows_affected();
   tx.commit();
+  if (n != kUpdates) {
+    std::fprintf(stderr, "crucible update: %lld rows matched, expected %d\n", static_cast<long long>(n), kUpdates);
+    std::exit(1);
+  }
 }
 
 std::vector<RowTuple> crucible_select(crucible::Engine& engine, const Schema& schema) {
   auto conn = engine.connect();
-  const auto id = schema.items.c<std::int64_t>("id");
-  const auto name = schema.items.c<std::string>("name");
-  const auto description = schema.items.c<std::string>("description");
   std::vector<RowTuple> out;
-  for (auto&& row : conn.execute(crucible::select(id, name, description)).as<std::int64_t, std::string, std::string>())
+  for (auto&& row : conn.execute(crucible::select(schema.id(), schema.name(), schema.description()))
+                        .as<std::int64_t, std::string, std::string>())
     out.push_back(std::move(row));
   conn.rollback();
   return out;
@@ -221,10 +292,8 @@ std::vector<RowTuple> crucible_select(crucible::Engine& engine, const Schema& sc
 
 std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) {
   auto conn = engine.connect();
-  const auto id = schema.items.c<std::int64_t>("id");
-  const auto name = schema.items.c<std::string>("name");
-  const auto description = schema.items.c<std::string>("description");
-  const auto by_id = crucible::select(id, name, description).where(id == crucible::bindparam<std::int64_t>("id"));
+  const auto by_id = crucible::select(schema.id(), schema.name(), schema.description())
+                         .where(schema.id() == crucible::bindparam<std::int64_t>("id"));
   std::int64_t checksum = 0;
   auto tx = conn.begin();
   crucible::Params params{{"id", 0}};
@@ -235,12 +304,6 @@ std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) 
   }
   tx.commit();
   return checksum;
-}
-
-void report(const char* workload, int rows, double ours, double raw) {
-  std::printf("BENCH workload=%s backend=postgresql rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload,
-              rows, ours, raw, ours / raw);
-  std::fflush(stdout);
 }
 
 void check_ids(const std::vector<std::int64_t>& ids, int expected, const char* who) {
@@ -259,9 +322,7 @@ int main(int argc, char** argv) {
                 "(eval \"$(scripts/servers.sh start)\" starts a server)\n");
     return 0;
   }
-  int rounds = 5;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (std::string_view(argv[i]) == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
+  const int rounds = bench::parse_options(argc, argv, 5).rounds;
 
   const std::string suffix = std::to_string(::getpid());
   const std::string raw_table = "bench_items_raw_" + suffix;
@@ -272,62 +333,66 @@ int main(int argc, char** argv) {
                               "name varchar(100) NOT NULL, description text)";
   raw.exec("CREATE TABLE " + raw_table + columns);
   raw.exec("CREATE TABLE " + schema.items.name() + columns);
+  raw.prepare("insert_one", "INSERT INTO " + raw_table + " (name, description) VALUES ($1, $2)");
   raw.prepare("insert_batch", multirow_insert_sql(raw_table));
+  raw.prepare("update_one", "UPDATE " + raw_table + " SET description = $1 WHERE id = $2");
   raw.prepare("by_id", "SELECT id, name, description FROM " + raw_table + " WHERE id = $1");
   const auto truncate = [&] {
     raw.exec("TRUNCATE " + raw_table + ", " + schema.items.name() + " RESTART IDENTITY");
   };
 
   const auto rows = make_rows();
-  const auto stmt = multirow_compiled(schema.items.name());
-  double best_ours = 1e300, best_raw = 1e300;
+  bench::Best insert;
+  for (int r = 0; r < rounds; ++r) {
+    truncate();
+    insert.raw(bench::time_ms([&] { raw_insert(raw, rows); }));
+    insert.ours(bench::time_ms([&] { crucible_insert(engine, schema, rows); }));
+  }
+  bench::report("core_insert", "postgresql", kInsertRows, insert);
+
+  bench::Best returning;
   for (int r = 0; r < rounds; ++r) {
     truncate();
     std::vector<std::int64_t> raw_ids, our_ids;
-    best_raw = std::min(best_raw, time_ms([&] { raw_ids = raw_insert(raw, rows, kInsertRows); }));
-    best_ours = std::min(best_ours, time_ms([&] { our_ids = crucible_insert(engine, stmt, rows); }));
+    returning.raw(bench::time_ms([&] { raw_ids = raw_insert_returning(raw, rows); }));
+    returning.ours(bench::time_ms([&] { our_ids = crucible_insert_returning(engine, schema, rows); }));
     check_ids(raw_ids, kInsertRows, "raw");
     check_ids(our_ids, kInsertRows, "crucible");
   }
-  report("core_insert", kInsertRows, best_ours, best_raw);
-
-  best_ours = best_raw = 1e300;
-  for (int r = 0; r < std::min(rounds, 3); ++r) {
-    truncate();
-    best_raw = std::min(best_raw, time_ms([&] { raw_insert(raw, rows, kManyRows); }));
-    best_ours = std::min(best_ours, time_ms([&] { crucible_execute_many(engine, schema, rows); }));
-  }
-  report("core_insert_execute_many", kManyRows, best_ours, best_raw);
-
-  truncate();  // the read workloads need the full tables again
-  raw_insert(raw, rows, kInsertRows);
-  crucible_insert(engine, stmt, rows);
+  bench::report("core_insert_returning", "postgresql", kInsertRows, returning);
   raw.exec("ANALYZE " + raw_table + ", " + schema.items.name());
 
-  best_ours = best_raw = 1e300;
+  bench::Best updates;
+  for (int r = 0; r < rounds; ++r) {
+    updates.raw(bench::time_ms([&] { raw_update(raw, r); }));
+    updates.ours(bench::time_ms([&] { crucible_update(engine, schema, r); }));
+  }
+  bench::report("core_update", "postgresql", kUpdates, updates);
+
+  bench::Best scan;
   for (int r = 0; r < rounds; ++r) {
     std::size_t raw_count = 0, our_count = 0;
-    best_raw = std::min(best_raw, time_ms([&] { raw_count = raw_select(raw).size(); }));
-    best_ours = std::min(best_ours, time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
+    scan.raw(bench::time_ms([&] { raw_count = raw_select(raw).size(); }));
+    scan.ours(bench::time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
     if (raw_count != kInsertRows || our_count != kInsertRows) {
       std::fprintf(stderr, "row count mismatch: raw %zu, crucible %zu\n", raw_count, our_count);
       return 1;
     }
   }
-  report("core_select", kInsertRows, best_ours, best_raw);
+  bench::report("core_select", "postgresql", kInsertRows, scan);
 
-  best_ours = best_raw = 1e300;
+  bench::Best lookups;
   for (int r = 0; r < rounds; ++r) {
     std::int64_t raw_sum = 0, our_sum = 0;
-    best_raw = std::min(best_raw, time_ms([&] { raw_sum = raw_pk_select(raw); }));
-    best_ours = std::min(best_ours, time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
+    lookups.raw(bench::time_ms([&] { raw_sum = raw_pk_select(raw); }));
+    lookups.ours(bench::time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
     if (raw_sum != our_sum) {
       std::fprintf(stderr, "checksum mismatch: raw %lld, crucible %lld\n", static_cast<long long>(raw_sum),
                    static_cast<long long>(our_sum));
       return 1;
     }
   }
-  report("core_pk_select", kPkSelects, best_ours, best_raw);
+  bench::report("core_pk_select", "postgresql", kPkSelects, lookups);
 
   engine.dispose();
   raw.exec("DROP TABLE " + raw_table + ", " + schema.items.name());

@@ -9,32 +9,23 @@
 // Usage: bench_core_sqlite [--rounds N] [--dir DIR]
 #include <sqlite3.h>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <string>
-#include <string_view>
 #include <tuple>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "crucible/crucible.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using RowTuple = std::tuple<std::int64_t, std::string, std::string>;
 
 constexpr int kInsertRows = 100'000;
 constexpr int kPkSelects = 10'000;
-
-double time_ms(const std::function<void()>& fn) {
-  const auto start = Clock::now();
-  fn();
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 void check(int rc, sqlite3* db, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -169,22 +160,12 @@ std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) 
   return checksum;
 }
 
-void report(const char* workload, int rows, double ours, double raw) {
-  std::printf("BENCH workload=%s backend=sqlite rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n",
-              workload, rows, ours, raw, ours / raw);
-  std::fflush(stdout);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = 7;
-  std::filesystem::path dir = std::filesystem::temp_directory_path();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
-    else if (flag == "--dir") dir = argv[i + 1];
-  }
+  const auto options = bench::parse_options(argc, argv, 7);
+  const int rounds = options.rounds;
+  const std::filesystem::path& dir = options.dir;
   const auto raw_path = (dir / "crucible_bench_raw.db").string();
   const auto ours_path = (dir / "crucible_bench_crucible.db").string();
   for (const auto& p : {raw_path, ours_path})
@@ -201,38 +182,37 @@ int main(int argc, char** argv) {
       "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, description TEXT)");
 
   const auto rows = make_rows();
-  double best_ours = 1e300, best_raw = 1e300;
+  bench::Best insert;
   for (int r = 0; r < rounds; ++r) {
-    best_raw = std::min(best_raw, time_ms([&] { raw_insert(raw, rows); }));
-    best_ours = std::min(best_ours, time_ms([&] { crucible_insert(engine, schema, rows); }));
+    insert.raw(bench::time_ms([&] { raw_insert(raw, rows); }));
+    insert.ours(bench::time_ms([&] { crucible_insert(engine, schema, rows); }));
   }
-  report("core_insert", kInsertRows, best_ours, best_raw);
+  bench::report("core_insert", "sqlite", kInsertRows, insert);
 
-  best_ours = best_raw = 1e300;
+  bench::Best scan;
   for (int r = 0; r < rounds; ++r) {
     std::size_t raw_count = 0, our_count = 0;
-    best_raw = std::min(best_raw, time_ms([&] { raw_count = raw_select(raw).size(); }));
-    best_ours = std::min(best_ours,
-                         time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
+    scan.raw(bench::time_ms([&] { raw_count = raw_select(raw).size(); }));
+    scan.ours(bench::time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
     if (raw_count != kInsertRows || our_count != kInsertRows) {
       std::fprintf(stderr, "row count mismatch: raw %zu, crucible %zu\n", raw_count, our_count);
       return 1;
     }
   }
-  report("core_select", kInsertRows, best_ours, best_raw);
+  bench::report("core_select", "sqlite", kInsertRows, scan);
 
-  best_ours = best_raw = 1e300;
+  bench::Best lookups;
   for (int r = 0; r < rounds; ++r) {
     std::int64_t raw_sum = 0, our_sum = 0;
-    best_raw = std::min(best_raw, time_ms([&] { raw_sum = raw_pk_select(raw); }));
-    best_ours = std::min(best_ours, time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
+    lookups.raw(bench::time_ms([&] { raw_sum = raw_pk_select(raw); }));
+    lookups.ours(bench::time_ms([&] { our_sum = crucible_pk_select(engine, schema); }));
     if (raw_sum != our_sum) {
       std::fprintf(stderr, "checksum mismatch: raw %lld, crucible %lld\n",
                    static_cast<long long>(raw_sum), static_cast<long long>(our_sum));
       return 1;
     }
   }
-  report("core_pk_select", kPkSelects, best_ours, best_raw);
+  bench::report("core_pk_select", "sqlite", kPkSelects, lookups);
 
   for (const auto& p : {raw_path, ours_path})
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})

@@ -13,16 +13,15 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "crucible/crucible.hpp"
 
 namespace bench {
@@ -44,17 +43,10 @@ CRUCIBLE_MAPPING(Item, "items",
 namespace {
 
 using bench::Item;
-using Clock = std::chrono::steady_clock;
 using RawRow = std::tuple<std::int64_t, std::string, std::string, std::int64_t>;
 constexpr int kRows = 100'000;
 constexpr int kGets = 10'000;
 constexpr int kUpdates = 10'000;
-
-double time_ms(const std::function<void()>& fn) {
-  const auto start = Clock::now();
-  fn();
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 void check(int rc, sqlite3* db, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -192,24 +184,14 @@ void orm_update(crucible::Engine& engine) {
   session.commit();
 }
 
-void report(const char* workload, int rows, double ours, double raw) {
-  std::printf("BENCH workload=%s backend=sqlite rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload,
-              rows, ours, raw, ours / raw);
-  std::fflush(stdout);
-}
-
 double heap_mb() { return static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = 5;
-  std::filesystem::path dir = std::filesystem::temp_directory_path();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
-    else if (flag == "--dir") dir = argv[i + 1];
-  }
+  const auto options = bench::parse_options(argc, argv, 5);
+  const int rounds = options.rounds;
+  const std::filesystem::path& dir = options.dir;
   const auto raw_path = (dir / "crucible_orm_bench_raw.db").string();
   const auto ours_path = (dir / "crucible_orm_bench_orm.db").string();
   auto cleanup = [&] {
@@ -224,39 +206,39 @@ int main(int argc, char** argv) {
            "description TEXT NOT NULL, score BIGINT NOT NULL)");
   const auto items = make_items();
 
-  double best_ours = 1e300, best_raw = 1e300;
+  bench::Best inserts;
   for (int r = 0; r < rounds; ++r) {
     auto raw_items = items;
-    best_raw = std::min(best_raw, time_ms([&] { raw_insert(raw, raw_items); }));
+    inserts.raw(bench::time_ms([&] { raw_insert(raw, raw_items); }));
     auto our_items = items;  // copied outside the timing, moved into the session inside it
-    best_ours = std::min(best_ours, time_ms([&] { orm_insert(engine, std::move(our_items)); }));
+    inserts.ours(bench::time_ms([&] { orm_insert(engine, std::move(our_items)); }));
   }
-  report("orm_insert", kRows, best_ours, best_raw);
+  bench::report("orm_insert", "sqlite", kRows, inserts);
 
-  best_ours = best_raw = 1e300;
+  bench::Best loads;
   for (int r = 0; r < rounds; ++r) {
     std::size_t a = 0, b = 0;
-    best_raw = std::min(best_raw, time_ms([&] { a = raw_load(raw).size(); }));
-    best_ours = std::min(best_ours, time_ms([&] { b = orm_load(engine); }));
+    loads.raw(bench::time_ms([&] { a = raw_load(raw).size(); }));
+    loads.ours(bench::time_ms([&] { b = orm_load(engine); }));
     if (a != kRows || b != kRows) return 1;
   }
-  report("orm_load", kRows, best_ours, best_raw);
+  bench::report("orm_load", "sqlite", kRows, loads);
 
-  best_ours = best_raw = 1e300;
+  bench::Best gets;
   for (int r = 0; r < rounds; ++r) {
     std::int64_t a = 0, b = 0;
-    best_raw = std::min(best_raw, time_ms([&] { a = raw_get(raw); }));
-    best_ours = std::min(best_ours, time_ms([&] { b = orm_get(engine); }));
+    gets.raw(bench::time_ms([&] { a = raw_get(raw); }));
+    gets.ours(bench::time_ms([&] { b = orm_get(engine); }));
     if (a != b) return 1;
   }
-  report("orm_get", kGets, best_ours, best_raw);
+  bench::report("orm_get", "sqlite", kGets, gets);
 
-  best_ours = best_raw = 1e300;
+  bench::Best updates;
   for (int r = 0; r < rounds; ++r) {
-    best_raw = std::min(best_raw, time_ms([&] { raw_update(raw); }));
-    best_ours = std::min(best_ours, time_ms([&] { orm_update(engine); }));
+    updates.raw(bench::time_ms([&] { raw_update(raw); }));
+    updates.ours(bench::time_ms([&] { orm_update(engine); }));
   }
-  report("orm_update", kUpdates, best_ours, best_raw);
+  bench::report("orm_update", "sqlite", kUpdates, updates);
 
   double raw_mb = 0, ours_mb = 0;
   {

@@ -6,10 +6,15 @@
 //       recreates the schema, seeds a deterministic data set and runs every service
 //   crucible-blog timeline USERNAME [--page N] [--url URL]    a user's timeline page
 //   crucible-blog transfer FROM TO POINTS [--url URL]         moves points between users
+//   crucible-blog stats [--url URL]
+//       runs the read-only services once on the existing database with a QueryMonitor attached:
+//       per-statement counts and timings, the pool, the slow statements, and the plans of the
+//       featured-posts and timeline queries
 //
 // The database is the environment's (development: sqlite:///blog_dev.db; production:
-// $DATABASE_URL) unless --url names one. Errors print one line and exit with status 1; usage
-// errors exit with 2.
+// $DATABASE_URL) unless --url names one. --slow-ms N sets the slow-query threshold of demo and
+// stats (default 100). Errors print one line and exit with status 1; usage errors exit with 2.
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -31,6 +36,7 @@ struct Options {
   blog::Environment env = blog::Environment::development;
   int scale = 1;
   std::int64_t page = 1;
+  long slow_ms = 100;
   bool echo = false;
 };
 
@@ -58,6 +64,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--env") o.env = blog::parse_environment(value());
     else if (a == "--scale") o.scale = static_cast<int>(parse_number(value(), "--scale"));
     else if (a == "--page") o.page = parse_number(value(), "--page");
+    else if (a == "--slow-ms") o.slow_ms = parse_number(value(), "--slow-ms");
     else if (a == "--echo") o.echo = true;
     else if (a == "-h" || a == "--help") o.command = "help";
     else if (a.rfind("--", 0) == 0) throw UsageError("unknown option " + a);
@@ -66,14 +73,16 @@ Options parse(int argc, char** argv) {
   }
   if (o.command.empty()) o.command = "help";
   if (o.scale < 1 || o.scale > 10000) throw UsageError("--scale must be between 1 and 10000");
+  if (o.slow_ms < 0) throw UsageError("--slow-ms must not be negative");
   return o;
 }
 
 void usage() {
   std::puts(
-      "usage: crucible-blog demo [--scale N] [--url URL] [--env development|testing|production] [--echo]\n"
+      "usage: crucible-blog demo [--scale N] [--url URL] [--env development|testing|production] [--echo] [--slow-ms N]\n"
       "       crucible-blog timeline USERNAME [--page N] [--url URL]\n"
-      "       crucible-blog transfer FROM TO POINTS [--url URL]");
+      "       crucible-blog transfer FROM TO POINTS [--url URL]\n"
+      "       crucible-blog stats [--url URL] [--slow-ms N]");
 }
 
 // ---- output ---------------------------------------------------------------------------------------------
@@ -126,6 +135,35 @@ class StatementCounter {
   EventHandle handle_;
 };
 
+// Remembers the last statement run, its SQL and values, so that it can be explained afterwards
+// exactly as it ran (explain_sql).
+class LastStatement {
+ public:
+  struct Seen {
+    std::string sql;
+    std::vector<Value> values;
+  };
+  explicit LastStatement(const Engine& engine)
+      : handle_(engine.events().on_before_execute([this](const ExecuteInfo& i) {
+          last_.sql = std::string(i.sql);
+          last_.values.assign(i.parameters.begin(), i.parameters.end());
+        })) {}
+  ~LastStatement() { handle_.remove(); }
+  LastStatement(const LastStatement&) = delete;
+  LastStatement& operator=(const LastStatement&) = delete;
+  Seen take() { return std::exchange(last_, {}); }
+
+ private:
+  Seen last_;
+  EventHandle handle_;
+};
+
+// The monitor of demo and stats: slow statements are kept for the summary, not printed as they
+// happen (they would break into the tables and the progress bar).
+QueryMonitorOptions monitor_options(const Options& o) {
+  return {.slow_threshold = std::chrono::milliseconds(o.slow_ms), .slow_sink = [](const SlowQuery&) {}};
+}
+
 Engine open(const Options& o) {
   EngineOptions options = blog::engine_options(o.env);
   options.echo = options.echo || o.echo;
@@ -142,6 +180,7 @@ std::shared_ptr<blog::User> user_named(Session& session, const std::string& name
 
 int demo(const Options& o) {
   Engine engine = open(o);
+  QueryMonitor monitor(engine, monitor_options(o));
   drop_all(engine, default_registry().metadata());
   create_all(engine, default_registry().metadata());
   StatementCounter counter(engine);
@@ -215,6 +254,22 @@ int demo(const Options& o) {
       std::printf("  refused: %s (nothing written)\n", e.what());
     }
   }
+  {
+    const MonitorTotals t = monitor.totals();
+    const auto statements = monitor.statements();
+    std::printf("\n== Monitoring  (QueryMonitor, slow at >= %ld ms)\n", o.slow_ms);
+    std::printf("  %llu executions of %llu statements, %s in the database, %llu slow\n",
+                static_cast<unsigned long long>(t.executions), static_cast<unsigned long long>(t.statements),
+                format_duration(t.total).c_str(), static_cast<unsigned long long>(t.slow));
+    if (!statements.empty()) {
+      const StatementStats& top = statements.front();
+      std::printf("  most time: %s in %llu call%s of %s\n", format_duration(top.total).c_str(),
+                  static_cast<unsigned long long>(top.executions), top.executions == 1 ? "" : "s",
+                  summarize_sql(top.sql, 60).c_str());
+    }
+    std::printf("  pool: %s\n", pool_status(engine).to_string().c_str());
+    std::printf("  (crucible-blog stats prints every statement and the query plans)\n");
+  }
   return 0;
 }
 
@@ -244,6 +299,75 @@ int transfer(const Options& o) {
   return 0;
 }
 
+void print_plan(Connection& conn, const std::string& title, const LastStatement::Seen& seen) {
+  std::printf("\n== Plan: %s\n", title.c_str());
+  if (seen.sql.empty()) {
+    std::puts("  (no statement ran)");
+    return;
+  }
+  std::printf("  %s\n", summarize_sql(seen.sql, 160).c_str());
+  for (const std::string& line : explain_sql(conn, seen.sql, seen.values)) std::printf("    %s\n", line.c_str());
+}
+
+int stats(const Options& o) {
+  if (!o.args.empty()) throw UsageError("stats takes no arguments");
+  Engine engine = open(o);
+  {
+    auto conn = engine.connect();
+    for (const Table* t : {&mapper_of<blog::User>().table(), &mapper_of<blog::Post>().table()})
+      if (!has_table(conn, t->name()))
+        throw std::runtime_error("no table '" + t->name() + "' in " + engine.url().to_string() +
+                                 " (crucible-blog demo creates and seeds the database)");
+  }
+  QueryMonitor monitor(engine, monitor_options(o));
+  LastStatement last(engine);
+  Session session(engine);
+
+  // The read-only services, once each (the transfer writes, so it is left out).
+  blog::featured_posts(session, 5);
+  const auto featured = last.take();
+  blog::posts_with_stats(session);
+  blog::search_posts(session, "100%");
+  blog::search_posts(session, "", std::nullopt, {"sql", "orm"});
+  auto user = session.query<blog::User>().where(col(&blog::User::username) == "alice").first();
+  if (!user) user = session.query<blog::User>().order_by(col(&blog::User::id)).first();
+  if (!user) throw std::runtime_error("no users in " + engine.url().to_string() + " (crucible-blog demo seeds some)");
+  last.take();
+  blog::user_timeline(session, user->id, 1, 5);
+  const auto timeline = last.take();
+  session.close();
+
+  const MonitorTotals t = monitor.totals();
+  const auto statements = monitor.statements();
+  std::printf("Crucible blog statistics on %s\n", engine.url().to_string().c_str());
+  std::printf("ran featured posts, posts with stats, two searches and %s's timeline: %llu executions of %llu statements, %s in the database\n",
+              user->username.c_str(), static_cast<unsigned long long>(t.executions),
+              static_cast<unsigned long long>(t.statements), format_duration(t.total).c_str());
+
+  std::printf("\n== Statements by total time\n");
+  std::vector<std::vector<std::string>> rows;
+  for (const StatementStats& s : statements)
+    rows.push_back({std::to_string(s.executions), format_duration(s.total), format_duration(s.mean()),
+                    format_duration(s.max), s.rows_affected ? std::to_string(s.rows_affected) : "-", summarize_sql(s.sql, 90)});
+  table({"calls", "total", "mean", "max", "rows", "SQL"}, rows);
+
+  std::printf("\n== Pool\n  %s\n  %llu connection%s opened, %llu checkout%s, %llu invalidated\n",
+              pool_status(engine).to_string().c_str(), static_cast<unsigned long long>(t.connects),
+              t.connects == 1 ? "" : "s", static_cast<unsigned long long>(t.checkouts), t.checkouts == 1 ? "" : "s",
+              static_cast<unsigned long long>(t.invalidations));
+
+  std::printf("\n== Slow statements (>= %ld ms)\n", o.slow_ms);
+  const auto slow = monitor.slow_queries();
+  for (const SlowQuery& q : slow) std::printf("  %10s  %s\n", format_duration(q.duration).c_str(), summarize_sql(q.sql, 100).c_str());
+  if (slow.empty()) std::puts("  (none)");
+
+  // The plans of the statements exactly as they ran: same SQL, same values, bound.
+  auto conn = engine.connect();
+  print_plan(conn, "featured posts", featured);
+  print_plan(conn, user->username + "'s timeline, page 1", timeline);
+  return 0;
+}
+
 std::string first_line(const char* text) {
   std::string s = text;
   return s.substr(0, s.find('\n'));
@@ -257,6 +381,7 @@ int main(int argc, char** argv) {
     if (o.command == "demo") return demo(o);
     if (o.command == "timeline") return timeline(o);
     if (o.command == "transfer") return transfer(o);
+    if (o.command == "stats") return stats(o);
     if (o.command == "help") {
       usage();
       return 0;

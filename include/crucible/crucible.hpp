@@ -12,6 +12,7 @@
 #include "crucible/engine/connection.hpp"
 #include "crucible/engine/engine.hpp"
 #include "crucible/engine/events.hpp"
+#include "crucible/engine/retry.hpp"
 #include "crucible/engine/schema.hpp"
 #include "crucible/engine/url.hpp"
 #include "crucible/sql/dml.hpp"
@@ -27,3 +28,4 @@
 #include "crucible/orm/events.hpp"
 #include "crucible/orm/hybrid.hpp"
 #include "crucible/orm/scoped_session.hpp"
+#include "crucible/monitor/monitor.hpp"

@@ -40,6 +40,9 @@ void throw_dbapi_error(ErrorKind kind, DriverErrorInfo info) {
     case ErrorKind::interface: throw InterfaceError(std::move(info));
     case ErrorKind::data: throw DataError(std::move(info));
     case ErrorKind::operational: throw OperationalError(std::move(info));
+    case ErrorKind::deadlock: throw DeadlockError(std::move(info));
+    case ErrorKind::serialization: throw SerializationError(std::move(info));
+    case ErrorKind::lock_not_available: throw LockNotAvailableError(std::move(info));
     case ErrorKind::integrity: throw IntegrityError(std::move(info));
     case ErrorKind::internal: throw InternalError(std::move(info));
     case ErrorKind::programming: throw ProgrammingError(std::move(info));

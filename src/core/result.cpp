@@ -3,10 +3,6 @@
 
 namespace crucible {
 
-Result::Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), has_columns_(true) {
-  row_.rebind_view(cursor_->meta().get(), &cursor_->source());
-}
-
 Result::Result(std::int64_t rows_affected, std::optional<std::int64_t> last_insert_id)
     : rows_affected_(rows_affected), last_insert_id_(last_insert_id) {}
 
@@ -16,25 +12,7 @@ Result::~Result() = default;
 
 const std::vector<std::string>& Result::keys() {
   static const std::vector<std::string> none;
-  if (cursor_) return cursor_->meta()->names;
-  return closed_meta_ ? closed_meta_->names : none;
-}
-
-bool Result::advance() {
-  if (!cursor_) return false;
-  if (cursor_->next()) return true;
-  close();
-  return false;
-}
-
-void Result::close() {
-  if (!cursor_) return;
-  closed_meta_ = cursor_->meta();
-  cursor_->close();
-  rows_affected_ = cursor_->rows_affected();
-  if (auto id = cursor_->last_insert_id()) last_insert_id_ = id;
-  cursor_.reset();
-  row_.rebind_view(nullptr, nullptr);
+  return cursor_ ? cursor_->meta()->names : none;
 }
 
 Row Result::one() {

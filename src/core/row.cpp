@@ -248,10 +248,6 @@ Row Row::owning(std::shared_ptr<const detail::ResultMeta> meta, std::vector<Valu
   return r;
 }
 
-int Row::column_count() const {
-  return source_ ? source_->column_count() : static_cast<int>(values_.size());
-}
-
 std::size_t Row::size() const { return static_cast<std::size_t>(column_count()); }
 
 const std::vector<std::string>& Row::keys() const { return meta_ ? meta_->names : no_keys; }

@@ -11,10 +11,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace detail {
 
-dialects::DriverConnection& ConnectionState::driver() {
-  if (closed || !conn) throw InvalidRequestError("this Connection is closed");
-  return *conn;
-}
+void ConnectionState::throw_closed() { throw InvalidRequestError("this Connection is closed"); }
 
 void ConnectionState::close_cursors() {
   while (cursors) cursors->close();
@@ -42,6 +39,18 @@ void autobegin(ConnectionState& st) {
                       compiled.sql);
 }
 
+// Params::find, with the names compared inline: they are a few bytes long, and a call to memcmp
+// per lookup showed up in primary-key loops.
+const Value* find_param(const Params& params, std::string_view name) {
+  for (const auto& [key, value] : params) {
+    if (key.size() != name.size()) continue;
+    std::size_t i = 0;
+    while (i < name.size() && key[i] == name[i]) ++i;
+    if (i == name.size()) return &value;
+  }
+  return nullptr;
+}
+
 // Binds every placeholder of `compiled` from literals and named params.
 void bind_all(dialects::DriverStatement& stmt, const sql::CompiledStatement& compiled,
               std::span<const Value> literals, const Params& params) {
@@ -56,7 +65,7 @@ void bind_all(dialects::DriverStatement& stmt, const sql::CompiledStatement& com
     if (slot.literal_index >= 0) {
       if (static_cast<std::size_t>(slot.literal_index) < literals.size()) v = &literals[slot.literal_index];
     } else {
-      v = params.find(slot.name);
+      v = find_param(params, slot.name);
     }
     if (!v) missing_parameter(compiled, slot);
     // Integers (keys, most parameters) skip the driver's visit over every Value alternative.
@@ -80,6 +89,29 @@ std::vector<Value> bound_values(const sql::CompiledStatement& compiled,
     out.push_back(v ? *v : Value());
   }
   return out;
+}
+
+// execute() when statement listeners are registered: the bound values are rendered, the events
+// fired and the execution timed (to completion for DML, to the first row for queries).
+Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor,
+                    const sql::CompiledPtr& compiled, std::span<const Value> literals,
+                    const Params& params) {
+  auto& events = *st.engine->events;
+  const std::vector<Value> shown = bound_values(*compiled, literals, params);
+  const ExecuteInfo info{compiled->sql, shown};
+  events.before_execute.fire(info);
+  const auto started = Clock::now();
+  bool has_row = false;
+  try {
+    has_row = cursor->statement().step();
+  } catch (dialects::DriverException& error) {
+    cursor.reset();
+    raise_driver_error(*st.engine, &st, error, compiled->sql, shown);
+  }
+  std::int64_t rows_affected;
+  Result result = StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
+  events.after_execute.fire(info, ExecuteStats{Clock::now() - started, rows_affected});
+  return result;
 }
 
 }  // namespace
@@ -136,7 +168,12 @@ dialects::DriverConnection& Connection::driver_connection() const { return state
 Result Connection::execute(const sql::Executable& statement, const Params& params) {
   auto& st = *state_;
   st.literals.clear();
-  sql::CompiledPtr compiled = st.engine->compiled_cache->get(*st.engine->dialect, statement, st.literals);
+  const sql::Dialect& dialect = *st.engine->dialect;
+  // A statement run before answers from its own memo (what CompiledCache::get asks first, here
+  // without the extra call); anything else goes through the cache.
+  sql::CompiledPtr compiled = statement.memoized(dialect);
+  if (compiled) statement.extract_literals(st.literals);
+  else compiled = st.engine->compiled_cache->get(dialect, statement, st.literals);
   return execute(compiled, params, st.literals);
 }
 
@@ -147,145 +184,25 @@ Result Connection::execute(std::string_view sql_text, const Params& params) {
 Result Connection::execute(const sql::CompiledPtr& compiled, const Params& params,
                            std::span<const Value> literals) {
   auto& st = *state_;
-  auto& engine = *st.engine;
   detail::autobegin(st);
-  auto& c = *st.conn;
-  dialects::StatementLease lease = detail::guarded(st, compiled->sql, [&] { return c.acquire(compiled); });
-  detail::bind_all(*lease, *compiled, literals, params);
-
+  auto cursor = std::make_unique<detail::StatementCursor>(st, compiled);
+  detail::bind_all(cursor->statement(), *compiled, literals, params);
   // Listeners only cost something when present.
-  const bool observed = engine.events->statement_listeners();
-  std::vector<Value> shown;
-  ExecuteInfo info;
-  Clock::time_point started;
-  if (observed) {
-    shown = detail::bound_values(*compiled, literals, params);
-    info.sql = compiled->sql;
-    info.parameters = shown;
-    engine.events->before_execute.fire(info);
-    started = Clock::now();
-  }
-
+  if (st.engine->events->statement_listeners())
+    return detail::run_observed(st, std::move(cursor), compiled, literals, params);
   bool has_row = false;
   try {
-    has_row = lease->step();
+    has_row = cursor->statement().step();
   } catch (dialects::DriverException& error) {
-    lease.release();
-    const auto values = observed ? shown : detail::bound_values(*compiled, literals, params);
-    detail::raise_driver_error(engine, &st, error, compiled->sql, values);
+    cursor.reset();
+    detail::raise_driver_error(*st.engine, &st, error, compiled->sql,
+                               detail::bound_values(*compiled, literals, params));
   }
-
-  std::shared_ptr<detail::StatementInfo> private_info;
-  if (lease->column_count() == 0) {
-    // No rows can come: finish now so the statement goes straight back to the cache.
-    if (has_row) while (lease->step()) {}
-    const std::int64_t changes = lease->changes();
-    const detail::StatementInfo& si = detail::statement_info(lease, compiled.get(), private_info);
-    std::optional<std::int64_t> last_id;
-    if (si.is_insert) last_id = c.last_insert_id();
-    lease.release();
-    if (observed)
-      engine.events->after_execute.fire(info, ExecuteStats{Clock::now() - started, changes});
-    return Result(changes, last_id);
-  }
-  const detail::StatementInfo& si = detail::statement_info(lease, compiled.get(), private_info);
-  if (observed) engine.events->after_execute.fire(info, ExecuteStats{Clock::now() - started, -1});
-  return Result(std::make_unique<detail::StatementCursor>(st, std::move(lease), si,
-                                                          std::move(private_info), has_row));
+  std::int64_t rows_affected;
+  return detail::StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
 }
 
-Result Connection::execute_params(const sql::Executable& statement, std::span<const Params> rows) {
-  auto& st = *state_;
-  auto& engine = *st.engine;
-  st.literals.clear();
-  sql::CompiledPtr compiled = engine.compiled_cache->get(*engine.dialect, statement, st.literals);
-  detail::autobegin(st);
-  dialects::StatementLease lease = detail::guarded(st, compiled->sql, [&] { return st.conn->acquire(compiled); });
-  const bool observed = engine.events->statement_listeners();
-  ExecuteInfo info{compiled->sql, {}, rows.size()};
-  Clock::time_point started;
-  if (observed) {
-    engine.events->before_execute.fire(info);
-    started = Clock::now();
-  }
-  std::int64_t total = 0;
-  std::size_t index = 0;
-  try {
-    for (; index < rows.size(); ++index) {
-      lease->reset();
-      detail::bind_all(*lease, *compiled, st.literals, rows[index]);
-      while (lease->step()) {
-      }
-      total += lease->changes();
-    }
-  } catch (dialects::DriverException& error) {
-    lease.release();
-    const auto values = detail::bound_values(*compiled, st.literals, rows[index]);
-    detail::raise_driver_error(engine, &st, error, compiled->sql, values, index + 1);
-  }
-  lease.release();
-  if (observed) engine.events->after_execute.fire(info, ExecuteStats{Clock::now() - started, total});
-  return Result(total, std::nullopt);
-}
-
-void Connection::start_many(const sql::Executable& statement, std::size_t arity,
-                            detail::ManyExecution& ex) {
-  auto& st = *state_;
-  auto& engine = *st.engine;
-  ex.compiled = engine.compiled_cache->get(*engine.dialect, statement, ex.literals);
-  const auto& binds = ex.compiled->binds;
-  // Tuple element k feeds the k-th distinct bind name, in order of first appearance.
-  std::vector<std::string_view> names;
-  ex.slot_element.resize(binds.size(), -1);
-  ex.identity = true;
-  for (std::size_t i = 0; i < binds.size(); ++i) {
-    if (binds[i].literal_index >= 0) {
-      ex.identity = false;
-      continue;
-    }
-    std::size_t k = 0;
-    while (k < names.size() && names[k] != binds[i].name) ++k;
-    if (k == names.size()) names.push_back(binds[i].name);
-    ex.slot_element[i] = static_cast<int>(k);
-    if (k != i) ex.identity = false;
-  }
-  if (names.size() != arity)
-    throw TypeError("execute_many: the statement has " + std::to_string(names.size()) +
-                    " named parameters but the tuples have " + std::to_string(arity) +
-                    " elements: " + ex.compiled->sql);
-  detail::autobegin(st);
-  ex.lease = detail::guarded(st, ex.compiled->sql, [&] { return st.conn->acquire(ex.compiled); });
-  if (static_cast<std::size_t>(ex.lease->parameter_count()) != binds.size())
-    throw ArgumentError("statement has " + std::to_string(ex.lease->parameter_count()) +
-                        " placeholders but " + std::to_string(binds.size()) + " bind slots");
-  ex.lease->reset();
-  try {
-    for (std::size_t i = 0; i < binds.size(); ++i)  // literals stay bound for every row
-      if (binds[i].literal_index >= 0) ex.lease->bind(static_cast<int>(i), ex.literals.at(binds[i].literal_index));
-  } catch (dialects::DriverException& error) {
-    ex.lease.release();
-    detail::raise_driver_error(engine, &st, error, ex.compiled->sql, ex.literals);
-  }
-  if (engine.events->statement_listeners()) {
-    ex.timed = true;
-    engine.events->before_execute.fire(ExecuteInfo{ex.compiled->sql, {}, 0});
-    ex.started = Clock::now();
-  }
-}
-
-Result Connection::finish_many(detail::ManyExecution& ex) {
-  ex.lease.release();
-  if (ex.timed)
-    state_->engine->events->after_execute.fire(ExecuteInfo{ex.compiled->sql, {}, ex.batch},
-                                              ExecuteStats{Clock::now() - ex.started, ex.rows_affected});
-  return Result(ex.rows_affected, std::nullopt);
-}
-
-void Connection::fail_many(detail::ManyExecution& ex, dialects::DriverException& error,
-                           std::vector<Value> row) {
-  ex.lease.release();
-  detail::raise_driver_error(*state_->engine, state_.get(), error, ex.compiled->sql, row, ex.batch + 1);
-}
+// execute_many (execute_params, start_many, run_many...): src/engine/connection_many.cpp.
 
 void Connection::exec_driver_sql(std::string_view sql_text) {
   auto& st = *state_;

@@ -15,9 +15,10 @@ Result Connection::execute_bound(const sql::CompiledPtr& compiled, const detail:
   auto& engine = *st.engine;
   auto& c = st.driver();
   if (!st.autocommit && !c.in_transaction()) detail::guarded(st, "BEGIN", [&] { c.begin(); });
-  dialects::StatementLease lease = detail::guarded(st, compiled->sql, [&] { return c.acquire(compiled); });
-  if (static_cast<std::size_t>(lease->parameter_count()) != compiled->binds.size())
-    throw ArgumentError("statement has " + std::to_string(lease->parameter_count()) + " placeholders but " +
+  auto cursor = std::make_unique<detail::StatementCursor>(st, compiled);
+  dialects::DriverStatement& stmt = cursor->statement();
+  if (static_cast<std::size_t>(stmt.parameter_count()) != compiled->binds.size())
+    throw ArgumentError("statement has " + std::to_string(stmt.parameter_count()) + " placeholders but " +
                         std::to_string(compiled->binds.size()) + " bind slots: " + compiled->sql);
 
   const bool observed = engine.events->statement_listeners();
@@ -26,7 +27,7 @@ Result Connection::execute_bound(const sql::CompiledPtr& compiled, const detail:
   Clock::time_point started;
   bool has_row = false;
   try {
-    binder.bind(*lease, 0);
+    binder.bind(stmt, 0);
     if (observed) {
       shown = binder.values(0);
       info.sql = compiled->sql;
@@ -34,28 +35,17 @@ Result Connection::execute_bound(const sql::CompiledPtr& compiled, const detail:
       engine.events->before_execute.fire(info);
       started = Clock::now();
     }
-    has_row = lease->step();
+    has_row = stmt.step();
   } catch (dialects::DriverException& error) {
-    lease.release();
+    cursor.reset();
     const auto values = observed ? shown : binder.values(0);
     detail::raise_driver_error(engine, &st, error, compiled->sql, values);
   }
 
-  std::shared_ptr<detail::StatementInfo> private_info;
-  if (lease->column_count() == 0) {
-    if (has_row) while (lease->step()) {}
-    const std::int64_t changes = lease->changes();
-    const detail::StatementInfo& si = detail::statement_info(lease, compiled.get(), private_info);
-    std::optional<std::int64_t> last_id;
-    if (si.is_insert) last_id = c.last_insert_id();
-    lease.release();
-    if (observed) engine.events->after_execute.fire(info, ExecuteStats{Clock::now() - started, changes});
-    return Result(changes, last_id);
-  }
-  const detail::StatementInfo& si = detail::statement_info(lease, compiled.get(), private_info);
-  if (observed) engine.events->after_execute.fire(info, ExecuteStats{Clock::now() - started, -1});
-  return Result(std::make_unique<detail::StatementCursor>(st, std::move(lease), si, std::move(private_info),
-                                                          has_row));
+  std::int64_t rows_affected;
+  Result result = detail::StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
+  if (observed) engine.events->after_execute.fire(info, ExecuteStats{Clock::now() - started, rows_affected});
+  return result;
 }
 
 Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const detail::StatementBinder& binder) {
@@ -77,6 +67,25 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
     started = Clock::now();
   }
   std::int64_t total = 0;
+  // UPDATE and DELETE go to the driver's batch path on a server inside a transaction. INSERTs
+  // run set by set: executed() reports each set's last insert id.
+  if (n >= 2 && compiled->kind != sql::StatementKind::insert && !compiled->returns_rows &&
+      !engine.dialect->features().in_process && c.in_transaction()) {
+    dialects::BatchOutcome outcome;
+    bool batched = false;
+    try {
+      batched = lease->execute_batch(binder, outcome);
+    } catch (dialects::DriverException& error) {
+      fail_batch(*compiled, lease, error, binder, outcome);
+    }
+    if (batched) {
+      lease.release();
+      for (std::size_t i = 0; i < n; ++i) binder.executed(i, 0);
+      if (observed)
+        engine.events->after_execute.fire(info, ExecuteStats{Clock::now() - started, outcome.rows_affected});
+      return Result(outcome.rows_affected, std::nullopt);
+    }
+  }
   std::size_t row = 0;
   try {
     for (; row < n; ++row) {
@@ -85,7 +94,7 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
       while (lease->step()) {
       }
       total += lease->changes();
-      binder.executed(row, c.last_insert_id());
+      binder.executed(row, c.last_insert_id().value_or(0));
     }
   } catch (dialects::DriverException& error) {
     lease.release();

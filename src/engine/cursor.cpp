@@ -52,93 +52,103 @@ std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
 
 }  // namespace
 
-const StatementInfo& statement_info(dialects::StatementLease& lease,
-                                    const sql::CompiledStatement* compiled,
-                                    std::shared_ptr<StatementInfo>& private_info) {
+std::shared_ptr<const StatementInfo> statement_info(dialects::StatementLease& lease,
+                                                    const sql::CompiledStatement* compiled) {
   if (auto* slot = lease.user_data()) {
     if (!*slot) *slot = build_info(*lease, compiled);
-    return *static_cast<const StatementInfo*>(slot->get());
+    return std::static_pointer_cast<const StatementInfo>(*slot);
   }
-  private_info = build_info(*lease, compiled);
-  return *private_info;
+  return build_info(*lease, compiled);
 }
 
 namespace {
-struct SpareCursorBlock {
-  void* block = nullptr;
-  std::size_t size = 0;
-  ~SpareCursorBlock() { ::operator delete(block, size); }
+// The spare block is a plain pointer, so taking or keeping it is a load and a store. The reaper,
+// armed when a thread first keeps a block, frees it when the thread exits; cursors deleted after
+// that (by other thread-local or static destructors) are freed at once.
+enum class Reaper : unsigned char { unarmed, armed, done };
+thread_local void* spare_block = nullptr;
+thread_local Reaper reaper_state = Reaper::unarmed;
+struct SpareReaper {
+  ~SpareReaper() {
+    reaper_state = Reaper::done;
+    ::operator delete(std::exchange(spare_block, nullptr), sizeof(StatementCursor));
+  }
 };
-thread_local SpareCursorBlock spare_cursor;
+thread_local SpareReaper reaper;
 }  // namespace
 
 void* StatementCursor::operator new(std::size_t size) {
-  if (spare_cursor.block && spare_cursor.size == size) {
-    spare_cursor.size = 0;
-    return std::exchange(spare_cursor.block, nullptr);
-  }
+  if (spare_block && size == sizeof(StatementCursor)) return std::exchange(spare_block, nullptr);
   return ::operator new(size);
 }
 
 void StatementCursor::operator delete(void* block, std::size_t size) noexcept {
-  if (spare_cursor.block) {
+  if (spare_block || size != sizeof(StatementCursor) || reaper_state == Reaper::done) {
     ::operator delete(block, size);
     return;
   }
-  spare_cursor.block = block;
-  spare_cursor.size = size;
-}
-
-StatementCursor::StatementCursor(ConnectionState& conn, dialects::StatementLease&& lease,
-                                 const StatementInfo& info,
-                                 std::shared_ptr<StatementInfo> private_info, bool has_row)
-    : conn_(&conn),
-      lease_(std::move(lease)),
-      stmt_(lease_.get()),
-      info_(&info),
-      private_info_(std::move(private_info)),
-      prefetched_(has_row) {
-  next_ = conn.cursors;
-  if (next_) next_->prev_ = this;
-  conn.cursors = this;
+  spare_block = block;
+  if (reaper_state == Reaper::unarmed) {
+    reaper_state = Reaper::armed;
+    static_cast<void>(&reaper);  // constructs it, registering its destructor for this thread
+  }
 }
 
 StatementCursor::~StatementCursor() { close(); }
 
-void StatementCursor::unlink() {
-  if (!conn_) return;
-  if (prev_) prev_->next_ = next_;
-  else conn_->cursors = next_;
-  if (next_) next_->prev_ = prev_;
-  prev_ = next_ = nullptr;
-  conn_ = nullptr;
+Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
+                               const sql::CompiledStatement* compiled, bool has_row,
+                               std::int64_t& rows_affected) {
+  StatementCursor& c = *cursor;
+  dialects::DriverStatement& stmt = *c.lease_;
+  ConnectionState& conn = *c.conn_;
+  if (stmt.column_count() != 0) {
+    c.info_ = statement_info(c.lease_, compiled);
+    c.start(stmt, c.info_->meta, has_row);
+    c.next_ = conn.cursors;
+    if (c.next_) c.next_->prev_ = &c;
+    conn.cursors = &c;
+    rows_affected = -1;
+    return Result(std::move(cursor));
+  }
+  try {
+    if (has_row)
+      while (stmt.step()) {
+      }
+  } catch (dialects::DriverException& error) {
+    const std::string sql = stmt.sql();
+    cursor.reset();
+    raise_driver_error(*conn.engine, &conn, error, sql, {});
+  }
+  rows_affected = stmt.changes();
+  std::optional<std::int64_t> last_id;
+  if (statement_info(c.lease_, compiled)->is_insert) last_id = conn.conn->last_insert_id();
+  return Result(rows_affected, last_id);
 }
 
-bool StatementCursor::next() {
-  if (prefetched_) {
-    prefetched_ = false;
-    return true;
-  }
-  if (!lease_) return false;
+bool StatementCursor::fetch() {
+  dialects::DriverStatement& stmt = *lease_;  // open, so the lease holds the statement
   try {
-    if (lease_->step()) return true;
+    if (stmt.step()) return true;
   } catch (dialects::DriverException& error) {
     ConnectionState* conn = conn_;
-    const std::string sql = lease_->sql();
+    const std::string sql = stmt.sql();
     close();
-    if (conn) raise_driver_error(*conn->engine, conn, error, sql, {});
-    throw;
+    raise_driver_error(*conn->engine, conn, error, sql, {});
   }
-  if (info_->is_dml) rows_affected_ = lease_->changes();
-  if (info_->is_insert && conn_ && conn_->conn) last_insert_id_ = conn_->conn->last_insert_id();
+  if (info_->is_dml) rows_affected_ = stmt.changes();
+  if (info_->is_insert && conn_->conn) last_insert_id_ = conn_->conn->last_insert_id();
   close();
   return false;
 }
 
-void StatementCursor::close() {
-  prefetched_ = false;
+void StatementCursor::release() {
   lease_.release();
-  unlink();
+  // A cursor that never had rows was never linked.
+  if (prev_) prev_->next_ = next_;
+  else if (conn_->cursors == this) conn_->cursors = next_;
+  if (next_) next_->prev_ = prev_;
+  prev_ = next_ = nullptr;
 }
 
 }  // namespace crucible::detail

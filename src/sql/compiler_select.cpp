@@ -94,6 +94,34 @@ void Compiler::render_select_body(const SelectNode& n) {
   }
   render_order_by(n.order_by);
   if (n.limit || n.offset) render_limit_offset(n.limit.get(), n.offset.get());
+  // Without row locks the database serialises writers as a whole (SQLite): nothing to say.
+  if (n.locking && dialect_.features().supports_for_update) render_for_update(*n.locking);
+}
+
+void Compiler::render_for_update(const LockingClause& clause) {
+  if (clause.read && !dialect_.features().supports_for_share) unsupported("FOR SHARE");
+  out_ += clause.read ? " FOR SHARE" : " FOR UPDATE";
+  render_locking_options(clause);
+}
+
+void Compiler::render_locking_options(const LockingClause& clause) {
+  const auto& f = dialect_.features();
+  if (!clause.of.empty()) {
+    if (!f.supports_for_update_of) unsupported("FOR UPDATE OF");
+    out_ += " OF ";
+    for (std::size_t i = 0; i < clause.of.size(); ++i) {
+      if (i) out_ += ", ";
+      out_ += quote(from_name(*clause.of[i]));
+    }
+  }
+  if (clause.nowait) {
+    if (!f.supports_for_update_nowait) unsupported("FOR UPDATE NOWAIT");
+    out_ += " NOWAIT";
+  }
+  if (clause.skip_locked) {
+    if (!f.supports_for_update_skip_locked) unsupported("FOR UPDATE SKIP LOCKED");
+    out_ += " SKIP LOCKED";
+  }
 }
 
 void Compiler::visit_select(const SelectNode& n) {

@@ -147,6 +147,16 @@ void SelectNode::key_head(std::string& out) const {
   if (limit) out += 'l';
   if (offset) out += 'x';
   if (distinct) out += 'd';
+  if (locking) {
+    out += locking->read ? "FS" : "FU";
+    if (locking->nowait) out += 'n';
+    if (locking->skip_locked) out += 'k';
+    for (const auto& target : locking->of) {
+      out += "of:";
+      out += from_name(*target);
+      out += ';';
+    }
+  }
 }
 
 void CompoundNode::for_each_child(ChildFn fn) const {

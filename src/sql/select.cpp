@@ -322,6 +322,22 @@ Select Select::distinct(bool on) const {
   return Select(NodePtr(std::move(node)));
 }
 
+Select Select::with_for_update(ForUpdateOptions options) const {
+  if (options.nowait && options.skip_locked)
+    throw ArgumentError("with_for_update(): nowait and skip_locked exclude each other (one says fail, the other skip)");
+  LockingClause clause{.read = options.read, .nowait = options.nowait, .skip_locked = options.skip_locked, .of = {}};
+  for (auto& target : options.of) {
+    // Rows belong to tables: a subquery or CTE has none of its own to lock.
+    if (!target.table)
+      throw ArgumentError("with_for_update(): 'of' takes tables and table aliases, not '" +
+                          from_name(*target.node) + "'");
+    clause.of.push_back(std::move(target.node));
+  }
+  auto node = std::make_shared<SelectNode>(sel());
+  node->locking = std::move(clause);
+  return Select(NodePtr(std::move(node)));
+}
+
 Subquery Select::subquery(std::string alias_name) const {
   auto node = std::make_shared<AliasNode>(alias_name, root());
   return Subquery(std::move(node), std::move(alias_name), export_columns(sel().columns), nullptr);

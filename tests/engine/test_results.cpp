@@ -131,3 +131,29 @@ TEST_F(Results, ClosingConnectionClosesResults) {
   conn.close();
   EXPECT_FALSE(r.advance());
 }
+
+TEST_F(Results, ClosedResultsKeepTheirNamesAndCounts) {
+  // A closed Result still answers keys() after its cached statement is gone from the
+  // connection's cache (evicted here by a small cache and other statements).
+  conn.driver_connection().set_statement_cache_size(2);
+  Result read = conn.execute("SELECT id, title FROM p ORDER BY id");
+  EXPECT_EQ(read.all().size(), 2u);
+  Result closed_early = conn.execute("SELECT title, id FROM p");
+  closed_early.close();
+  conn.commit();
+  Result ended_by_commit = conn.execute("SELECT score FROM p");
+  conn.commit();  // the transaction's results end with it
+  EXPECT_FALSE(ended_by_commit.advance());
+  for (int i = 0; i < 4; ++i) conn.execute("SELECT " + std::to_string(i)).all();
+  EXPECT_EQ(read.keys(), (std::vector<std::string>{"id", "title"}));
+  EXPECT_EQ(read.rows_affected(), -1);
+  EXPECT_EQ(closed_early.keys(), (std::vector<std::string>{"title", "id"}));
+  EXPECT_EQ(ended_by_commit.keys(), (std::vector<std::string>{"score"}));
+  EXPECT_FALSE(read.advance());
+  EXPECT_TRUE(read.row().empty());
+  // A Result moved from keeps nothing; the one moved to carries on.
+  Result moved = conn.execute("SELECT id FROM p ORDER BY id");
+  Result target = std::move(moved);
+  EXPECT_EQ(target.first<std::int64_t>(), std::make_tuple(std::int64_t{1}));
+  EXPECT_EQ(target.keys(), (std::vector<std::string>{"id"}));
+}

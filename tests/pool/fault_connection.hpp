@@ -30,7 +30,7 @@ class FaultConnection final : public dialects::DriverConnection {
   void rollback() override { inner_->rollback(); }
   bool in_transaction() const override { return inner_->in_transaction(); }
   void set_isolation_level(IsolationLevel l) override { inner_->set_isolation_level(l); }
-  std::int64_t last_insert_id() const override { return inner_->last_insert_id(); }
+  std::optional<std::int64_t> last_insert_id() const override { return inner_->last_insert_id(); }
   bool ping() override { return !dead && inner_->ping(); }
   bool is_alive() const override { return inner_->is_alive(); }
   void close() override {

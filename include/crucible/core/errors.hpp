@@ -17,6 +17,9 @@
 //       └── DatabaseError
 //           ├── DataError             bad value for the column (overflow, bad encoding)
 //           ├── OperationalError      connection lost, deadlock, lock timeout, disk full...
+//           │   ├── DeadlockError          the server broke a lock cycle by aborting this transaction
+//           │   ├── SerializationError     a serializable transaction lost a conflict with another
+//           │   └── LockNotAvailableError  a lock was not granted: NOWAIT, or the lock wait timed out
 //           ├── IntegrityError        constraint violated (unique, foreign key, not null, check)
 //           ├── InternalError
 //           ├── ProgrammingError      bad SQL, missing table, wrong parameter count
@@ -25,6 +28,9 @@
 // Driver errors are translated in one place (the engine) and carry the backend, the native
 // error code, the SQLSTATE where the backend has one, the SQL and its parameters (rendered, or
 // "[redacted]" when the engine hides parameters), and whether a retry or reconnect may help.
+// The three OperationalError subclasses are the transient conflicts: each is retryable() and
+// retry_on_deadlock (engine/retry.hpp) re-runs the transaction for them; catch one by name when
+// the reaction differs (LockNotAvailableError after NOWAIT: "busy, try later").
 //
 // Thread-safety: immutable after construction.
 #pragma once
@@ -128,6 +134,23 @@ class OperationalError : public DatabaseError {
  public:
   using DatabaseError::DatabaseError;
 };
+// PostgreSQL 40P01, MariaDB / MySQL 1213. The whole transaction was rolled back.
+class DeadlockError : public OperationalError {
+ public:
+  using OperationalError::OperationalError;
+};
+// SQLSTATE 40001 (PostgreSQL REPEATABLE READ / SERIALIZABLE). The transaction must be re-run.
+class SerializationError : public OperationalError {
+ public:
+  using OperationalError::OperationalError;
+};
+// PostgreSQL 55P03 (NOWAIT, lock_timeout), MariaDB 1205 (NOWAIT, innodb_lock_wait_timeout),
+// MySQL 3572 (NOWAIT), SQLite SQLITE_BUSY / SQLITE_LOCKED (the busy timeout ran out). Only the
+// statement failed on MariaDB and SQLite; PostgreSQL aborts the transaction.
+class LockNotAvailableError : public OperationalError {
+ public:
+  using OperationalError::OperationalError;
+};
 class IntegrityError : public DatabaseError {
  public:
   using DatabaseError::DatabaseError;
@@ -151,6 +174,9 @@ enum class ErrorKind {
   database,
   data,
   operational,
+  deadlock,            // OperationalError subclasses: the transient conflicts
+  serialization,
+  lock_not_available,
   integrity,
   internal,
   programming,

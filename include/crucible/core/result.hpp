@@ -30,21 +30,69 @@
 
 namespace crucible {
 
-// The engine's side of a Result: steps a driver statement and knows when it is done.
+// The engine's side of a Result: steps a driver statement and knows when it is done. What a
+// Result reads on every row (the row source, the names, whether a row is waiting, the counts) is
+// plain data here, so the per-row path costs no virtual call; an implementation supplies fetch()
+// and release().
 class Cursor {
  public:
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
   virtual ~Cursor() = default;
-  // The current row's columns.
-  virtual RowSource& source() = 0;
-  // Names and types shared by this result's rows (never null).
-  virtual const std::shared_ptr<const detail::ResultMeta>& meta() = 0;
+
+  // The current row's columns (valid while the cursor is open).
+  RowSource& source() const { return *source_; }
+  // Names and types shared by this result's rows (never null; valid for the cursor's whole
+  // life, closed or not).
+  const std::shared_ptr<const detail::ResultMeta>& meta() const { return *meta_; }
   // Moves to the next row; false when exhausted (the cursor then releases its statement).
-  virtual bool next() = 0;
+  bool next() {
+    if (prefetched_) {
+      prefetched_ = false;
+      return true;
+    }
+    return open_ && fetch();
+  }
   // Releases the statement early; next() returns false afterwards.
-  virtual void close() = 0;
+  void close() {
+    prefetched_ = false;
+    if (!open_) return;
+    open_ = false;
+    release();
+  }
+  bool is_open() const { return open_; }
   // Valid once exhausted (DML with RETURNING counts its rows as they are read).
-  virtual std::int64_t rows_affected() const = 0;
-  virtual std::optional<std::int64_t> last_insert_id() const = 0;
+  std::int64_t rows_affected() const { return rows_affected_; }
+  std::optional<std::int64_t> last_insert_id() const { return last_insert_id_; }
+
+ protected:
+  // `source` must stay valid while the cursor is open, `meta` as long as it lives;
+  // `prefetched`: the statement already stands on its first row.
+  Cursor(RowSource& source, const std::shared_ptr<const detail::ResultMeta>& meta, bool prefetched)
+      : source_(&source), meta_(&meta), prefetched_(prefetched) {}
+  // For an implementation that holds its statement before it has run: start() must be called
+  // before the cursor is handed to a Result.
+  Cursor() = default;
+  void start(RowSource& source, const std::shared_ptr<const detail::ResultMeta>& meta,
+             bool prefetched) {
+    source_ = &source;
+    meta_ = &meta;
+    prefetched_ = prefetched;
+  }
+  // Steps to the next row: true when there is one; otherwise records rows_affected_ /
+  // last_insert_id_ and calls close().
+  virtual bool fetch() = 0;
+  // Gives the statement back; called once, by close().
+  virtual void release() = 0;
+
+  std::int64_t rows_affected_ = -1;
+  std::optional<std::int64_t> last_insert_id_;
+
+ private:
+  RowSource* source_ = nullptr;
+  const std::shared_ptr<const detail::ResultMeta>* meta_ = nullptr;
+  bool prefetched_ = false;
+  bool open_ = true;
 };
 
 class Result;
@@ -89,7 +137,9 @@ class Result {
   // An empty result: no rows, nothing affected.
   Result() = default;
   // A row-returning result reading from `cursor`.
-  explicit Result(std::unique_ptr<Cursor> cursor);
+  explicit Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), has_columns_(true) {
+    row_.rebind_view(cursor_->meta().get(), &cursor_->source());
+  }
   // A finished DML / DDL result; `last_insert_id` only for inserts.
   Result(std::int64_t rows_affected, std::optional<std::int64_t> last_insert_id);
   Result(Result&&) noexcept;
@@ -204,32 +254,44 @@ class Result {
   // Rows inserted / updated / deleted (after exhausting a RETURNING result); -1 for SELECT.
   std::int64_t rows_affected() const;
   // The integer primary key the last INSERT generated (SQLite rowid, MySQL AUTO_INCREMENT);
-  // nullopt when the statement was not an insert.
+  // nullopt when the statement was not an insert or the backend has no last-insert id
+  // (PostgreSQL: add .returning(id) to the insert and read the key from the rows).
   std::optional<std::int64_t> inserted_primary_key() const;
-  // Releases the driver statement; further reads see no rows.
-  void close();
+  // Releases the driver statement; further reads see no rows. (The closed cursor stays until
+  // the Result goes: it keeps the names and the counts.)
+  void close() {
+    if (!cursor_) return;
+    cursor_->close();
+    row_.rebind_view(nullptr, nullptr);
+  }
 
   // Moves to the next row (row() then views it); false when exhausted. The primitive under
   // iteration, for code that walks a result by hand.
-  bool advance();
+  bool advance() {
+    if (!cursor_) return false;
+    if (cursor_->next()) return true;
+    close();
+    return false;
+  }
   const Row& row() const { return row_; }
 
  private:
   template <typename... Ts>
   friend class TypedRows;
   void check_arity(std::size_t wanted) {
-    if (cursor_ && static_cast<std::size_t>(cursor_->source().column_count()) != wanted)
+    if (cursor_ && cursor_->is_open() &&
+        static_cast<std::size_t>(cursor_->source().column_count()) != wanted)
       detail::throw_arity_error(cursor_->source().column_count(), wanted);
   }
 
+  // Row-returning results: kept, closed, until the Result goes, so keys() and the counts stay
+  // readable after the last row.
   std::unique_ptr<Cursor> cursor_;
   Row row_;
+  // Finished DML / DDL results.
   std::int64_t rows_affected_ = -1;
   std::optional<std::int64_t> last_insert_id_;
   bool has_columns_ = false;
-  // The cursor's names and types, kept after close so keys() stays valid (shared, not copied:
-  // closing is on the path of every one() / scalar()).
-  std::shared_ptr<const detail::ResultMeta> closed_meta_;
 };
 
 template <typename... Ts>

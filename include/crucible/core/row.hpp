@@ -306,10 +306,19 @@ class Row {
       }
     }
     read(index, cell, scratch);
+    // The commonest reads (an integer key, a text column) are decided here; anything else, and
+    // every error, goes through cell_as.
+    if constexpr (std::is_same_v<T, std::int64_t>) {
+      if (cell.kind == CellKind::integer) return cell.integer;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (cell.kind == CellKind::text) return std::string(cell.bytes);
+    }
     return detail::cell_as<T>(cell, meta_, index);
   }
 
-  int column_count() const;
+  int column_count() const {
+    return source_ ? source_->column_count() : static_cast<int>(values_.size());
+  }
   int checked_index(std::size_t index) const;
   int index_of(std::string_view name) const;
   void read(int index, Cell& cell, std::string& scratch) const {

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 //
-// The driver contract: the small interface every database client adapter implements (libsqlite3
-// now; libpq and libmariadb later), as SOCI's backend header. Internal: the pool and the engine
+// The driver contract: the small interface every database client adapter implements
+// (libsqlite3, libpq, libmariadb), as SOCI's backend header. Internal: the pool and the engine
 // use it; applications use Engine / Connection.
 //
 //   DriverConnection  one open client connection: prepare, exec, transactions, ping, close,
 //                     plus a per-connection prepared-statement cache (acquire / StatementLease).
 //   DriverStatement   one prepared statement: bind (0-based placeholder index), step, read
-//                     columns (it is the RowSource results read through), reset.
+//                     columns (it is the RowSource results read through), reset; and
+//                     execute_batch, execute_many's path to fewer round trips.
 //
 // Errors: drivers throw DriverException carrying a DriverErrorInfo with the backend, native code,
 // SQLSTATE and message only. The engine catches it in one place (engine/detail/errors) and asks
@@ -29,6 +30,7 @@
 #include <exception>
 #include <list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,6 +71,30 @@ class DriverException : public std::exception {
   DriverErrorInfo info_;
 };
 
+class DriverStatement;
+
+// The parameter sets of one execute_many, bound on demand by DriverStatement::execute_batch.
+// bind() sets every placeholder for set `index`; borrowed text and blobs stay valid until
+// execute_batch returns. A set may be bound more than once (a driver falling back to one
+// execution per set binds a chunk again).
+class BatchSource {
+ public:
+  virtual std::size_t size() const = 0;
+  virtual void bind(DriverStatement& stmt, std::size_t index) const = 0;
+
+ protected:
+  ~BatchSource() = default;
+};
+
+// What execute_batch reports. When it throws, the failing set lies in [first_failed,
+// last_failed] (the same index when the driver knows which set failed; a range when the
+// protocol only says that a chunk failed).
+struct BatchOutcome {
+  std::int64_t rows_affected = 0;
+  std::size_t first_failed = 0;
+  std::size_t last_failed = 0;
+};
+
 class DriverStatement : public RowSource {
  public:
   // Number of placeholders.
@@ -98,6 +124,20 @@ class DriverStatement : public RowSource {
   // Rows changed by the last completed execution of this statement.
   virtual std::int64_t changes() const = 0;
   virtual const std::string& sql() const = 0;
+
+  // Runs the statement once per set of `sets` in as few round trips as the protocol allows
+  // (PostgreSQL: pipeline mode; MariaDB: array binding) and sets `outcome.rows_affected` to the
+  // sum of the rows each set changed; rows the statement returns are discarded. Returns false, having
+  // done nothing, when this driver or statement has no batch path: the caller then steps set by
+  // set. Call it inside a transaction: a failing set leaves the transaction as the same failure
+  // row by row would (the earlier sets applied, PostgreSQL's transaction aborted), and throws
+  // DriverException with outcome.first_failed / last_failed set. Bindings afterwards are
+  // unspecified (rebind every placeholder before the next execution).
+  virtual bool execute_batch(const BatchSource& sets, BatchOutcome& outcome) {
+    (void)sets;
+    (void)outcome;
+    return false;
+  }
 };
 
 class DriverConnection;
@@ -166,7 +206,14 @@ class DriverConnection {
   // Applies an isolation level to later transactions; ArgumentError when unsupported.
   virtual void set_isolation_level(IsolationLevel level) = 0;
 
-  virtual std::int64_t last_insert_id() const = 0;
+  // The key the last INSERT generated (SQLite rowid, MariaDB AUTO_INCREMENT); nullopt where the
+  // backend has no such thing (PostgreSQL: INSERT ... RETURNING gives keys), so that callers never
+  // mistake a placeholder 0 for a key.
+  virtual std::optional<std::int64_t> last_insert_id() const = 0;
+  // The most placeholders one statement may have (a multi-row INSERT is split below it).
+  // Default: SQLite's compiled-in limit (32766), the lowest of the backends; the server drivers
+  // say 65535 (a 16-bit count in both wire protocols).
+  virtual std::size_t max_parameters() const { return 32766; }
   // A cheap round trip; false when the connection is unusable.
   virtual bool ping() = 0;
   virtual bool is_alive() const = 0;

@@ -59,15 +59,17 @@ namespace detail {
 struct ConnectionState;
 struct ManyExecution;
 // Binds the placeholders of one execution straight into the driver statement, for
-// Connection::execute_bound (the ORM's unit of work binds typed struct members this way).
-class StatementBinder {
+// Connection::execute_bound (the ORM's unit of work binds typed struct members this way). It is
+// the driver's BatchSource too: bind(stmt, row) sets every placeholder of set `row`, and what it
+// binds by reference must stay valid for the whole call.
+class StatementBinder : public dialects::BatchSource {
  public:
   // Parameter sets (execute_bound runs the first one only).
-  virtual std::size_t size() const { return 1; }
-  virtual void bind(dialects::DriverStatement& stmt, std::size_t row) const = 0;
+  std::size_t size() const override { return 1; }
   // The bound values of a set, for execute events and error messages only (off the hot path).
   virtual std::vector<Value> values(std::size_t row) const = 0;
-  // execute_many_bound: set `row` ran; `last_insert_id` is the driver's.
+  // execute_many_bound: set `row` ran; `last_insert_id` is the driver's (0 for sets that ran
+  // as one batch, which only UPDATE and DELETE do there).
   virtual void executed(std::size_t row, std::int64_t last_insert_id) const {
     (void)row;
     (void)last_insert_id;
@@ -75,6 +77,16 @@ class StatementBinder {
 
  protected:
   ~StatementBinder() = default;
+};
+// execute_many's binders: also bind a set at an offset, as one row of a multi-row INSERT.
+class ManyBinder : public StatementBinder {
+ public:
+  void bind(dialects::DriverStatement& stmt, std::size_t row) const final { bind_at(stmt, row, 0); }
+  // Binds set `row` to placeholders first, first + 1, ...
+  virtual void bind_at(dialects::DriverStatement& stmt, std::size_t row, int first) const = 0;
+
+ protected:
+  ~ManyBinder() = default;
 };
 template <typename T>
 struct IsTuple : std::false_type {};
@@ -124,12 +136,17 @@ class Connection {
   // (src/engine/connection_bound.cpp)
   Result execute_bound(const sql::CompiledPtr& compiled, const detail::StatementBinder& binder);
   // Runs a precompiled DML statement once per parameter set of `binder`, as execute_many (one
-  // execute event with the batch size); returns the total rows affected.
+  // execute event with the batch size; UPDATE and DELETE batched on the servers); returns the
+  // total rows affected. (src/engine/connection_bound.cpp)
   Result execute_many_bound(const sql::CompiledPtr& compiled, const detail::StatementBinder& binder);
 
-  // Runs a DML statement once per row. Rows are a range of Params (binds by name) or of
+  // Runs a statement once per parameter set. Sets are a range of Params (binds by name) or of
   // std::tuple (elements bind, in order, to the statement's distinct named binds: no Value is
-  // built per row). Returns the total rows affected.
+  // built per row). Returns the total rows affected; a statement that returns rows (an INSERT
+  // ... RETURNING) returns them, one row per set in set order. On a server, inside a
+  // transaction, the sets go in as few round trips as the driver allows: PostgreSQL pipeline
+  // mode, MariaDB array binding, and multi-row INSERT ... RETURNING for a Core insert(); an
+  // error names the failing set (docs/core.md, "Many rows"). (src/engine/connection_many.cpp)
   template <std::ranges::input_range R>
   Result execute_many(const sql::Executable& statement, const R& rows);
   template <std::ranges::input_range R>
@@ -178,29 +195,86 @@ class Connection {
   Result execute_tuples(const sql::Executable& statement, const R& rows);
   Result execute_params(const sql::Executable& statement, std::span<const Params> rows);
 
-  // Non-template halves of execute_many for tuples.
-  void start_many(const sql::Executable& statement, std::size_t arity, detail::ManyExecution& ex);
+  // Non-template halves of execute_many. start_many compiles, begins, acquires the statement,
+  // binds literals, fires before_execute and picks the path; `arity` is the tuple size
+  // (checked against the named binds) or kNoArity for Params.
+  static constexpr std::size_t kNoArity = static_cast<std::size_t>(-1);
+  void start_many(const sql::Executable& statement, std::size_t arity, std::size_t count,
+                  detail::ManyExecution& ex);
+  // The batch and returning paths (and their set-by-set fallback), through a binder.
+  Result run_many(detail::ManyExecution& ex, const detail::ManyBinder& binder);
+  Result run_returning(detail::ManyExecution& ex, const detail::ManyBinder& binder);
   Result finish_many(detail::ManyExecution& ex);
   [[noreturn]] void fail_many(detail::ManyExecution& ex, dialects::DriverException& error,
                               std::vector<Value> row);
+  // A driver batch failed: names the failing set (or the chunk of sets) in the error.
+  [[noreturn]] void fail_batch(const sql::CompiledStatement& compiled, dialects::StatementLease& lease,
+                               dialects::DriverException& error, const detail::StatementBinder& binder,
+                               const dialects::BatchOutcome& outcome);
 
   std::shared_ptr<detail::ConnectionState> state_;
 };
 
 namespace detail {
 
-// State of one execute_many over tuples, shared between the template loop and connection.cpp.
+// State of one execute_many, shared between the templates and connection_many.cpp.
 struct ManyExecution {
+  // each: one execution per set, stepped here (SQLite, autocommit, or a driver without a batch
+  // path); batch: the driver's execute_batch; returning: the rows come back (multi-row INSERT
+  // ... RETURNING where the statement allows it).
+  enum class Path : unsigned char { each, batch, returning };
+  const sql::Executable* statement = nullptr;
   sql::CompiledPtr compiled;
   dialects::StatementLease lease;
   std::vector<Value> literals;
   // Per placeholder: tuple element index, or -1 for a literal (bound once before the loop).
   std::vector<int> slot_element;
   bool identity = false;  // placeholder i <- element i, nothing else
+  Path path = Path::each;
   std::int64_t rows_affected = 0;
   std::size_t batch = 0;
   std::chrono::steady_clock::time_point started;
   bool timed = false;
+};
+
+// Tuples of a random-access range (or pointers to them), bound element by element.
+template <typename Tuple, typename Rows>
+class TupleBinder final : public ManyBinder {
+ public:
+  TupleBinder(const ManyExecution& ex, const Rows& rows) : ex_(ex), rows_(rows) {}
+  std::size_t size() const override { return static_cast<std::size_t>(std::ranges::size(rows_)); }
+  void bind_at(dialects::DriverStatement& stmt, std::size_t row, int first) const override {
+    const Tuple& t = at(row);
+    if (ex_.identity) {
+      std::apply([&stmt, first](const auto&... v) {
+        int i = first;
+        (bind_typed(stmt, i++, v), ...);
+      }, t);
+      return;
+    }
+    const auto& binds = ex_.compiled->binds;
+    for (std::size_t slot = 0; slot < ex_.slot_element.size(); ++slot) {
+      const int index = first + static_cast<int>(slot);
+      if (const int element = ex_.slot_element[slot]; element >= 0)
+        bind_element(stmt, index, t, element, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
+      else
+        stmt.bind(index, ex_.literals.at(static_cast<std::size_t>(binds[slot].literal_index)));
+    }
+  }
+  std::vector<Value> values(std::size_t row) const override {
+    std::vector<Value> shown;
+    std::apply([&shown](const auto&... v) { (shown.push_back(element_value(v)), ...); }, at(row));
+    return shown;
+  }
+
+ private:
+  const Tuple& at(std::size_t row) const {
+    const auto& item = std::ranges::begin(rows_)[static_cast<std::ptrdiff_t>(row)];
+    if constexpr (std::is_pointer_v<std::remove_cvref_t<decltype(item)>>) return *item;
+    else return item;
+  }
+  const ManyExecution& ex_;
+  const Rows& rows_;
 };
 
 }  // namespace detail
@@ -228,7 +302,25 @@ template <typename Tuple, typename R>
 Result Connection::execute_tuples(const sql::Executable& statement, const R& rows) {
   constexpr std::size_t arity = std::tuple_size_v<Tuple>;
   detail::ManyExecution ex;
-  start_many(statement, arity, ex);
+  std::size_t count = 0;
+  if constexpr (std::ranges::sized_range<R>) count = static_cast<std::size_t>(std::ranges::size(rows));
+  start_many(statement, arity, count, ex);
+  if (ex.path != detail::ManyExecution::Path::each) {
+    // The batch paths address sets by index (a chunk may be bound again) and bind by
+    // reference, so the tuples must stay put: a range of temporaries is copied first.
+    constexpr bool stable = std::is_lvalue_reference_v<std::ranges::range_reference_t<const R>>;
+    if constexpr (stable && std::ranges::random_access_range<const R> && std::ranges::sized_range<const R>) {
+      return run_many(ex, detail::TupleBinder<Tuple, R>(ex, rows));
+    } else if constexpr (stable) {
+      std::vector<const Tuple*> pointers;
+      for (const Tuple& row : rows) pointers.push_back(&row);
+      return run_many(ex, detail::TupleBinder<Tuple, std::vector<const Tuple*>>(ex, pointers));
+    } else {
+      std::vector<Tuple> copies;
+      for (auto&& row : rows) copies.emplace_back(row);
+      return run_many(ex, detail::TupleBinder<Tuple, std::vector<Tuple>>(ex, copies));
+    }
+  }
   dialects::DriverStatement& stmt = *ex.lease;
   const Tuple* current = nullptr;
   try {

@@ -40,7 +40,8 @@ struct ExecuteInfo {
 
 struct ExecuteStats {
   std::chrono::nanoseconds duration{0};  // to completion (DML) or to the first row (queries)
-  std::int64_t rows_affected = -1;       // -1 for row-returning statements
+  std::int64_t rows_affected = -1;       // -1 for row-returning statements; for execute_many
+                                         // the total over the sets (rows returned, with RETURNING)
 };
 
 class EngineEvents {

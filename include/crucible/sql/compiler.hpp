@@ -93,6 +93,8 @@ class Compiler {
   // ---- hooks dialects override ----
   // LIMIT / OFFSET (either may be null; not both).
   virtual void render_limit_offset(const Node* limit, const Node* offset);
+  // The row-locking clause after LIMIT (only called where supports_for_update).
+  virtual void render_for_update(const LockingClause& clause);
   // The upsert tail after VALUES: ON CONFLICT ... / ON DUPLICATE KEY UPDATE ...
   virtual void render_on_conflict(const InsertNode& n);
   // A value rendered inline (render_inline mode and DDL defaults).
@@ -124,6 +126,8 @@ class Compiler {
   void visit_list(const NodeList& items, std::string_view separator = ", ");
   void render_returning(const NodeList& items, StatementKind kind);
   void render_select_body(const SelectNode& n);
+  // NOWAIT / SKIP LOCKED / OF of a locking clause, checked against the dialect's features.
+  void render_locking_options(const LockingClause& clause);
   void render_order_by(const NodeList& items);
   void render_ctes();
   void render_result_columns(const NodeList& columns);

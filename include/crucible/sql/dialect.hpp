@@ -61,7 +61,13 @@ struct DialectFeatures {
   bool supports_partial_indexes = false;     // CREATE INDEX ... WHERE
   bool supports_window_functions = true;
   bool supports_recursive_cte = true;
-  bool supports_for_update = false;
+  // Row locks (Select::with_for_update). Without supports_for_update no clause is rendered (the
+  // database locks as a whole: SQLite); the four below say which options can be.
+  bool supports_for_update = false;          // SELECT ... FOR UPDATE
+  bool supports_for_share = false;           // FOR SHARE (else the LOCK IN SHARE MODE spelling)
+  bool supports_for_update_nowait = false;   // ... NOWAIT
+  bool supports_for_update_skip_locked = false;  // ... SKIP LOCKED
+  bool supports_for_update_of = false;       // ... OF table, ...
   bool supports_if_not_exists = true;        // CREATE TABLE IF NOT EXISTS
   // supports_returning means all three; the per-statement flags below are what the compiler
   // checks (MariaDB >= 10.5 has INSERT and DELETE RETURNING but not UPDATE RETURNING).

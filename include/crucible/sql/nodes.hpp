@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -343,6 +344,15 @@ struct ExistsNode final : Node {
 
 // ----- statements ----------------------------------------------------------------------------
 
+// The row-locking clause of a SELECT (Select::with_for_update). The OF targets are rendered by
+// name only, so they are not children: a walk must not number literals twice.
+struct LockingClause {
+  bool read = false;         // FOR SHARE instead of FOR UPDATE
+  bool nowait = false;
+  bool skip_locked = false;
+  NodeList of;               // TableNode / AliasNode whose rows alone are locked
+};
+
 struct SelectNode final : Node {
   SelectNode() : Node(NodeKind::select, NullType()) {}
   NodeList columns;
@@ -355,6 +365,7 @@ struct SelectNode final : Node {
   bool distinct = false;
   bool explicit_froms = false;  // select_from was used: do not add FROMs of later columns
   std::size_t explicit_count = 0;  // froms[0, explicit_count) came from select_from (join left sides)
+  std::optional<LockingClause> locking;  // FOR UPDATE / FOR SHARE
   void for_each_child(ChildFn fn) const override;
   void key_head(std::string& out) const override;
 };

@@ -9,6 +9,9 @@
 // single foreign key between the joined table and the tables already in FROM; two candidate keys
 // raise ArgumentError naming both (give ON explicitly then).
 //
+// with_for_update() adds the row-locking clause (FOR UPDATE / FOR SHARE, NOWAIT, SKIP LOCKED,
+// OF) after LIMIT; see ForUpdateOptions for what each backend renders.
+//
 // Thread-safety: statements are immutable values; see Statement.
 //
 //   auto s = select(users.c<std::int64_t>("id"), func::count(posts.c<std::int64_t>("id")).label("n"))
@@ -101,6 +104,22 @@ struct FromArg {
   const Table* table = nullptr;
 };
 
+// Options of Select::with_for_update, SQLAlchemy's keyword arguments as designated initialisers:
+//   select(accounts).where(id == 7).with_for_update()                       FOR UPDATE
+//   ...with_for_update({.read = true})                  FOR SHARE (LOCK IN SHARE MODE on MariaDB)
+//   ...with_for_update({.nowait = true})                fail at once with LockNotAvailableError
+//   ...with_for_update({.skip_locked = true})           leave out rows others have locked
+//   ...with_for_update({.of = {accounts}})              lock the rows of these tables only
+// Each option the dialect lacks is a CompileError naming it (DialectFeatures::supports_for_*).
+// A dialect without row locks (supports_for_update false: SQLite, which locks the whole database
+// when a transaction writes) renders no clause at all, so the same statement runs everywhere.
+struct ForUpdateOptions {
+  bool read = false;             // a shared lock: others may read-lock the rows, not change them
+  bool nowait = false;           // do not wait for a locked row: raise LockNotAvailableError
+  bool skip_locked = false;      // do not wait for a locked row: leave it out of the result
+  std::vector<FromArg> of = {};  // FOR UPDATE OF: tables or aliases whose rows are locked
+};
+
 // Any expression, for APIs that take a list of them (group_by, returning, columns...).
 struct ExprArg {
   template <typename E>
@@ -181,6 +200,9 @@ class Select : public sql::Statement {
   Select limit(std::int64_t n) const;
   Select offset(std::int64_t n) const;
   Select distinct(bool on = true) const;
+  // Locks the selected rows until the transaction ends (see ForUpdateOptions). ArgumentError
+  // when nowait and skip_locked are both set.
+  Select with_for_update(ForUpdateOptions options = {}) const;
 
   // Use as a FROM object / a scalar value / a CTE.
   Subquery subquery(std::string alias) const;

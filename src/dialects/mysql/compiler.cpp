@@ -76,6 +76,13 @@ void MysqlCompiler::visit_binary(const BinaryNode& n) {
   out_ += ')';
 }
 
+// MariaDB and MySQL before 8.0 spell a shared lock the old way; the options follow it alike.
+void MysqlCompiler::render_for_update(const LockingClause& clause) {
+  if (!clause.read || dialect_.features().supports_for_share) return Compiler::render_for_update(clause);
+  out_ += " LOCK IN SHARE MODE";
+  render_locking_options(clause);
+}
+
 void MysqlCompiler::visit_excluded(const ExcludedNode& n) {
   out_ += "VALUES(";
   out_ += quote(n.name);

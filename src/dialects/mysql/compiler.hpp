@@ -17,6 +17,7 @@ class MysqlCompiler : public sql::Compiler {
   void visit_excluded(const sql::ExcludedNode& n) override;
   void render_limit_offset(const sql::Node* limit, const sql::Node* offset) override;
   void render_on_conflict(const sql::InsertNode& n) override;
+  void render_for_update(const sql::LockingClause& clause) override;
   void render_default_values() override { emit(" () VALUES ()"); }
   std::string cast_type_name(const SqlType& type) const override;
   std::string quote_string(std::string_view text) const override;

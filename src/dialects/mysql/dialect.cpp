@@ -52,6 +52,10 @@ MysqlDialect::MysqlDialect() {
   f.supports_window_functions = true;
   f.supports_recursive_cte = true;
   f.supports_for_update = true;
+  f.supports_for_share = true;  // MySQL 8.0.1+ (refined by version; MariaDB: LOCK IN SHARE MODE)
+  f.supports_for_update_nowait = true;
+  f.supports_for_update_skip_locked = true;
+  f.supports_for_update_of = true;
   f.supports_if_not_exists = true;
   f.supports_index_if_not_exists = false;
   f.supports_comments = true;
@@ -71,6 +75,11 @@ void MysqlDialect::apply_mariadb_features(int major, int minor) {
   f.supports_intersect_except = at_least(10, 3);
   f.supports_window_functions = at_least(10, 2);
   f.supports_recursive_cte = at_least(10, 2);
+  // MariaDB has no FOR SHARE and no OF; NOWAIT came in 10.3, SKIP LOCKED in 10.6.
+  f.supports_for_share = false;
+  f.supports_for_update_of = false;
+  f.supports_for_update_nowait = at_least(10, 3);
+  f.supports_for_update_skip_locked = at_least(10, 6);
 }
 
 void MysqlDialect::set_server_version(std::string_view version) {
@@ -88,6 +97,11 @@ void MysqlDialect::set_server_version(std::string_view version) {
     features_.supports_intersect_except = at_least(8, 0, 31);
     features_.supports_window_functions = at_least(8, 0, 0);
     features_.supports_recursive_cte = at_least(8, 0, 0);
+    const bool locking_options = at_least(8, 0, 1);
+    features_.supports_for_share = locking_options;
+    features_.supports_for_update_nowait = locking_options;
+    features_.supports_for_update_skip_locked = locking_options;
+    features_.supports_for_update_of = locking_options;
   }
   Dialect::set_server_version(version);
 }
@@ -109,8 +123,9 @@ ErrorKind MysqlDialect::classify_error(const DriverErrorInfo& info) const {
     case er_no_default_for_field:
     case er_check_constraint_violated:
     case er_mariadb_constraint_failed: return ErrorKind::integrity;
-    case er_lock_deadlock:
-    case er_lock_wait_timeout:
+    case er_lock_deadlock: return ErrorKind::deadlock;
+    case er_lock_wait_timeout:  // MariaDB's NOWAIT failure too
+    case er_lock_nowait: return ErrorKind::lock_not_available;
     case er_query_interrupted:
     case er_connection_killed:
     case er_client_interaction_timeout:
@@ -144,6 +159,7 @@ ErrorKind MysqlDialect::classify_error(const DriverErrorInfo& info) const {
   if (s.compare(0, 2, "23") == 0) return ErrorKind::integrity;
   if (s.compare(0, 2, "22") == 0) return ErrorKind::data;
   if (s.compare(0, 2, "42") == 0) return ErrorKind::programming;
+  if (s == "40001") return ErrorKind::serialization;
   if (s.compare(0, 2, "08") == 0 || s.compare(0, 2, "40") == 0) return ErrorKind::operational;
   if (info.native_code >= 2000 && info.native_code < 3000) return ErrorKind::operational;
   return ErrorKind::database;
@@ -151,7 +167,7 @@ ErrorKind MysqlDialect::classify_error(const DriverErrorInfo& info) const {
 
 bool MysqlDialect::is_retryable(const DriverErrorInfo& info) const {
   return info.native_code == er_lock_deadlock || info.native_code == er_lock_wait_timeout ||
-         info.sqlstate == "40001";
+         info.native_code == er_lock_nowait || info.sqlstate == "40001";
 }
 
 bool MysqlDialect::is_disconnect(const DriverErrorInfo& info) const {

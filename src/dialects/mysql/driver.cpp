@@ -127,7 +127,9 @@ class MysqlConnection final : public DriverConnection {
     autocommit_ = false;
   }
 
-  std::int64_t last_insert_id() const override { return session_->last_insert_id; }
+  std::optional<std::int64_t> last_insert_id() const override { return session_->last_insert_id; }
+  // COM_STMT_PREPARE answers with a 16-bit parameter count.
+  std::size_t max_parameters() const override { return 65535; }
 
   bool ping() override {
     if (!is_alive()) return false;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crucible/dialects/driver.hpp"
 
@@ -60,5 +61,72 @@ bool is_disconnect_code(unsigned code);
 
 std::unique_ptr<DriverStatement> make_statement(std::shared_ptr<Session> session,
                                                 std::string_view sql);
+
+// ---- array binding (driver_bulk.cpp) ---------------------------------------------------------
+
+// Whether the server executes array-bound statements in one COM_STMT_BULK_EXECUTE (MariaDB
+// >= 10.2; MySQL has no bulk command).
+bool bulk_supported(const Session& session);
+
+// Runs one statement without results through the text protocol (SAVEPOINT and the like).
+void run_simple(Session& session, std::string_view sql);
+
+// One parameter's value as a statement bound it for one set.
+struct BoundParam {
+  enum_field_types type = MYSQL_TYPE_NULL;
+  const void* buffer = nullptr;
+  unsigned long length = 0;
+  bool null = true;
+  bool copy = false;  // the statement's own buffer, reused by the next set: copy the bytes
+};
+
+// Column-wise parameter arrays for one array-bound execution (STMT_ATTR_ARRAY_SIZE): per
+// placeholder, an indicator per row (NULL or not) and the values in the layout libmariadb
+// reads: numbers packed, text / blobs / decimals and dates as one pointer per row. Borrowed
+// bytes are pointed at, the statement's own are copied. Every non-NULL value of a column must
+// have the same MYSQL_TYPE_*: append() refuses a set that breaks this, and the caller runs set
+// by set instead.
+//
+//   BulkArrays arrays;
+//   arrays.reset(param_count);
+//   for (...) if (!arrays.append(values_of_one_set)) ...;
+//   mysql_stmt_attr_set(stmt, STMT_ATTR_ARRAY_SIZE, &rows);
+//   mysql_stmt_bind_param(stmt, arrays.binds());
+//
+// Thread-safety: a plain value, used by one statement.
+class BulkArrays {
+ public:
+  void reset(std::size_t params);
+  bool append(const BoundParam* values);
+  std::size_t rows() const { return rows_; }
+  // Estimated size of the bulk request, to keep it well under max_allowed_packet.
+  std::size_t bytes() const { return bytes_; }
+  // The MYSQL_BIND array describing the arrays (valid until the next reset() or append()).
+  MYSQL_BIND* binds();
+
+ private:
+  enum class Kind : unsigned char { unknown, integer, real, tiny, time, bytes };
+  struct Column {
+    enum_field_types type = MYSQL_TYPE_NULL;  // of the non-NULL values; NULL while all are NULL
+    Kind kind = Kind::unknown;
+    std::vector<char> indicators;
+    std::vector<std::int64_t> integers;
+    std::vector<double> reals;
+    std::vector<signed char> tinies;
+    std::vector<MYSQL_TIME> times;
+    std::vector<MYSQL_TIME*> time_ptrs;
+    std::vector<const char*> data;
+    std::vector<std::size_t> copied_at;  // offset in arena_ of a copied value, else npos
+    std::vector<unsigned long> lengths;
+  };
+  static Kind kind_of(enum_field_types type);
+  void push(Column& c, const BoundParam& v);
+
+  std::vector<Column> columns_;
+  std::vector<MYSQL_BIND> binds_;
+  std::string arena_;
+  std::size_t rows_ = 0;
+  std::size_t bytes_ = 0;
+};
 
 }  // namespace crucible::dialects::my

@@ -46,6 +46,10 @@ PostgresqlDialect::PostgresqlDialect() {
   f.supports_window_functions = true;
   f.supports_recursive_cte = true;
   f.supports_for_update = true;
+  f.supports_for_share = true;
+  f.supports_for_update_nowait = true;
+  f.supports_for_update_skip_locked = true;  // 9.5+ (refined by version)
+  f.supports_for_update_of = true;
   f.supports_if_not_exists = true;
   f.supports_index_if_not_exists = true;
   f.supports_comments = true;
@@ -59,6 +63,7 @@ void PostgresqlDialect::set_server_version(std::string_view version) {
   bool v95 = major > 9 || (major == 9 && minor >= 5);
   features_.supports_on_conflict = v95;
   features_.supports_index_if_not_exists = v95;
+  features_.supports_for_update_skip_locked = v95;
   Dialect::set_server_version(version);
 }
 
@@ -71,6 +76,9 @@ std::string PostgresqlDialect::force_quote(std::string_view name) const { return
 ErrorKind PostgresqlDialect::classify_error(const DriverErrorInfo& info) const {
   const std::string& s = info.sqlstate;
   if (s.size() < 2) return info.disconnect ? ErrorKind::operational : ErrorKind::database;
+  if (s == "40P01") return ErrorKind::deadlock;
+  if (s == "40001") return ErrorKind::serialization;
+  if (s == "55P03") return ErrorKind::lock_not_available;
   if (starts_with(s, "23")) return ErrorKind::integrity;
   if (starts_with(s, "22")) return ErrorKind::data;
   if (starts_with(s, "42")) return ErrorKind::programming;
@@ -84,8 +92,10 @@ ErrorKind PostgresqlDialect::classify_error(const DriverErrorInfo& info) const {
   return ErrorKind::database;
 }
 
+// Deadlock, serialization failure, and a lock not granted (NOWAIT or lock_timeout): re-running
+// the transaction may succeed once the other side has finished.
 bool PostgresqlDialect::is_retryable(const DriverErrorInfo& info) const {
-  return info.sqlstate == "40P01" || info.sqlstate == "40001";
+  return info.sqlstate == "40P01" || info.sqlstate == "40001" || info.sqlstate == "55P03";
 }
 
 bool PostgresqlDialect::is_disconnect(const DriverErrorInfo& info) const {

@@ -108,7 +108,9 @@ class PgConnection final : public DriverConnection {
   void set_isolation_level(IsolationLevel level) override { level_ = level; }
 
   // PostgreSQL has no "last insert id": the engine uses INSERT ... RETURNING for keys.
-  std::int64_t last_insert_id() const override { return 0; }
+  std::optional<std::int64_t> last_insert_id() const override { return std::nullopt; }
+  // The Bind message counts parameters in 16 bits.
+  std::size_t max_parameters() const override { return 65535; }
 
   bool ping() override {
     if (!is_alive()) return false;

@@ -74,6 +74,69 @@ void exec_simple(PGconn* conn, const char* sql);
 std::unique_ptr<DriverStatement> make_statement(std::shared_ptr<Session> session,
                                                 std::string_view sql, bool persistent);
 
+// ---- pipeline mode (driver_pipeline.cpp) -----------------------------------------------------
+
+// Rows an INSERT / UPDATE / DELETE / MERGE / COPY result changed; 0 for SELECT and the others.
+std::int64_t rows_changed(const PGresult* r);
+
+// One batch of prepared executions in libpq pipeline mode: every query is sent without waiting,
+// results are read as they arrive (the socket is non-blocking meanwhile, so neither side can
+// stall on a full buffer whatever the batch size), and one Sync ends the batch: one round trip
+// in all. Inside a transaction a failing query aborts it, and the queries after it come back
+// "aborted" without running, exactly as row by row.
+//
+//   Pipeline p(conn);              // enters pipeline mode
+//   p.prepare(name, sql, types);   // when the statement is new
+//   p.execute(name, n, values, lengths, formats, set);   // per parameter set
+//   PipelineOutcome out = p.finish();
+//
+// The destructor of an unfinished pipeline (an exception while binding) drains it and leaves
+// pipeline mode. Thread-safety: as the connection.
+struct PipelineOutcome {
+  std::int64_t changes = 0;   // summed over the executions that ran
+  ResultPtr error;            // the first failure, if any
+  std::size_t error_set = 0;  // the set it belongs to
+  bool error_in_prepare = false;
+  bool broken = false;        // the connection failed (error is null: read PQerrorMessage)
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(PGconn* conn);  // throws DriverException when pipeline mode is unavailable
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+  ~Pipeline();
+
+  void prepare(const std::string& name, const std::string& sql, const std::vector<Oid>& types,
+               std::size_t set);
+  void execute(const std::string& name, int count, const char* const* values, const int* lengths,
+               const int* formats, std::size_t set);
+  // An error (or a broken connection) was already seen: later sets need not be sent.
+  bool failed() const { return outcome_.error != nullptr || outcome_.broken; }
+  // Syncs, reads every result and leaves pipeline mode.
+  PipelineOutcome finish();
+
+ private:
+  struct Pending {
+    enum Kind : unsigned char { prepare, query, sync } kind;
+    std::size_t set;
+  };
+  void sync();
+  void pump(bool wait);
+  void take(PGresult* r);
+  void fail_connection();
+  void leave();
+
+  PGconn* conn_;
+  std::vector<Pending> pending_;  // sent and not yet answered, oldest at head_
+  std::size_t head_ = 0;
+  bool got_result_ = false;  // the oldest pending query has its result; NULL ends it
+  std::size_t since_pump_ = 0;
+  bool synced_ = false;
+  bool open_ = false;
+  PipelineOutcome outcome_;
+};
+
 // ---- text forms (driver_text.cpp) ----------------------------------------------------------
 
 // The number of parameters a statement takes: the highest $n outside string literals, quoted

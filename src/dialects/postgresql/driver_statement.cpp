@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <optional>
 
 #include "dialects/postgresql/driver_internal.hpp"
@@ -239,6 +240,68 @@ class PgStatement final : public DriverStatement {
   std::int64_t changes() const override { return changes_; }
   const std::string& sql() const override { return sql_; }
 
+  // Pipeline mode: each set is bound, sent, and the statement (re)prepared inside the pipeline
+  // when it is new or its parameter types changed; one Sync for the whole batch.
+  bool execute_batch(const BatchSource& sets, BatchOutcome& outcome) override {
+    PGconn* conn = session_->conn;
+    const std::size_t n = sets.size();
+    if (!persistent_ || !conn || n == 0 || PQpipelineStatus(conn) != PQ_PIPELINE_OFF) return false;
+    outcome = BatchOutcome{};
+    reset();
+    std::exception_ptr bind_failure;  // from the caller's binder: rethrown once the pipeline is drained
+    std::string problem_state, problem;
+    std::size_t stopped_at = 0;
+    bool prepared_here = false;
+    PipelineOutcome out;
+    {
+      Pipeline pipeline(conn);
+      for (std::size_t i = 0; i < n && !pipeline.failed(); ++i) {
+        stopped_at = i;
+        try {
+          sets.bind(*this, i);
+        } catch (...) {
+          bind_failure = std::current_exception();
+          break;
+        }
+        if (parameter_problem(problem_state, problem)) break;
+        gather();
+        if (!prepared_ || types_changed()) {
+          choose_types();
+          if (prepared_) session_->pending_deallocate.push_back(std::move(name_));  // freed when idle
+          name_ = session_->next_statement_name();
+          pipeline.prepare(name_, sql_, types_, i);
+          prepared_types_ = types_;
+          prepared_ = prepared_here = true;
+        }
+        pipeline.execute(name_, static_cast<int>(params_.size()), values_.data(), lengths_.data(),
+                         formats_.data(), i);
+      }
+      out = pipeline.finish();
+    }
+    changes_ = outcome.rows_affected = out.changes;
+    if (out.broken) {
+      prepared_ = false;
+      outcome.first_failed = 0;
+      outcome.last_failed = n - 1;
+      std::string message = "pipeline failed: ";
+      message += PQerrorMessage(conn);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      // The connection's state is unknown: let the pool replace it.
+      throw_client_error("08006", std::move(message), true);
+    }
+    if (out.error) {
+      // A statement prepared in this pipeline may not exist on the server (aborted, or the
+      // prepare itself failed): prepare afresh next time.
+      if (prepared_here || stale_plan(out.error.get())) prepared_ = false;
+      outcome.first_failed = outcome.last_failed = out.error_set;
+      throw_result_error(conn, out.error.get());
+    }
+    outcome.first_failed = outcome.last_failed = stopped_at;
+    if (bind_failure) std::rethrow_exception(bind_failure);
+    if (!problem.empty()) throw_client_error(problem_state, std::move(problem));
+    return true;
+  }
+
  private:
   struct Column {
     std::string name;
@@ -330,10 +393,34 @@ class PgStatement final : public DriverStatement {
     return false;
   }
 
-  void prepare_on_server(PGconn* conn) {
-    if (prepared_)  // keep earlier widenings: a slot once int8 stays int8
+  // The types to prepare with: each bound value's, NULLs keeping the prepared type; a slot once
+  // int8 stays int8.
+  void choose_types() {
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      if (!params_[i].null) types_[i] = params_[i].type;
+    if (prepared_)
       for (std::size_t i = 0; i < types_.size(); ++i)
         if (types_[i] == oid::int4 && prepared_types_[i] == oid::int8) types_[i] = oid::int8;
+  }
+
+  // A bind index out of range or a NUL byte in text: reported by step() (or the batch), inside
+  // the engine's error translation, rather than from a bind.
+  bool parameter_problem(std::string& state, std::string& message) {
+    if (!bind_error_.empty()) {
+      state = "08P01";
+      message = std::exchange(bind_error_, {});
+      return true;
+    }
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      if (params_[i].has_nul) {
+        state = "22021";
+        message = "parameter $" + std::to_string(i + 1) + " contains a NUL byte, which PostgreSQL text cannot store";
+        return true;
+      }
+    return false;
+  }
+
+  void prepare_on_server(PGconn* conn) {
     session_->flush_deallocations();
     if (prepared_) {  // re-preparing for other parameter types: free the old plan
       session_->pending_deallocate.push_back(std::move(name_));
@@ -355,8 +442,7 @@ class PgStatement final : public DriverStatement {
       return ResultPtr(PQexecParams(conn, sql_.c_str(), n, types_.data(), values_.data(),
                                     lengths_.data(), formats_.data(), 0));
     if (!prepared_ || types_changed()) {
-      for (std::size_t i = 0; i < params_.size(); ++i)
-        if (!params_[i].null) types_[i] = params_[i].type;
+      choose_types();
       prepare_on_server(conn);
     }
     return ResultPtr(PQexecPrepared(conn, name_.c_str(), n, values_.data(), lengths_.data(),
@@ -366,11 +452,8 @@ class PgStatement final : public DriverStatement {
   void execute() {
     PGconn* conn = session_->conn;
     if (!conn) throw_client_error("08003", "the connection is closed", true);
-    if (!bind_error_.empty()) throw_client_error("08P01", std::exchange(bind_error_, {}));
-    for (std::size_t i = 0; i < params_.size(); ++i)
-      if (params_[i].has_nul)
-        throw_client_error("22021", "parameter $" + std::to_string(i + 1) +
-                                        " contains a NUL byte, which PostgreSQL text cannot store");
+    std::string problem_state, problem;
+    if (parameter_problem(problem_state, problem)) throw_client_error(problem_state, std::move(problem));
     result_.reset();
     ResultPtr r = run(conn);
     if (!succeeded(r.get()) && persistent_ && stale_plan(r.get()) && session_->idle()) {
@@ -385,7 +468,7 @@ class PgStatement final : public DriverStatement {
     }
     result_ = std::move(r);
     rows_ = PQntuples(result_.get());
-    changes_ = count_changes(result_.get());
+    changes_ = rows_changed(result_.get());
     describe(result_.get());
   }
 
@@ -404,15 +487,6 @@ class PgStatement final : public DriverStatement {
     const char* message = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
     return std::strcmp(state, "0A000") == 0 && message &&
            std::strstr(message, "cached plan must not change result type");
-  }
-
-  // Rows changed: INSERT / UPDATE / DELETE / MERGE / COPY counts; SELECT and others change none.
-  static std::int64_t count_changes(PGresult* r) {
-    const char* status = PQcmdStatus(r);
-    if (!status || std::strncmp(status, "SELECT", 6) == 0 || std::strncmp(status, "FETCH", 5) == 0 ||
-        std::strncmp(status, "MOVE", 4) == 0)
-      return 0;
-    return parse_int(PQcmdTuples(r));
   }
 
   // Result columns; rebuilt only when the shape differs from the last execution's.

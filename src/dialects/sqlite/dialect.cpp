@@ -86,8 +86,8 @@ ErrorKind SqliteDialect::classify_error(const DriverErrorInfo& info) const {
     case sqlite_misuse: return ErrorKind::interface;
     case sqlite_corrupt:
     case sqlite_notadb: return ErrorKind::database;
-    case sqlite_busy:
-    case sqlite_locked:
+    case sqlite_busy:  // another connection holds the database lock past the busy timeout
+    case sqlite_locked: return ErrorKind::lock_not_available;
     case sqlite_perm:
     case sqlite_abort:
     case sqlite_nomem:

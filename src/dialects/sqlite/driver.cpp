@@ -108,10 +108,7 @@ class SqliteStatement final : public DriverStatement {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    std::string message = sqlite3_errmsg(db_);
-    sqlite3_reset(stmt_);  // keep the statement reusable after the error
-    started_ = false;
-    throw_sqlite(nullptr, rc, std::move(message));
+    step_failed(rc);
   }
 
   CellKind column_type(int index) override {
@@ -154,6 +151,8 @@ class SqliteStatement final : public DriverStatement {
   void check(int rc) {
     if (rc != SQLITE_OK) throw_sqlite(db_, rc);
   }
+  // Out of line, so that step() itself needs no stack frame.
+  [[noreturn]] void step_failed(int rc);
   // Values are copied (SQLite reuses the parameter's buffer when rebinding), so a result may be
   // read long after the caller's Params are gone.
   void bind_transient(int index, std::string_view text) {
@@ -183,6 +182,13 @@ class SqliteStatement final : public DriverStatement {
   bool started_ = false;
   sqlite3_int64 total_before_ = 0;
 };
+
+void SqliteStatement::step_failed(int rc) {
+  std::string message = sqlite3_errmsg(db_);
+  sqlite3_reset(stmt_);  // keep the statement reusable after the error
+  started_ = false;
+  throw_sqlite(nullptr, rc, std::move(message));
+}
 
 class SqliteConnection final : public DriverConnection {
  public:
@@ -244,7 +250,7 @@ class SqliteConnection final : public DriverConnection {
     }
   }
 
-  std::int64_t last_insert_id() const override { return sqlite3_last_insert_rowid(db_); }
+  std::optional<std::int64_t> last_insert_id() const override { return sqlite3_last_insert_rowid(db_); }
   bool ping() override {
     if (!db_) return false;
     return sqlite3_exec(db_, "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK;

@@ -51,7 +51,12 @@ struct ConnectionState {
   std::vector<Value> literals;         // reused per execute
   bool closed = false;
 
-  dialects::DriverConnection& driver();  // InvalidRequestError when closed
+  // InvalidRequestError when closed (inline: every execute asks).
+  dialects::DriverConnection& driver() {
+    if (closed || !conn) [[unlikely]] throw_closed();
+    return *conn;
+  }
+  [[noreturn]] static void throw_closed();
   void close_cursors();
   void end_transaction(bool commit);
 };
@@ -73,41 +78,49 @@ auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
 }
 
 // Info for the statement behind `lease`, built once per cached statement.
-const StatementInfo& statement_info(dialects::StatementLease& lease,
-                                    const sql::CompiledStatement* compiled,
-                                    std::shared_ptr<StatementInfo>& private_info);
+std::shared_ptr<const StatementInfo> statement_info(dialects::StatementLease& lease,
+                                                    const sql::CompiledStatement* compiled);
 
+// One single execution, from the statement's acquisition to its Result. The cursor takes the
+// prepared statement from the connection's cache at construction, so no lease is handed over
+// afterwards and an error while binding or stepping simply destroys it (releasing the
+// statement). It joins the connection's open results in finish(), once it has rows to give.
+//
+//   auto cursor = std::make_unique<StatementCursor>(st, compiled);
+//   bind(cursor->statement());
+//   const bool has_row = cursor->statement().step();
+//   return StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
 class StatementCursor final : public Cursor {
  public:
-  StatementCursor(ConnectionState& conn, dialects::StatementLease&& lease, const StatementInfo& info,
-                  std::shared_ptr<StatementInfo> private_info, bool has_row);
+  StatementCursor(ConnectionState& conn, const sql::CompiledPtr& compiled)
+      : conn_(&conn), lease_(guarded(conn, compiled->sql, [&] { return conn.conn->acquire(compiled); })) {}
   ~StatementCursor() override;
 
-  // One cursor is allocated per row-returning execute; a freed block is kept per thread for the
-  // next one (malloc + free showed up in primary-key lookups). Thread-local, so no locking; a
-  // cursor freed on another thread simply feeds that thread's spare.
+  // One cursor is allocated per execute; a freed block is kept per thread for the next one
+  // (malloc + free showed up in primary-key lookups). Thread-local, so no locking; a cursor
+  // freed on another thread simply feeds that thread's spare.
   static void* operator new(std::size_t size);
   static void operator delete(void* block, std::size_t size) noexcept;
 
-  RowSource& source() override { return *stmt_; }
-  const std::shared_ptr<const ResultMeta>& meta() override { return info_->meta; }
-  bool next() override;
-  void close() override;
-  std::int64_t rows_affected() const override { return rows_affected_; }
-  std::optional<std::int64_t> last_insert_id() const override { return last_insert_id_; }
+  dialects::DriverStatement& statement() const { return *lease_; }
+
+  // After the first step (`has_row`: the statement stands on a row): a statement without
+  // columns is finished at once, its statement going straight back to the cache and its count
+  // and inserted id into the Result; anything else is read through the cursor.
+  // `rows_affected` receives the count for after_execute (-1 for rows).
+  static Result finish(std::unique_ptr<StatementCursor> cursor,
+                       const sql::CompiledStatement* compiled, bool has_row,
+                       std::int64_t& rows_affected);
 
  private:
-  friend struct ConnectionState;
-  void unlink();
+  bool fetch() override;
+  void release() override;
 
   ConnectionState* conn_;
   dialects::StatementLease lease_;
-  dialects::DriverStatement* stmt_;  // stays readable for source() even after close
-  const StatementInfo* info_;
-  std::shared_ptr<StatementInfo> private_info_;
-  bool prefetched_;
-  std::int64_t rows_affected_ = -1;
-  std::optional<std::int64_t> last_insert_id_;
+  // Shared with the cache entry, so the names outlive the statement's eviction (a Result keeps
+  // its closed cursor and may still ask for them).
+  std::shared_ptr<const StatementInfo> info_;
   StatementCursor* prev_ = nullptr;
   StatementCursor* next_ = nullptr;
 };

@@ -157,6 +157,38 @@ TEST_F(MysqlErrors, KilledConnectionIsADisconnectAndPrePingReplacesIt) {
   EXPECT_NE(conn.scalar<std::int64_t>("SELECT CONNECTION_ID()"), next);
 }
 
+TEST_F(MysqlErrors, ATransactionWhoseConnectionIsKilledCommitsNothing) {
+  const auto name = table("killed");
+  auto eng = engine({.pool_size = 2, .max_overflow = 0});
+  eng.connect().exec_driver_sql("CREATE TABLE " + name + " (id INT PRIMARY KEY) ENGINE=InnoDB");
+  auto conn = eng.connect();
+  conn.execute("INSERT INTO " + name + " VALUES (1)");
+  const auto id = conn.scalar<std::int64_t>("SELECT CONNECTION_ID()");
+  {
+    auto admin = engine({.pool_class = PoolClass::null_pool}).connect();
+    admin.exec_driver_sql("KILL CONNECTION " + std::to_string(id));
+    for (int i = 0; i < 200; ++i) {  // KILL returns once the thread is flagged
+      if (admin.scalar<std::int64_t>("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = :id",
+                                     {{"id", id}}) == 0)
+        break;
+      admin.rollback();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  // Whether the next call is a statement or the COMMIT, it is a typed disconnect error.
+  try {
+    conn.commit();
+    FAIL() << "a transaction whose connection was killed committed";
+  } catch (const OperationalError& e) {
+    EXPECT_TRUE(e.is_disconnect()) << e.native_code() << " " << e.what();
+    EXPECT_FALSE(e.retryable()) << e.what();
+  }
+  conn.close();
+  auto check = eng.connect();  // the pool was invalidated: a fresh connection
+  EXPECT_NE(check.scalar<std::int64_t>("SELECT CONNECTION_ID()"), id);
+  EXPECT_EQ(check.scalar<std::int64_t>("SELECT COUNT(*) FROM " + name), 0);
+}
+
 TEST_F(MysqlErrors, ConnectFailureIsAnOperationalError) {
   Url url = Url::parse(this->url());
   url.database = "crucible_no_such_database";

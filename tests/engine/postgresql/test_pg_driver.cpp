@@ -243,7 +243,7 @@ TEST_F(PostgresqlDriver, TransactionsAndChanges) {
   conn->commit();
   EXPECT_FALSE(conn->in_transaction());
   EXPECT_EQ(text_of(*conn, "SELECT count(*) FROM " + name), "2");
-  EXPECT_EQ(conn->last_insert_id(), 0);  // PostgreSQL has none: RETURNING gives keys
+  EXPECT_EQ(conn->last_insert_id(), std::nullopt);  // PostgreSQL has none: RETURNING gives keys
   conn->close();
   EXPECT_FALSE(conn->is_alive());
   EXPECT_FALSE(conn->ping());

@@ -134,6 +134,36 @@ TEST_F(PostgresqlErrors, TerminatedBackendIsADisconnectAndPrePingReplacesIt) {
   EXPECT_NE(conn.scalar<std::int64_t>("SELECT pg_backend_pid()"), next);
 }
 
+TEST_F(PostgresqlErrors, ATransactionWhoseBackendIsTerminatedCommitsNothing) {
+  const auto name = table("terminated");
+  auto eng = engine({.pool_size = 2, .max_overflow = 0});
+  {
+    auto setup = eng.connect();
+    setup.execute("CREATE TABLE " + name + " (id int PRIMARY KEY)");
+    setup.commit();
+  }
+  auto conn = eng.connect();
+  conn.execute("INSERT INTO " + name + " VALUES (1)");
+  const auto pid = conn.scalar<std::int64_t>("SELECT pg_backend_pid()");
+  {
+    auto admin = engine({.pool_class = PoolClass::null_pool}).connect();
+    admin.execute("SELECT pg_terminate_backend(:pid, 5000)", {{"pid", pid}});
+    admin.commit();
+  }
+  // Whether the next call is a statement or the COMMIT, it is a typed disconnect error.
+  try {
+    conn.commit();
+    FAIL() << "a transaction whose backend was terminated committed";
+  } catch (const OperationalError& e) {
+    EXPECT_TRUE(e.is_disconnect()) << e.what();
+    EXPECT_FALSE(e.retryable()) << e.what();
+  }
+  conn.close();
+  auto check = eng.connect();  // the pool was invalidated: a fresh connection
+  EXPECT_NE(check.scalar<std::int64_t>("SELECT pg_backend_pid()"), pid);
+  EXPECT_EQ(check.scalar<std::int64_t>("SELECT count(*) FROM " + name), 0);
+}
+
 TEST_F(PostgresqlErrors, ConnectFailureIsAnOperationalError) {
   Url url = Url::parse(this->url());
   url.database = "crucible_no_such_database";

@@ -28,6 +28,7 @@ class MysqlDialect : public sql::Dialect {
                        er_bad_null_error = 1048, er_no_default_for_field = 1364, er_row_is_referenced = 1217,
                        er_no_referenced_row = 1216, er_check_constraint_violated = 3819,
                        er_mariadb_constraint_failed = 4025, er_lock_deadlock = 1213, er_lock_wait_timeout = 1205,
+                       er_lock_nowait = 3572,
                        er_parse_error = 1064, er_no_such_table = 1146, er_bad_field_error = 1054,
                        er_table_exists_error = 1050, er_bad_table_error = 1051, er_dup_keyname = 1061,
                        er_dup_fieldname = 1060, er_cant_drop_field_or_key = 1091, er_access_denied = 1045,

@@ -23,7 +23,7 @@
 // "YYYY-MM-DD HH:MM:SS[.ffffff]+00:00"). column_count() / column_name() are known after the
 // first step().
 //
-// Not supported: last_insert_id() returns 0 (PostgreSQL has none; use INSERT ... RETURNING).
+// Not supported: last_insert_id() returns nullopt (PostgreSQL has none; use INSERT ... RETURNING).
 // Text parameters cannot contain NUL bytes (PostgreSQL text cannot store them): step() throws
 // with SQLSTATE 22021 instead of truncating.
 //

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+// execute_many on PostgreSQL: the driver's pipeline-mode batch (DriverStatement::execute_batch)
+// on its own, then what the engine makes of it.
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/postgresql/pg_support.hpp"
+
+namespace crucible {
+namespace {
+
+using dialects::BatchOutcome;
+using dialects::DriverConnection;
+using dialects::DriverException;
+using dialects::DriverStatement;
+
+// Parameter sets as a function binding set i.
+class Sets final : public dialects::BatchSource {
+ public:
+  Sets(std::size_t n, std::function<void(DriverStatement&, std::size_t)> bind) : n_(n), bind_(std::move(bind)) {}
+  std::size_t size() const override { return n_; }
+  void bind(DriverStatement& stmt, std::size_t index) const override { bind_(stmt, index); }
+
+ private:
+  std::size_t n_;
+  std::function<void(DriverStatement&, std::size_t)> bind_;
+};
+
+class PostgresqlPipeline : public testkit::PostgresqlTest {
+ protected:
+  void SetUp() override {
+    PostgresqlTest::SetUp();
+    if (IsSkipped()) return;
+    name_ = table("pipe");
+    conn_ = dialects::open_postgresql(driver_options());
+    conn_->exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, n bigint, s text UNIQUE)");
+  }
+  void TearDown() override {
+    conn_.reset();
+    PostgresqlTest::TearDown();
+  }
+  std::int64_t count() {
+    auto lease = conn_->acquire("SELECT count(*) FROM " + name_);
+    EXPECT_TRUE(lease->step());
+    return lease->get_int64(0);
+  }
+  std::string insert_sql() const { return "INSERT INTO " + name_ + " (id, n, s) VALUES ($1, $2, $3)"; }
+
+  std::string name_;
+  std::unique_ptr<DriverConnection> conn_;
+};
+
+TEST_F(PostgresqlPipeline, RunsEverySetInOneBatchAndSumsTheRows) {
+  conn_->begin();
+  {
+    auto insert = conn_->acquire(insert_sql());
+    BatchOutcome out;
+    ASSERT_TRUE(insert->execute_batch(Sets(1000, [](DriverStatement& s, std::size_t i) {
+                                        s.bind_int64(0, static_cast<std::int64_t>(i));
+                                        s.bind_int64(1, static_cast<std::int64_t>(i % 10));
+                                        s.bind(2, Value("s" + std::to_string(i)));
+                                      }),
+                                      out));
+    EXPECT_EQ(out.rows_affected, 1000);
+  }
+  {
+    // n = 3 matches 100 rows per set; n = 42 none.
+    auto bump = conn_->acquire("UPDATE " + name_ + " SET id = id + 0 WHERE n = $1");
+    BatchOutcome out;
+    ASSERT_TRUE(bump->execute_batch(Sets(3, [](DriverStatement& s, std::size_t i) {
+                                      s.bind_int64(0, i == 1 ? 42 : 3);
+                                    }),
+                                    out));
+    EXPECT_EQ(out.rows_affected, 200);
+  }
+  conn_->commit();
+  EXPECT_EQ(count(), 1000);
+  // The connection is back to ordinary statements.
+  EXPECT_TRUE(conn_->ping());
+}
+
+TEST_F(PostgresqlPipeline, ParameterTypesChangingMidBatchPrepareAgainInThePipeline) {
+  conn_->begin();
+  auto insert = conn_->acquire(insert_sql());
+  BatchOutcome out;
+  // NULL first (type unknown), then int4-sized values, then int8-sized ones.
+  ASSERT_TRUE(insert->execute_batch(Sets(300, [](DriverStatement& s, std::size_t i) {
+                                      s.bind_int64(0, static_cast<std::int64_t>(i));
+                                      if (i < 5) s.bind_null(1);
+                                      else if (i < 200) s.bind_int64(1, static_cast<std::int64_t>(i));
+                                      else s.bind_int64(1, (std::int64_t{1} << 40) + static_cast<std::int64_t>(i));
+                                      if (i % 2) s.bind_null(2);
+                                      else s.bind(2, Value("even " + std::to_string(i)));
+                                    }),
+                                    out));
+  EXPECT_EQ(out.rows_affected, 300);
+  conn_->commit();
+  auto lease = conn_->acquire("SELECT sum(n), count(n), count(s) FROM " + name_);
+  ASSERT_TRUE(lease->step());
+  std::int64_t expected = 0;
+  for (std::int64_t i = 5; i < 200; ++i) expected += i;
+  for (std::int64_t i = 200; i < 300; ++i) expected += (std::int64_t{1} << 40) + i;
+  EXPECT_EQ(lease->get_text(0), std::to_string(expected));
+  EXPECT_EQ(lease->get_int64(1), 295);
+  EXPECT_EQ(lease->get_int64(2), 150);
+}
+
+TEST_F(PostgresqlPipeline, AFailingSetIsNamedAndAbortsTheTransaction) {
+  conn_->begin();
+  auto insert = conn_->acquire(insert_sql());
+  BatchOutcome out;
+  try {
+    insert->execute_batch(Sets(100, [](DriverStatement& s, std::size_t i) {
+                            s.bind_int64(0, static_cast<std::int64_t>(i));
+                            s.bind_null(1);
+                            s.bind(2, Value(i == 56 ? std::string("s3") : "s" + std::to_string(i)));
+                          }),
+                          out);
+    FAIL() << "expected a unique violation";
+  } catch (const DriverException& e) {
+    EXPECT_EQ(e.info().sqlstate, "23505");
+    EXPECT_EQ(out.first_failed, 56u);
+    EXPECT_EQ(out.last_failed, 56u);
+    EXPECT_FALSE(e.info().disconnect);
+  }
+  // As row by row: the transaction is aborted until rolled back.
+  EXPECT_TRUE(conn_->in_transaction());
+  try {
+    conn_->exec("SELECT 1");
+    FAIL() << "an aborted transaction ran a statement";
+  } catch (const DriverException& e) {
+    EXPECT_EQ(e.info().sqlstate, "25P02");
+  }
+  conn_->rollback();
+  EXPECT_EQ(count(), 0);
+  // The cached statement still works, batched and alone.
+  conn_->begin();
+  ASSERT_TRUE(insert->execute_batch(Sets(2, [](DriverStatement& s, std::size_t i) {
+                                      s.bind_int64(0, static_cast<std::int64_t>(i));
+                                      s.bind_null(1);
+                                      s.bind(2, Value("again " + std::to_string(i)));
+                                    }),
+                                    out));
+  insert->reset();
+  insert->bind_int64(0, 7);
+  insert->bind_null(1);
+  insert->bind_null(2);
+  insert->step();
+  conn_->commit();
+  EXPECT_EQ(count(), 3);
+}
+
+TEST_F(PostgresqlPipeline, ANulByteStopsTheBatchAtItsSet) {
+  conn_->begin();
+  auto insert = conn_->acquire(insert_sql());
+  BatchOutcome out;
+  try {
+    insert->execute_batch(Sets(10, [](DriverStatement& s, std::size_t i) {
+                            s.bind_int64(0, static_cast<std::int64_t>(i));
+                            s.bind_null(1);
+                            if (i == 3) s.bind_text(2, std::string_view("a\0b", 3));
+                            else s.bind(2, Value("ok" + std::to_string(i)));
+                          }),
+                          out);
+    FAIL() << "expected a NUL byte error";
+  } catch (const DriverException& e) {
+    EXPECT_EQ(e.info().sqlstate, "22021");
+    EXPECT_EQ(out.first_failed, 3u);
+  }
+  // The sets before it ran; the transaction is intact (nothing failed on the server).
+  EXPECT_EQ(count(), 3);
+  conn_->rollback();
+}
+
+TEST_F(PostgresqlPipeline, AnExceptionFromTheBinderDrainsThePipeline) {
+  conn_->begin();
+  auto insert = conn_->acquire(insert_sql());
+  BatchOutcome out;
+  EXPECT_THROW(insert->execute_batch(Sets(50, [](DriverStatement& s, std::size_t i) {
+                                       if (i == 20) throw std::runtime_error("binder gave up");
+                                       s.bind_int64(0, static_cast<std::int64_t>(i));
+                                       s.bind_null(1);
+                                       s.bind(2, Value("b" + std::to_string(i)));
+                                     }),
+                                     out),
+               std::runtime_error);
+  EXPECT_EQ(out.first_failed, 20u);
+  EXPECT_EQ(count(), 20);  // the connection answers ordinary statements again
+  conn_->commit();
+}
+
+TEST_F(PostgresqlPipeline, LargeParametersAndResultsDoNotStallEitherSide) {
+  // Tens of megabytes each way: the server writes results while the client is still sending,
+  // so a blocking client that only read at the end would deadlock on full socket buffers.
+  const auto wide = table("wide");
+  conn_->exec("CREATE TABLE " + wide + " (id bigint PRIMARY KEY, n bigint, s text)");
+  conn_->begin();
+  const std::string big(200'000, 'p');
+  auto insert = conn_->acquire("INSERT INTO " + wide + " (id, n, s) VALUES ($1, $2, $3)");
+  BatchOutcome out;
+  ASSERT_TRUE(insert->execute_batch(Sets(100, [&](DriverStatement& s, std::size_t i) {
+                                      s.bind_int64(0, static_cast<std::int64_t>(i));
+                                      s.bind_int64(1, static_cast<std::int64_t>(i));
+                                      s.bind(2, Value(std::to_string(i) + big));
+                                    }),
+                                    out));
+  EXPECT_EQ(out.rows_affected, 100);
+  auto echo = conn_->acquire(std::string_view("SELECT repeat('r', 100000), $1::int"));
+  ASSERT_TRUE(echo->execute_batch(Sets(300, [](DriverStatement& s, std::size_t i) {
+                                    s.bind_int64(0, static_cast<std::int64_t>(i));
+                                  }),
+                                  out));
+  EXPECT_EQ(out.rows_affected, 0);  // rows are discarded; SELECT changes nothing
+  conn_->commit();
+  auto lease = conn_->acquire("SELECT sum(length(s)) FROM " + wide);
+  ASSERT_TRUE(lease->step());
+  EXPECT_EQ(lease->get_int64(0), 100 * 200'000 + 10 * 1 + 90 * 2);
+}
+
+// ---- through the engine ---------------------------------------------------------------------
+
+class PostgresqlExecuteMany : public testkit::PostgresqlTest {};
+
+TEST_F(PostgresqlExecuteMany, ABackendTerminatedBeforeTheBatchIsADisconnect) {
+  const auto name = table("gone");
+  auto eng = engine({.pool_size = 1, .max_overflow = 0});
+  auto admin = engine({.pool_class = PoolClass::null_pool});
+  {
+    auto conn = eng.connect();
+    conn.execute("CREATE TABLE " + name + " (id bigint PRIMARY KEY)");
+    conn.commit();
+  }
+  std::vector<std::tuple<std::int64_t>> rows;
+  for (std::int64_t i = 0; i < 5000; ++i) rows.emplace_back(i);
+  {
+    auto conn = eng.connect();
+    auto tx = conn.begin();
+    const auto pid = conn.scalar<std::int64_t>("SELECT pg_backend_pid()");
+    auto c = admin.connect();
+    c.execute("SELECT pg_terminate_backend(:pid, 5000)", {{"pid", pid}});
+    c.commit();
+    try {
+      conn.execute_many(text("INSERT INTO " + name + " (id) VALUES (:id)"), rows);
+      FAIL() << "a terminated backend took a batch";
+    } catch (const DBAPIError& e) {
+      EXPECT_TRUE(e.is_disconnect()) << e.what();
+      EXPECT_NE(dynamic_cast<const OperationalError*>(&e), nullptr) << e.what();
+    }
+  }
+  auto fresh = eng.connect();  // the pool replaced the dead connection
+  EXPECT_EQ(fresh.scalar<std::int64_t>("SELECT count(*) FROM " + name), 0);
+}
+
+TEST_F(PostgresqlExecuteMany, StatementsAfterAFailedBatchNeedARollback) {
+  const auto name = table("after");
+  auto eng = engine();
+  auto conn = eng.connect();
+  conn.execute("CREATE TABLE " + name + " (id bigint PRIMARY KEY)");
+  conn.commit();
+  std::vector<std::tuple<std::int64_t>> rows;
+  for (std::int64_t i = 0; i < 100; ++i) rows.emplace_back(i == 70 ? 3 : i);
+  EXPECT_THROW(conn.execute_many(text("INSERT INTO " + name + " (id) VALUES (:id)"), rows), IntegrityError);
+  try {
+    conn.scalar<std::int64_t>("SELECT 1");
+    FAIL() << "an aborted transaction ran a statement";
+  } catch (const DBAPIError& e) {
+    EXPECT_EQ(e.sqlstate(), "25P02");  // in failed SQL transaction, as after a failing row
+  }
+  conn.rollback();
+  EXPECT_EQ(conn.scalar<std::int64_t>("SELECT count(*) FROM " + name), 0);
+  rows[70] = {70};
+  EXPECT_EQ(conn.execute_many(text("INSERT INTO " + name + " (id) VALUES (:id)"), rows).rows_affected(), 100);
+  conn.commit();
+  EXPECT_EQ(conn.scalar<std::int64_t>("SELECT count(*) FROM " + name), 100);
+}
+
+}  // namespace
+}  // namespace crucible
