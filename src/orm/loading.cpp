@@ -149,6 +149,30 @@ namespace {
 // Loads `r` for every parent not loaded yet: the parents' keys in batches (IN), or — for the
 // subquery strategy — one statement whose IN is the parent query itself. Returns the distinct
 // targets (loaded now or before) for nested options.
+// Runs `run` with the conditions that select the targets of `keys`: one IN (SELECT key FROM
+// (the parent query) AS anon_1) for the subquery strategy (single-column keys; the derived table
+// lets LIMIT stand inside it on every backend), else IN lists of kInBatch keys.
+template <typename Run>
+void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& keys, const QueryCriteria* subquery_of,
+                  Run&& run) {
+  if (subquery_of && r.parent_columns().size() == 1) {
+    QueryCriteria c = *subquery_of;
+    c.order.clear();
+    c.options.clear();
+    const Table& P = r.parent().table();
+    const Column& key_col = P.columns()[r.parent_columns()[0]];
+    Subquery inner = c.build({P.column_nodes()[r.parent_columns()[0]]}).subquery("anon_1");
+    Select keys_select = Select(sql::NodeList{inner.column_node(key_col.name(), key_col.type())}).select_from(inner);
+    run([&](const sql::NodeList& cols) { return make_in_select(cols[0], keys_select.select_node(), false); });
+    return;
+  }
+  for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
+    const std::vector<std::vector<Value>> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
+                                                keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kInBatch)));
+    run([&](const sql::NodeList& cols) { return match_keys(cols, chunk); });
+  }
+}
+
 std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, const std::vector<InstanceState*>& parents,
                                        const QueryCriteria* subquery_of, bool collect) {
   KeyMap by_key;
@@ -213,22 +237,7 @@ std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, 
         if (collect) append_unique(out, seen, t);
       }
     };
-    if (subquery_of) {
-      QueryCriteria c = *subquery_of;
-      c.order.clear();
-      c.options.clear();
-      const Table& P = r.parent().table();
-      const Column& key_col = P.columns()[r.parent_columns()[0]];
-      Subquery inner = c.build({P.column_nodes()[r.parent_columns()[0]]}).subquery("anon_1");
-      Select keys_select = Select(sql::NodeList{inner.column_node(key_col.name(), key_col.type())}).select_from(inner);
-      run_int([&](const sql::NodeList& cols) { return make_in_select(cols[0], keys_select.select_node(), false); });
-    } else {
-      for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
-        const std::vector<std::vector<Value>> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
-                                                    keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kInBatch)));
-        run_int([&](const sql::NodeList& cols) { return match_keys(cols, chunk); });
-      }
-    }
+    run_matchers(r, keys, subquery_of, run_int);
     return out;
   }
 
@@ -252,25 +261,7 @@ std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, 
     }
   };
   if (!keys.empty()) {
-    const bool single = r.parent_columns().size() == 1;
-    if (subquery_of && single) {
-      // IN (SELECT key FROM (the parent query) AS anon_1): the derived table lets LIMIT stand
-      // inside it on every backend.
-      QueryCriteria c = *subquery_of;
-      c.order.clear();
-      c.options.clear();
-      const Table& P = r.parent().table();
-      const Column& key_col = P.columns()[r.parent_columns()[0]];
-      Subquery inner = c.build({P.column_nodes()[r.parent_columns()[0]]}).subquery("anon_1");
-      Select keys_select = Select(sql::NodeList{inner.column_node(key_col.name(), key_col.type())}).select_from(inner);
-      run([&](const sql::NodeList& cols) { return make_in_select(cols[0], keys_select.select_node(), false); });
-    } else {
-      for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
-        const std::vector<std::vector<Value>> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
-                                                    keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kInBatch)));
-        run([&](const sql::NodeList& cols) { return match_keys(cols, chunk); });
-      }
-    }
+    run_matchers(r, keys, subquery_of, run);
   }
   static const std::vector<InstanceState*> none;
   for (auto& [key, ps] : by_key) {
