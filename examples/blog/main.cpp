@@ -114,6 +114,18 @@ void table(const std::vector<std::string>& header, const std::vector<std::vector
   if (rows.empty()) std::puts("  (none)");
 }
 
+// A table of posts: title, author and one more column, the first `limit` of them.
+template <typename Extra>
+void post_table(const std::vector<std::shared_ptr<blog::Post>>& posts, const std::string& extra_header, Extra&& extra,
+                std::size_t limit = static_cast<std::size_t>(-1)) {
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < posts.size() && i < limit; ++i)
+    rows.push_back({posts[i]->title, posts[i]->author->username, extra(*posts[i])});
+  table({"title", "author", extra_header}, rows);
+}
+
+std::string created_of(const blog::Post& p) { return p.created_at.to_string(); }
+
 std::string tags_of(const blog::Post& p) {
   std::string out;
   for (const blog::Tag& t : p.tags) out += (out.empty() ? "" : ", ") + t.name;
@@ -217,28 +229,21 @@ int demo(const Options& o) {
   }
   {
     auto found = blog::search_posts(session, "100%");
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& p : found) rows.push_back({p->title, p->author->username, tags_of(*p)});
     heading("Search: keyword \"100%\" (matched literally)", counter.take());
-    table({"title", "author", "tags"}, rows);
+    post_table(found, "tags", tags_of);
   }
   {
     auto found = blog::search_posts(session, "", std::nullopt, {"sql", "orm"});
-    std::vector<std::vector<std::string>> rows;
-    for (std::size_t i = 0; i < found.size() && i < 5; ++i)
-      rows.push_back({found[i]->title, found[i]->author->username, tags_of(*found[i])});
     heading("Search: tagged sql or orm (" + std::to_string(found.size()) + " posts, each once; first 5)", counter.take());
-    table({"title", "author", "tags"}, rows);
+    post_table(found, "tags", tags_of, 5);
   }
   {
     auto alice = user_named(session, "alice");
     counter.take();
     auto page = blog::user_timeline(session, alice->id, 1, 5);
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& p : page.items) rows.push_back({p->title, p->author->username, p->created_at.to_string()});
     heading("alice's timeline, page 1 of " + std::to_string(page.pages()) + " (" + std::to_string(page.total) + " posts)",
             counter.take());
-    table({"title", "author", "created"}, rows);
+    post_table(page.items, "created", created_of);
   }
   {
     auto alice = user_named(session, "alice");
@@ -279,11 +284,9 @@ int timeline(const Options& o) {
   Session session(engine);
   auto user = user_named(session, o.args[0]);
   auto page = blog::user_timeline(session, user->id, o.page, 10);
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& p : page.items) rows.push_back({p->title, p->author->username, p->created_at.to_string()});
   std::printf("%s's timeline, page %lld of %lld\n", user->username.c_str(), static_cast<long long>(page.page),
               static_cast<long long>(page.pages()));
-  table({"title", "author", "created"}, rows);
+  post_table(page.items, "created", created_of);
   return 0;
 }
 

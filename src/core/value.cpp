@@ -310,6 +310,16 @@ void throw_value_type_error(std::size_t held, std::size_t wanted) {
                   std::string(value_type_name(wanted)));
 }
 
+std::string Value::to_display_truncated() const {
+  constexpr std::size_t kShown = 100;
+  std::string text = to_display();
+  if (text.size() <= kShown * 2) return text;
+  const std::size_t total = text.size();
+  text.resize(kShown);
+  text += "... (" + std::to_string(total - kShown) + " characters truncated)";
+  return text;
+}
+
 std::string Value::to_display() const {
   struct Visitor {
     std::string operator()(Null) const { return "NULL"; }

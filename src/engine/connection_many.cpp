@@ -248,21 +248,7 @@ Result Connection::execute_params(const sql::Executable& statement, std::span<co
   detail::ManyExecution ex;
   start_many(statement, kNoArity, rows.size(), ex);
   const detail::ParamsBinder binder(*ex.compiled, ex.literals, rows);
-  if (ex.path != detail::ManyExecution::Path::each) return run_many(ex, binder);
-  dialects::DriverStatement& stmt = *ex.lease;
-  try {
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      stmt.reset();
-      binder.bind(stmt, i);
-      while (stmt.step()) {
-      }
-      ex.rows_affected += stmt.changes();
-      ++ex.batch;
-    }
-  } catch (dialects::DriverException& error) {
-    fail_many(ex, error, binder.values(ex.batch));
-  }
-  return finish_many(ex);
+  return ex.path == detail::ManyExecution::Path::each ? run_each(ex, binder) : run_many(ex, binder);
 }
 
 void Connection::start_many(const sql::Executable& statement, std::size_t arity, std::size_t count,
@@ -335,9 +321,13 @@ Result Connection::run_many(detail::ManyExecution& ex, const detail::ManyBinder&
       return finish_many(ex);
     }
   }
+  return run_each(ex, binder);
+}
+
+Result Connection::run_each(detail::ManyExecution& ex, const detail::ManyBinder& binder) {
   dialects::DriverStatement& stmt = *ex.lease;
   try {
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < binder.size(); ++i) {
       stmt.reset();
       binder.bind(stmt, i);
       while (stmt.step()) {

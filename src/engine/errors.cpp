@@ -3,21 +3,6 @@
 #include "engine/detail/state.hpp"
 
 namespace crucible::detail {
-namespace {
-
-// A 1 MB parameter must not become a 1 MB exception message: long values keep their head and
-// say how long they were, as SQLAlchemy does.
-std::string display_parameter(const Value& v) {
-  constexpr std::size_t kShown = 100;
-  std::string text = v.to_display();
-  if (text.size() <= kShown * 2) return text;
-  const std::size_t total = text.size();
-  text.resize(kShown);
-  text += "... (" + std::to_string(total - kShown) + " characters truncated)";
-  return text;
-}
-
-}  // namespace
 
 void raise_driver_error(EngineState& engine, ConnectionState* conn,
                         dialects::DriverException& error, std::string_view sql,
@@ -29,7 +14,7 @@ void raise_driver_error(EngineState& engine, ConnectionState* conn,
   if (engine.options.hide_parameters) {
     if (!parameters.empty() || batch) info.parameters.emplace_back("[redacted]");
   } else {
-    for (const Value& v : parameters) info.parameters.push_back(display_parameter(v));
+    for (const Value& v : parameters) info.parameters.push_back(v.to_display_truncated());
   }
   if (batch > 0) info.driver_message += " (in parameter set " + std::to_string(batch) + ")";
   const ErrorKind kind = engine.dialect->classify_error(info);

@@ -27,18 +27,6 @@ constexpr std::string_view kOtherStatements = "(other statements)";
 // Whether this thread is inside a monitor's slow sink (see State::executed).
 thread_local bool in_sink = false;
 
-// As the engine's error messages (src/engine/errors.cpp): a long value keeps its first 100
-// characters and says how many were cut, so a 1 MB parameter never becomes a 1 MB log line.
-std::string display_parameter(const Value& v) {
-  constexpr std::size_t kShown = 100;
-  std::string text = v.to_display();
-  if (text.size() <= kShown * 2) return text;
-  const std::size_t total = text.size();
-  text.resize(kShown);
-  text += "... (" + std::to_string(total - kShown) + " characters truncated)";
-  return text;
-}
-
 struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
@@ -125,7 +113,7 @@ struct QueryMonitor::State {
       return shown;
     }
     shown.reserve(parameters.size());
-    for (const Value& v : parameters) shown.push_back(display_parameter(v));
+    for (const Value& v : parameters) shown.push_back(v.to_display_truncated());  // as the engine's error messages
     return shown;
   }
 

@@ -4,10 +4,11 @@
 // deletes, in the order the flush needs them.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 #include <string>
-#include <unordered_set>
 
 #include "crucible/sql/dialect.hpp"
 #include "crucible/sql/dml.hpp"
@@ -38,9 +39,8 @@ void UnitOfWork::apply_job(const SyncJob& job) {
 }
 
 const std::vector<std::size_t>* UnitOfWork::forced_columns(const InstanceState& s) const {
-  for (const auto& [state, columns] : forced_)
-    if (state == &s) return &columns;
-  return nullptr;
+  auto it = forced_.find(&s);
+  return it == forced_.end() ? nullptr : &it->second;
 }
 
 void UnitOfWork::process_relationships() {
@@ -48,23 +48,28 @@ void UnitOfWork::process_relationships() {
   const auto& deleted = session_.deleted_;
   if (link_sources_.empty() && deleted.empty()) return;
 
-  // Objects (re)attached to a parent in this flush, per relationship: not orphans.
-  std::set<std::pair<const Relationship*, InstanceState*>> attached;
-  for (const auto& s : link_sources_) {
-    for (const auto& r : s->mapper->relationships()) {
-      LinkBase& link = r->link(*s);
-      if (!LinkAccess::loaded(link) && !r->dynamic()) continue;
-      if (r->collection()) {
-        for (InstanceState* x : LinkAccess::added(link)) attached.emplace(r.get(), x);
-        if (s->state == ObjectState::pending && !r->dynamic())
-          for (InstanceState* x : LinkAccess::items(link)) attached.emplace(r.get(), x);
-      } else if (InstanceState* t = LinkAccess::target(link)) {
-        attached.emplace(r.get(), t);
+  // Objects (re)attached to a parent in this flush, per relationship: not orphans. Only
+  // gathered when a delete-orphan relationship lost an object.
+  std::optional<std::set<std::pair<const Relationship*, InstanceState*>>> attached;
+  auto gather_attached = [&] {
+    attached.emplace();
+    for (const auto& s : link_sources_) {
+      for (const auto& r : s->mapper->relationships()) {
+        LinkBase& link = r->link(*s);
+        if (!LinkAccess::loaded(link) && !r->dynamic()) continue;
+        if (r->collection()) {
+          for (InstanceState* x : LinkAccess::added(link)) attached->emplace(r.get(), x);
+          if (s->state == ObjectState::pending && !r->dynamic())
+            for (InstanceState* x : LinkAccess::items(link)) attached->emplace(r.get(), x);
+        } else if (InstanceState* t = LinkAccess::target(link)) {
+          attached->emplace(r.get(), t);
+        }
       }
     }
-  }
+  };
   auto orphan = [&](const Relationship& r, InstanceState* y) {
-    if (attached.count({&r, y})) return false;
+    if (!attached) gather_attached();
+    if (attached->count({&r, y})) return false;
     if (const Relationship* rev = r.reverse(); rev && !rev->collection()) {
       LinkBase& back = rev->link(*y);
       if (LinkAccess::loaded(back) && LinkAccess::target(back)) return false;
@@ -152,35 +157,35 @@ void UnitOfWork::process_relationships() {
       continue;
     }
     if (j.child->state == ObjectState::persistent) {
-      auto* cols = const_cast<std::vector<std::size_t>*>(forced_columns(*j.child));
-      if (!cols) {
-        forced_.emplace_back(j.child.get(), std::vector<std::size_t>{});
-        cols = &forced_.back().second;
-      }
-      cols->insert(cols->end(), j.child_columns->begin(), j.child_columns->end());
+      auto [it, fresh] = forced_.try_emplace(j.child.get());
+      if (fresh) forced_order_.push_back(j.child.get());
+      auto& cols = it->second;
+      cols.insert(cols.end(), j.child_columns->begin(), j.child_columns->end());
     }
-    deferred_.push_back(std::move(j));
+    deferred_[j.child->mapper].push_back(std::move(j));
   }
 }
 
-void UnitOfWork::apply_deferred(const Mapper& mapper, const std::vector<StatePtr>* only) {
-  for (const auto& j : deferred_) {
-    if (j.child->mapper != &mapper) continue;
-    if (only && std::none_of(only->begin(), only->end(), [&](const StatePtr& s) { return s == j.child; })) continue;
-    apply_job(j);
-  }
+template <typename Take>
+void UnitOfWork::apply_deferred(const Mapper& mapper, Take&& take) {
+  auto it = deferred_.find(&mapper);
+  if (it == deferred_.end()) return;
+  for (const auto& j : it->second)
+    if (take(*j.child)) apply_job(j);
 }
 
 void UnitOfWork::run_inserts_in_levels(MapperActions& act) {
   const Mapper& m = *act.mapper;
   // Rows whose parent is a pending row of the same class wait for it: inserted level by level.
   std::unordered_set<const InstanceState*> waiting;
-  for (const auto& s : act.inserts) waiting.insert(s.get());
-  bool levels = false;
-  for (const auto& j : deferred_)
-    if (j.child->mapper == &m && j.parent->mapper == &m && waiting.count(j.parent)) levels = true;
-  if (!levels) {
-    apply_deferred(m);
+  std::unordered_map<const InstanceState*, std::vector<const InstanceState*>> parents_of;  // within `waiting`
+  if (auto jobs = deferred_.find(&m); jobs != deferred_.end()) {
+    for (const auto& s : act.inserts) waiting.insert(s.get());
+    for (const auto& j : jobs->second)
+      if (waiting.count(j.parent)) parents_of[j.child.get()].push_back(j.parent);
+  }
+  if (parents_of.empty()) {
+    apply_deferred(m, [](const InstanceState&) { return true; });
     run_inserts(act);
     return;
   }
@@ -190,20 +195,25 @@ void UnitOfWork::run_inserts_in_levels(MapperActions& act) {
     level.mapper = &m;
     std::vector<StatePtr> later;
     for (const auto& s : remaining) {
-      const bool blocked = std::any_of(deferred_.begin(), deferred_.end(), [&](const SyncJob& j) {
-        return j.child == s && waiting.count(j.parent);
-      });
+      auto it = parents_of.find(s.get());
+      const bool blocked = it != parents_of.end() && std::any_of(it->second.begin(), it->second.end(),
+                                                                 [&](const InstanceState* p) { return waiting.count(p) > 0; });
       (blocked ? later : level.inserts).push_back(s);
     }
     if (level.inserts.empty())
       throw CircularDependencyError("flush: new " + m.class_name() + " objects are each other's parents through a "
                                     "relationship; break the cycle with a separate flush");
-    apply_deferred(m, &level.inserts);
+    std::unordered_set<const InstanceState*> now;
+    for (const auto& s : level.inserts) now.insert(s.get());
+    apply_deferred(m, [&](const InstanceState& child) { return now.count(&child) > 0; });
     run_inserts(level);
     for (const auto& s : level.inserts) waiting.erase(s.get());
     remaining = std::move(later);
   }
-  apply_deferred(m);  // persistent children re-parented to the rows just inserted
+  // Persistent children re-parented to the rows just inserted (new rows were done level by level).
+  std::unordered_set<const InstanceState*> inserted;
+  for (const auto& s : act.inserts) inserted.insert(s.get());
+  apply_deferred(m, [&](const InstanceState& child) { return inserted.count(&child) == 0; });
 }
 
 namespace {

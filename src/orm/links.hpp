@@ -44,7 +44,7 @@ struct LinkAccess {
   static void reset(LinkBase& l, bool loaded);
   static void flushed(LinkBase& l);
 
-  static void bind(LinkBase& l, InstanceState& owner, const Relationship& r);
+  static void bind(LinkBase& l, InstanceState& owner, const Relationship& r, bool loaded);
   static void hold(LinkBase& l, InstanceState& item);
   static void note_change(LinkBase& l);
   static void join_graphs(LinkBase& l, InstanceState* target);
@@ -58,8 +58,6 @@ struct LinkAccess {
 };
 
 std::vector<std::size_t> key_positions(const Table& table);
-// The relationship's target columns are the target's primary key (identity-map lookups work).
-bool targets_key(const Relationship& r);
 void reset_links(InstanceState& state, bool loaded);
 void links_flushed(InstanceState& state);
 // Loads one relationship of one object by its strategy (the lazy loader; loading.cpp).

@@ -127,7 +127,7 @@ void load_relationship(InstanceState& owner, const Relationship& r) {
   Session& session = *owner.session;
   std::vector<Value> key = attr_values(owner, r.parent_columns());
   if (has_null(key)) return populate(link, r, {});
-  if (r.direction() == RelationshipDirection::many_to_one && targets_key(r)) {
+  if (r.direction() == RelationshipDirection::many_to_one && r.targets_key()) {
     // The identity map answers a many-to-one with no SQL when it holds the object.
     if (StatePtr found = session.identity_map().find(r.target(), key); found && !found->marked_deleted && !found->expired)
       return populate(link, r, {found.get()});
@@ -242,7 +242,7 @@ std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, 
   }
 
   KeyMap found;
-  if (r.direction() == RelationshipDirection::many_to_one && targets_key(r)) {
+  if (r.direction() == RelationshipDirection::many_to_one && r.targets_key()) {
     // What the identity map holds needs no SQL.
     std::vector<std::vector<Value>> missing;
     for (auto& k : keys) {

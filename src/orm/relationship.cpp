@@ -124,6 +124,11 @@ std::atomic<bool> g_configured{false};
 
 struct RelationshipConfigurator {
   static void configure(Relationship& r, const Mapper& parent) {
+    resolve(r, parent);
+    r.targets_key_ = r.target_columns_ == key_positions(r.target_->table());
+  }
+
+  static void resolve(Relationship& r, const Mapper& parent) {
     const std::string ctx = "relationship " + parent.class_name() + "." + r.key();
     r.parent_ = &parent;
     r.target_ = &r.resolve_target();
@@ -297,11 +302,11 @@ const Relationship& find_relationship(const Mapper& mapper, const std::function<
 
 // ---- link operations -----------------------------------------------------------------------------
 
-void LinkAccess::bind(LinkBase& l, InstanceState& owner, const Relationship& r) {
+void LinkAccess::bind(LinkBase& l, InstanceState& owner, const Relationship& r, bool loaded) {
   l.owner_ = &owner;
   l.property_ = &r;
   l.keep_.reset();
-  l.loaded_ = true;
+  l.loaded_ = loaded;
   l.strategy_ = 0;
 }
 
@@ -330,7 +335,7 @@ InstanceState* LinkAccess::known_old(ScalarLink& l) {
     key.push_back(l.owner_->mapper->attributes()[c]->get(*l.owner_));
     if (key.back().is_null()) return nullptr;
   }
-  if (!targets_key(r)) return nullptr;
+  if (!r.targets_key()) return nullptr;
   return l.owner_->session->identity_map().find(r.target(), key).get();
 }
 
@@ -469,10 +474,8 @@ void LinkAccess::hold(LinkBase& l, InstanceState& item) {
   else if (l.keep_->root() != item.graph) ObjectGraph::merge(l.keep_.get(), item.graph);
 }
 
-bool targets_key(const Relationship& r) { return r.target_columns() == key_positions(r.target().table()); }
-
-void bind_links(InstanceState& state) {
-  for (const auto& r : state.mapper->relationships()) LinkAccess::bind(r->link(state), state, *r);
+void bind_links(InstanceState& state, bool loaded) {
+  for (const auto& r : state.mapper->relationships()) LinkAccess::bind(r->link(state), state, *r, loaded);
 }
 
 void reset_links(InstanceState& state, bool loaded) {

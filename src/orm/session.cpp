@@ -86,16 +86,16 @@ void Session::add_state(const StatePtr& state) {
   for (const auto& r : s.mapper->relationships()) {
     if (!r->cascade().save_update) continue;
     detail::LinkBase& link = r->link(s);
-    if (r->collection()) {
-      const auto& items = r->dynamic() ? detail::LinkAccess::added(link) : detail::LinkAccess::items(link);
-      const std::vector<InstanceState*> copy = items;
-      for (InstanceState* x : copy)
-        if (x->state == ObjectState::transient || (x->state == ObjectState::detached && x->session == nullptr))
-          add_state(detail::state_ref(*x));
-    } else if (InstanceState* t = detail::LinkAccess::target(link)) {
-      if (t->state == ObjectState::transient || (t->state == ObjectState::detached && t->session == nullptr))
-        add_state(detail::state_ref(*t));
+    auto join = [this](InstanceState* x) {
+      if (x && (x->state == ObjectState::transient || x->state == ObjectState::detached)) add_state(detail::state_ref(*x));
+    };
+    if (!r->collection()) {
+      join(detail::LinkAccess::target(link));
+      continue;
     }
+    // A copy: adding may back-populate into this very collection.
+    const std::vector<InstanceState*> items = r->dynamic() ? detail::LinkAccess::added(link) : detail::LinkAccess::items(link);
+    for (InstanceState* x : items) join(x);
   }
   if (!s.mapper->relationships().empty() && !s.links_changed && s.state == ObjectState::pending) {
     s.links_changed = true;
@@ -179,13 +179,13 @@ void Session::expunge_all() {
 void Session::expire_state(InstanceState& s) {
   if (s.session != this || s.state != ObjectState::persistent) not_in_session(s, "expire");
   s.expired = true;
-  if (!s.mapper->relationships().empty()) detail::reset_links(s, false);
+  detail::reset_links(s, false);
 }
 
 void Session::expire_all() {
   identity_.for_each([](const StatePtr& s) {
     s->expired = true;
-    if (!s->mapper->relationships().empty()) detail::reset_links(*s, false);
+    detail::reset_links(*s, false);
   });
 }
 
@@ -281,8 +281,7 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
       return *existing;
     }
   }
-  StatePtr s = mapper.new_state(graph());
-  if (!mapper.relationships().empty()) detail::reset_links(*s, false);
+  StatePtr s = mapper.new_state(graph(), /*links_loaded=*/false);
   if (mapper.integer_primary_key()) {
     // Hydrate object and snapshot in one pass; the identity is the key column just read.
     for (const auto& a : attrs) a->load_committed(*s, row, offset + a->index());
@@ -419,7 +418,7 @@ void Session::rollback_objects() {
   links_changed_.clear();
   identity_.for_each([](const StatePtr& s) {
     s->expired = true;
-    if (!s->mapper->relationships().empty()) detail::reset_links(*s, false);
+    detail::reset_links(*s, false);
   });
 }
 

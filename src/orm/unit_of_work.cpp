@@ -6,6 +6,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "crucible/core/detail/topological_sort.hpp"
 #include "crucible/sql/dml.hpp"
@@ -80,9 +81,12 @@ void UnitOfWork::collect() {
     actions_for(m).inserts.push_back(s);
   }
   std::vector<StatePtr> candidates = session_.dirty_states();
-  for (const auto& [state, columns] : forced_)
-    if (std::none_of(candidates.begin(), candidates.end(), [&](const StatePtr& c) { return c.get() == state; }))
-      candidates.push_back(state_ref(const_cast<InstanceState&>(*state)));
+  if (!forced_order_.empty()) {
+    std::unordered_set<const InstanceState*> listed;
+    for (const auto& c : candidates) listed.insert(c.get());
+    for (InstanceState* state : forced_order_)
+      if (listed.insert(state).second) candidates.push_back(state_ref(*state));
+  }
   for (const auto& s : candidates) {
     events.fire(MapperEvent::before_update, *s);
     const Mapper& m = *s->mapper;

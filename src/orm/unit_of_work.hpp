@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "crucible/core/errors.hpp"
@@ -71,7 +72,9 @@ class UnitOfWork {
   // ---- relationships (dependency.cpp) ----
   void process_relationships();
   void apply_job(const SyncJob& job);
-  void apply_deferred(const Mapper& mapper, const std::vector<StatePtr>* only = nullptr);
+  // Applies the deferred jobs of `mapper`'s children for which `take(child)` holds.
+  template <typename Take>
+  void apply_deferred(const Mapper& mapper, Take&& take);
   void run_inserts_in_levels(MapperActions& a);
   void run_secondary_deletes();
   void run_secondary_inserts();
@@ -80,8 +83,9 @@ class UnitOfWork {
 
   Session& session_;
   std::vector<std::unique_ptr<MapperActions>> actions_;
-  std::vector<SyncJob> deferred_;
-  std::vector<std::pair<const InstanceState*, std::vector<std::size_t>>> forced_;
+  std::unordered_map<const Mapper*, std::vector<SyncJob>> deferred_;  // by the child's mapper
+  std::unordered_map<const InstanceState*, std::vector<std::size_t>> forced_;
+  std::vector<InstanceState*> forced_order_;  // forced_'s states in the order they came (stable SQL)
   std::vector<SecondaryRow> secondary_inserts_, secondary_deletes_;
   std::vector<StatePtr> link_sources_;
 };

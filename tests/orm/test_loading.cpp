@@ -8,6 +8,30 @@
 #include "orm/relationship_models.hpp"
 
 namespace rel_test {
+
+// Relationships whose *default* strategy is eager (the options tested below are per query).
+struct Book;
+struct Shelf {
+  std::int64_t id = 0;
+  std::string name{};
+  crucible::Many<Book> books{};
+};
+struct Book {
+  std::int64_t id = 0;
+  std::int64_t shelf_id = 0;
+  std::string title{};
+  crucible::One<Shelf> shelf{};
+};
+CRUCIBLE_MAPPING(Shelf, "r_shelves",
+  column("id", &Shelf::id).primary_key(),
+  column("name", &Shelf::name, String(40)),
+  relationship("books", &Shelf::books).back_populates("shelf").lazy(Loading::selectin).order_by(col(&Book::title)));
+CRUCIBLE_MAPPING(Book, "r_books",
+  column("id", &Book::id).primary_key(),
+  column("shelf_id", &Book::shelf_id).references("r_shelves.id"),
+  column("title", &Book::title, String(80)),
+  relationship("shelf", &Book::shelf).back_populates("books").lazy(Loading::joined));
+
 namespace {
 
 using namespace crucible;
@@ -179,6 +203,51 @@ TEST_F(LoadingTest, SelectinBatchesLargeParentSets) {
   for (const auto& a : articles) names.insert(a->author->name);
   EXPECT_EQ(names.size(), 1150u);
   EXPECT_TRUE(take().empty());
+}
+
+TEST_F(LoadingTest, RelationshipDefaultsApplyToEveryQueryOfTheirClass) {
+  {
+    Session session(engine_);
+    for (int s = 0; s < 3; ++s) {
+      auto shelf = session.add(Shelf{.name = "shelf" + std::to_string(s)});
+      for (int b = 0; b < 4; ++b) shelf->books.emplace(Book{.title = "book" + std::to_string(3 - b)});
+    }
+    session.commit();
+  }
+  take();
+  Session session(engine_);
+  auto shelves = session.query<Shelf>().order_by(col(&Shelf::id)).all();
+  EXPECT_EQ(take().size(), 2u);  // the shelves, then their books by IN (lazy = selectin)
+  ASSERT_EQ(shelves.size(), 3u);
+  ASSERT_EQ(shelves[1]->books.size(), 4u);
+  EXPECT_EQ(shelves[1]->books[0].title, "book0");  // the relationship's order_by
+  EXPECT_TRUE(take().empty());
+
+  Session s2(engine_);
+  auto books = s2.query<Book>().all();
+  auto sql = take();
+  ASSERT_EQ(sql.size(), 1u);  // lazy = joined: the shelves come in the same statement
+  EXPECT_NE(sql[0].find("LEFT OUTER JOIN"), std::string::npos) << sql[0];
+  for (const auto& b : books) EXPECT_TRUE(b->shelf->name.starts_with("shelf"));
+  EXPECT_TRUE(take().empty());
+
+  // A query option overrides the default: lazyload leaves the books for first access.
+  Session s3(engine_);
+  auto lazy = s3.query<Shelf>().options(lazyload(&Shelf::books)).all();
+  EXPECT_EQ(take().size(), 1u);
+  EXPECT_FALSE(lazy[0]->books.loaded());
+  EXPECT_EQ(lazy[0]->books.size(), 4u);
+  EXPECT_EQ(take().size(), 1u);
+}
+
+TEST(CascadeOptions, ParseSqlalchemyWords) {
+  const Cascade all = Cascade::parse("all, delete-orphan");
+  EXPECT_TRUE(all.save_update && all.merge && all.delete_ && all.delete_orphan && all.expunge);
+  const Cascade none = Cascade::parse("none");
+  EXPECT_FALSE(none.save_update || none.delete_ || none.delete_orphan);
+  EXPECT_TRUE(Cascade{}.save_update);
+  EXPECT_FALSE(Cascade{}.delete_);
+  EXPECT_THROW(Cascade::parse("save-update, explode"), ArgumentError);
 }
 
 TEST_F(LoadingTest, OptionsAreCheckedAgainstTheQuery) {

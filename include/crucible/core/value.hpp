@@ -154,6 +154,9 @@ class Value {
 
   // Human-readable rendering for error messages and echo logs (strings quoted, blobs as x'..').
   std::string to_display() const;
+  // to_display() cut for messages and logs: a long value keeps its first 100 characters and says
+  // how many were cut, so a 1 MB parameter never becomes a 1 MB error message or log line.
+  std::string to_display_truncated() const;
 
   friend bool operator==(const Value&, const Value&) = default;
 

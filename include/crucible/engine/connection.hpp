@@ -203,6 +203,8 @@ class Connection {
                   detail::ManyExecution& ex);
   // The batch and returning paths (and their set-by-set fallback), through a binder.
   Result run_many(detail::ManyExecution& ex, const detail::ManyBinder& binder);
+  // One round trip per set (SQLite, autocommit, or no batch path in the driver).
+  Result run_each(detail::ManyExecution& ex, const detail::ManyBinder& binder);
   Result run_returning(detail::ManyExecution& ex, const detail::ManyBinder& binder);
   Result finish_many(detail::ManyExecution& ex);
   [[noreturn]] void fail_many(detail::ManyExecution& ex, dialects::DriverException& error,

@@ -38,7 +38,7 @@ void ensure_configured();
 
 class Mapper {
  public:
-  using StateFactory = std::shared_ptr<detail::InstanceState> (*)(const Mapper&, detail::ObjectGraph&);
+  using StateFactory = std::shared_ptr<detail::InstanceState> (*)(const Mapper&, detail::ObjectGraph&, bool);
   // Relationships other mappers get by backref, keyed by the key of the relationship declaring them.
   using BackrefMap = std::map<std::string, std::unique_ptr<Relationship>, std::less<>>;
 
@@ -70,8 +70,11 @@ class Mapper {
   // Registration order in its registry (dense, from 0): per-mapper tables index by it.
   std::size_t index() const { return index_; }
 
-  // A fresh state holding a value-initialised object of the mapped class, owned by `graph`.
-  std::shared_ptr<detail::InstanceState> new_state(detail::ObjectGraph& graph) const { return factory_(*this, graph); }
+  // A fresh state holding a value-initialised object of the mapped class, owned by `graph`;
+  // `links_loaded` false for rows from the database (relationships load on access).
+  std::shared_ptr<detail::InstanceState> new_state(detail::ObjectGraph& graph, bool links_loaded = true) const {
+    return factory_(*this, graph, links_loaded);
+  }
 
   detail::PersistenceCache& persistence_cache() const { return *cache_; }
 

@@ -420,6 +420,8 @@ class Relationship : public MapperProperty {
   const std::vector<std::size_t>& secondary_parent() const { return secondary_parent_; }
   const std::vector<std::size_t>& secondary_target() const { return secondary_target_; }
   const sql::NodeList& order_by() const { return order_by_; }
+  // The target columns are the target's primary key: the identity map answers lookups by them.
+  bool targets_key() const { return targets_key_; }
 
   // The member of an object of the parent class.
   virtual detail::LinkBase& link(detail::InstanceState& state) const = 0;
@@ -463,6 +465,7 @@ class Relationship : public MapperProperty {
   const Table* secondary_ = nullptr;
   std::vector<std::size_t> secondary_parent_, secondary_target_;
   sql::NodeList order_by_;
+  bool targets_key_ = false;
 };
 
 namespace detail {
@@ -565,7 +568,7 @@ class RelationshipSpec {
   // Order of a collection's objects when loaded.
   template <typename... E>
   RelationshipSpec& order_by(const E&... items) {
-    (property_->options().order_by.push_back(ExprArgNode(items)), ...);
+    (property_->options().order_by.push_back(items.node()), ...);
     return *this;
   }
 
@@ -574,8 +577,6 @@ class RelationshipSpec {
   std::unique_ptr<Relationship> take_backref() { return std::move(backref_); }
 
  private:
-  template <typename E>
-  static sql::NodePtr ExprArgNode(const E& e) { return e.node(); }
   std::unique_ptr<Relationship> property_;
   std::unique_ptr<Relationship> backref_;
 };

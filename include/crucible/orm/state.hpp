@@ -137,12 +137,14 @@ inline std::shared_ptr<InstanceState> state_ref(InstanceState& state) {
 }
 
 // Binds the relationship members of a new state to it (relationship.cpp); no-op without any.
-void bind_links(InstanceState& state);
+// `loaded`: the members hold the value (new objects) or still have to load it (database rows).
+void bind_links(InstanceState& state, bool loaded);
 // Configures every mapper's relationships once (relationship.cpp); cheap after the first call.
 void ensure_configured();
 
+// `links_loaded`: false for objects hydrated from a row (their relationships load on access).
 template <typename T>
-std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, ObjectGraph& graph) {
+std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, ObjectGraph& graph, bool links_loaded = true) {
   ensure_configured();
   ObjectGraph& root = *graph.root();
   auto* raw = new TypedState<T>();
@@ -153,7 +155,7 @@ std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, ObjectGraph& grap
     delete raw;
     throw;
   }
-  bind_links(*raw);
+  bind_links(*raw, links_loaded);
   return std::shared_ptr<TypedState<T>>(root.shared_from_this(), raw);
 }
 

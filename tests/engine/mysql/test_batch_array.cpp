@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/mysql/mysql_support.hpp"
+#include "support/batch_sets.hpp"
 
 namespace crucible {
 namespace {
@@ -19,16 +20,7 @@ using dialects::DriverConnection;
 using dialects::DriverException;
 using dialects::DriverStatement;
 
-class Sets final : public dialects::BatchSource {
- public:
-  Sets(std::size_t n, std::function<void(DriverStatement&, std::size_t)> bind) : n_(n), bind_(std::move(bind)) {}
-  std::size_t size() const override { return n_; }
-  void bind(DriverStatement& stmt, std::size_t index) const override { bind_(stmt, index); }
-
- private:
-  std::size_t n_;
-  std::function<void(DriverStatement&, std::size_t)> bind_;
-};
+using Sets = testkit::BatchSets;
 
 class MysqlArrayBinding : public testkit::MysqlTest {
  protected:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/postgresql/pg_support.hpp"
+#include "support/batch_sets.hpp"
 
 namespace crucible {
 namespace {
@@ -16,17 +17,7 @@ using dialects::DriverConnection;
 using dialects::DriverException;
 using dialects::DriverStatement;
 
-// Parameter sets as a function binding set i.
-class Sets final : public dialects::BatchSource {
- public:
-  Sets(std::size_t n, std::function<void(DriverStatement&, std::size_t)> bind) : n_(n), bind_(std::move(bind)) {}
-  std::size_t size() const override { return n_; }
-  void bind(DriverStatement& stmt, std::size_t index) const override { bind_(stmt, index); }
-
- private:
-  std::size_t n_;
-  std::function<void(DriverStatement&, std::size_t)> bind_;
-};
+using Sets = testkit::BatchSets;
 
 class PostgresqlPipeline : public testkit::PostgresqlTest {
  protected:
