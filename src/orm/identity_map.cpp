@@ -97,9 +97,10 @@ void IntStateMap::reserve(std::size_t n) {
 
 void IntStateMap::rehash(std::size_t capacity) {
   std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
-  shift_ = 64;
-  for (std::size_t c = capacity; c > 1; c >>= 1) --shift_;
-  const std::size_t mask = capacity - 1;
+  bits_ = 0;
+  for (std::size_t c = capacity; c > 1; c >>= 1) ++bits_;
+  mask_ = capacity - 1;
+  const std::size_t mask = mask_;
   for (auto& slot : old) {
     if (!slot.state) continue;
     std::size_t i = home(slot.key);

@@ -92,7 +92,7 @@ std::vector<std::vector<Value>> matched_keys(Session& session, const QueryCriter
   std::vector<std::vector<Value>> keys;
   Result r = session.connection().execute(k.build(cols));
   auto scratch_graph = ObjectGraph::create();
-  auto scratch = m.new_state(*scratch_graph);
+  auto scratch = m.new_state(scratch_graph);
   while (r.advance()) {
     std::vector<Value> key;
     for (std::size_t i = 0; i < m.primary_key().size(); ++i) {

@@ -2,6 +2,7 @@
 #include "crucible/orm/session.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 #include "orm/links.hpp"
@@ -23,8 +24,17 @@ void erase_state(std::vector<Session::StatePtr>& list, const InstanceState& s) {
 }
 }  // namespace
 
+namespace {
+// Unique across sessions and threads, so that an object's inserted_transaction never matches a
+// transaction it was not inserted by.
+std::uint64_t next_transaction_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+}  // namespace
+
 Session::Session(Engine engine, SessionOptions options)
-    : engine_(std::move(engine)), autoflush_(options.autoflush) {}
+    : engine_(std::move(engine)), autoflush_(options.autoflush), transaction_id_(next_transaction_id()) {}
 
 Session::~Session() {
   try {
@@ -33,11 +43,11 @@ Session::~Session() {
   }
 }
 
-detail::ObjectGraph& Session::graph() {
+const std::shared_ptr<detail::ObjectGraph>& Session::graph() {
   if (!graph_) graph_ = detail::ObjectGraph::create();
   detail::ObjectGraph* root = graph_->root();
   if (root != graph_.get()) graph_ = root->shared_from_this();
-  return *graph_;
+  return graph_;
 }
 
 void Session::note_links_changed(InstanceState& state) { links_changed_.push_back(detail::state_ref(state)); }
@@ -61,7 +71,7 @@ void Session::add_state(const StatePtr& state) {
   if (s.session && s.session != this)
     throw InvalidRequestError("the " + s.mapper->class_name() + " object is already attached to another session");
   if (s.session == this && (s.state == ObjectState::pending || s.state == ObjectState::persistent)) return;
-  if (s.graph != &graph()) detail::ObjectGraph::merge(&graph(), s.graph);
+  if (s.graph != graph().get()) detail::ObjectGraph::merge(graph().get(), s.graph);
   switch (s.state) {
     case ObjectState::transient:
       s.transition(ObjectState::pending);
@@ -349,6 +359,7 @@ void Session::flush() {
 
 void Session::end_transaction() {
   conn_.reset();  // returns the connection to the pool
+  transaction_id_ = next_transaction_id();
 }
 
 void Session::commit() {
@@ -359,28 +370,28 @@ void Session::commit() {
     s->session = nullptr;
   }
   tx_deleted_.clear();
-  for (auto& s : tx_inserted_) s->inserted_in_transaction = false;
-  tx_inserted_.clear();
+  tx_inserted_.clear();  // their inserted_transaction can no longer match: no pass over them
   end_transaction();
   events_.fire_after_commit(*this);
 }
 
 void Session::rollback() {
+  const std::uint64_t ended = transaction_id_;
   if (conn_) {
     try {
       conn_->rollback();
     } catch (...) {
       end_transaction();
-      rollback_objects();
+      rollback_objects(ended);
       throw;
     }
   }
   end_transaction();
-  rollback_objects();
+  rollback_objects(ended);
   events_.fire_after_rollback(*this);
 }
 
-void Session::rollback_objects() {
+void Session::rollback_objects(std::uint64_t ended) {
   for (auto& s : new_) {
     s->transition(ObjectState::transient);
     s->session = nullptr;
@@ -395,17 +406,17 @@ void Session::rollback_objects() {
     s->session = nullptr;
     s->has_identity = false;
     s->has_snapshot = false;
-    s->inserted_in_transaction = false;
+    s->inserted_transaction = 0;
   }
   tx_inserted_.clear();
   for (auto& s : tx_deleted_) {
-    if (s->inserted_in_transaction) {  // inserted and deleted in this transaction: never existed
+    if (s->inserted_transaction == ended) {  // inserted and deleted in this transaction: never existed
       s->transition(ObjectState::detached);
       s->transition(ObjectState::transient);
       s->session = nullptr;
       s->has_identity = false;
       s->has_snapshot = false;
-      s->inserted_in_transaction = false;
+      s->inserted_transaction = 0;
       continue;
     }
     s->transition(ObjectState::persistent);
@@ -430,10 +441,36 @@ void Session::close() {
     }
   }
   end_transaction();
-  expunge_all();
+  if (!release_unobserved_objects()) expunge_all();
   for (auto& s : links_changed_) s->links_changed = false;
   links_changed_.clear();
   graph_.reset();  // objects still held by the application keep their graph
+}
+
+bool Session::release_unobserved_objects() {
+  if (!graph_) return false;
+  // Every reference the session holds, if each shares the graph's control block. Any other owner
+  // (a handle, a result, a graph merged into this one, a reference through such a graph) makes
+  // use_count() larger, so equality proves that nothing outside can see these objects again:
+  // they are destroyed with the graph instead of being detached one by one.
+  std::size_t held = 1;  // graph_
+  bool all_direct = true;
+  auto count = [&](const StatePtr& s) {
+    all_direct = all_direct && !s.owner_before(graph_) && !graph_.owner_before(s);
+    ++held;
+  };
+  identity_.for_each(count);
+  for (const auto* list : {&new_, &deleted_, &tx_inserted_, &tx_deleted_, &links_changed_})
+    for (const auto& s : *list) count(s);
+  if (!all_direct || static_cast<std::size_t>(graph_.use_count()) != held) return false;
+  identity_.clear();
+  new_.clear();
+  deleted_.clear();
+  tx_inserted_.clear();
+  tx_deleted_.clear();
+  links_changed_.clear();
+  graph_.reset();
+  return true;
 }
 
 void Session::detach(InstanceState& s) {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <algorithm>
+#include <new>
 #include <string>
 
 #include "crucible/orm/inspection.hpp"
@@ -33,7 +35,28 @@ std::shared_ptr<ObjectGraph> ObjectGraph::create() {
 }
 
 ObjectGraph::~ObjectGraph() {
-  for (InstanceState* s : states_) delete s;
+  for (InstanceState* s : states_) s->~InstanceState();
+}
+
+void ObjectGraph::ChunkFree::operator()(std::byte* chunk) const noexcept {
+  ::operator delete[](chunk, std::align_val_t{kChunkAlign});
+}
+
+void* ObjectGraph::allocate(std::size_t size, std::size_t align) {
+  if (align > kChunkAlign)
+    throw ArgumentError("a mapped class aligned to more than " + std::to_string(kChunkAlign) + " bytes");
+  std::size_t at = (chunk_used_ + align - 1) & ~(align - 1);
+  if (chunks_.empty() || at + size > chunk_size_) {
+    // Chunks double from one state's worth up to 256 KiB: a graph of one object (a transient
+    // make_instance) costs one small chunk, a load of thousands a few large ones.
+    constexpr std::size_t kMaxChunk = 256 * 1024;
+    const std::size_t next = chunks_.empty() ? size : std::min(kMaxChunk, chunk_size_ * 2);
+    chunk_size_ = std::max(next, size);
+    chunks_.push_back(Chunk(new (std::align_val_t{kChunkAlign}) std::byte[chunk_size_]));
+    at = 0;
+  }
+  chunk_used_ = at + size;
+  return chunks_.back().get() + at;
 }
 
 void GraphDeleter::operator()(ObjectGraph* graph) const noexcept { delete graph; }
@@ -63,6 +86,11 @@ ObjectGraph* ObjectGraph::merge(ObjectGraph* a, ObjectGraph* b) {
   }
   rb->states_.clear();
   rb->states_.shrink_to_fit();
+  // The memory of the moved states goes with them; the survivor keeps filling its own chunk.
+  ra->chunks_.insert(ra->chunks_.begin(), std::make_move_iterator(rb->chunks_.begin()),
+                     std::make_move_iterator(rb->chunks_.end()));
+  rb->chunks_.clear();
+  rb->chunk_used_ = rb->chunk_size_ = 0;
   rb->forward_ = ra->shared_from_this();
   return ra;
 }

@@ -27,14 +27,18 @@ bool has_server_default(const Attribute& a) { return a.column().server_default_s
 class RowsBinder final : public StatementBinder {
  public:
   RowsBinder(const PlacedStatement& placed, const Mapper& mapper, const std::vector<std::size_t>& columns,
-             const UnitOfWork::StatePtr* rows, std::size_t sets = 1, const Attribute* generated = nullptr)
+             InstanceState* const* rows, std::size_t sets = 1, const Attribute* generated = nullptr)
       : placed_(placed), attrs_(mapper.attributes()), columns_(columns), rows_(rows), sets_(sets),
-        generated_(generated) {}
+        generated_(generated) {
+    bind_attrs_.reserve(placed.bind_place.size());
+    for (const auto& p : placed.bind_place) bind_attrs_.push_back(attrs_[columns_[p.column]].get());
+  }
   std::size_t size() const override { return sets_; }
   void bind(dialects::DriverStatement& stmt, std::size_t set) const override {
-    const UnitOfWork::StatePtr* rows = rows_ + set;  // sets of one row, or one set
-    int i = 0;
-    for (const auto& p : placed_.bind_place) attrs_[columns_[p.column]]->bind(stmt, i++, *rows[p.row]);
+    InstanceState* const* rows = rows_ + set;  // sets of one row, or one set
+    const auto& places = placed_.bind_place;
+    for (std::size_t i = 0; i < places.size(); ++i)
+      bind_attrs_[i]->bind(stmt, static_cast<int>(i), *rows[places[i].row]);
   }
   std::vector<Value> values(std::size_t set) const override {
     std::vector<Value> out;
@@ -43,14 +47,15 @@ class RowsBinder final : public StatementBinder {
     return out;
   }
   void executed(std::size_t set, std::int64_t last_insert_id) const override {
-    if (generated_) generated_->set(*rows_[set], Value(last_insert_id));
+    if (generated_) generated_->set_integer(*rows_[set], last_insert_id);
   }
 
  private:
   const PlacedStatement& placed_;
   const std::vector<std::unique_ptr<Attribute>>& attrs_;
   const std::vector<std::size_t>& columns_;
-  const UnitOfWork::StatePtr* rows_;
+  std::vector<const Attribute*> bind_attrs_;  // per placeholder
+  InstanceState* const* rows_;
   std::size_t sets_;
   const Attribute* generated_;
 };
@@ -248,31 +253,37 @@ void UnitOfWork::run_inserts(MapperActions& act) {
   // Group rows by the columns they give: a column is left to the database when it is the
   // generated key or has a server default, and the object does not set it.
   struct Group {
+    std::vector<char> left;  // per optional column: left to the database
     std::vector<std::size_t> columns, fetch;
-    std::vector<StatePtr> rows;
+    std::vector<InstanceState*> rows;  // act.inserts keeps them alive
   };
   std::vector<Group> groups;
-  std::vector<std::size_t> columns, fetch;
+  // Only these columns can differ between rows; the rest are always given.
+  std::vector<const Attribute*> optional;
+  for (const auto& a : attrs)
+    if (a.get() == m.generated_key() || has_server_default(*a)) optional.push_back(a.get());
   const bool self_referencing = std::any_of(
       m.table().foreign_keys().begin(), m.table().foreign_keys().end(), [&](const ForeignKey& fk) {
         return m.table().metadata() && m.table().metadata()->find_table(fk.target_table) == &m.table();
       });
+  std::vector<char> left(optional.size());
   for (const auto& s : act.inserts) {
-    columns.clear();
-    fetch.clear();
-    for (const auto& a : attrs) {
-      const bool left = (a.get() == m.generated_key() || has_server_default(*a)) && a->unset(*s);
-      (left ? fetch : columns).push_back(a->index());
-    }
+    for (std::size_t i = 0; i < optional.size(); ++i) left[i] = optional[i]->unset(*s);
     // Rows of a self-referencing table keep their (parent-first) order: consecutive runs only.
-    auto g = self_referencing ? (!groups.empty() && groups.back().columns == columns ? groups.end() - 1 : groups.end())
-                              : std::find_if(groups.begin(), groups.end(),
-                                             [&](const Group& x) { return x.columns == columns; });
+    auto g = !groups.empty() && groups.back().left == left ? groups.end() - 1
+             : self_referencing ? groups.end()
+                                : std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.left == left; });
     if (g == groups.end()) {
-      groups.push_back({columns, fetch, {}});
+      Group fresh{left, {}, {}, {}};
+      for (const auto& a : attrs) {
+        const auto at = std::find(optional.begin(), optional.end(), a.get());
+        const bool is_left = at != optional.end() && left[static_cast<std::size_t>(at - optional.begin())];
+        (is_left ? fresh.fetch : fresh.columns).push_back(a->index());
+      }
+      groups.push_back(std::move(fresh));
       g = groups.end() - 1;
     }
-    g->rows.push_back(s);
+    g->rows.push_back(s.get());
   }
 
   std::vector<std::int64_t> ids;
@@ -310,7 +321,7 @@ void UnitOfWork::run_inserts(MapperActions& act) {
                                     std::to_string(ids.size()) + " row(s) for " + std::to_string(n));
         // Keys generated by one statement ascend in row order (see below).
         if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
-        for (std::size_t r = 0; r < n; ++r) gen->set(*g.rows[start + r], Value(ids[r]));
+        for (std::size_t r = 0; r < n; ++r) gen->set_integer(*g.rows[start + r], ids[r]);
       } else if (returning) {
         std::vector<Row> rows;
         rows.reserve(n);
@@ -332,12 +343,12 @@ void UnitOfWork::run_inserts(MapperActions& act) {
           for (std::size_t r = 0; r < n; ++r) {
             std::vector<Value> key;
             for (const Attribute* a : m.primary_key()) key.push_back(a->get(*g.rows[start + r]));
-            by_key.emplace(std::move(key), g.rows[start + r].get());
+            by_key.emplace(std::move(key), g.rows[start + r]);
           }
           for (const Row& row : rows) {
             std::vector<Value> key(m.primary_key().size());
             auto scratch_graph = ObjectGraph::create();
-            auto scratch = m.new_state(*scratch_graph);
+            auto scratch = m.new_state(scratch_graph);
             for (std::size_t k = 0; k < m.primary_key().size(); ++k) {
               m.primary_key()[k]->load(*scratch, row, pk_at + k);
               key[k] = m.primary_key()[k]->get(*scratch);
@@ -524,7 +535,7 @@ void UnitOfWork::finish() {
       session_.identity_.add(s);
       for (const auto& a : s->mapper->attributes()) a->commit(*s);
       s->has_snapshot = true;
-      s->inserted_in_transaction = true;
+      s->inserted_transaction = session_.transaction_id_;
       session_.tx_inserted_.push_back(s);
     }
     for (const auto& u : act->updates) {

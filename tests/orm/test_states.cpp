@@ -127,6 +127,47 @@ TEST_F(OrmTest, RollbackRestoresDeletedObjects) {
   EXPECT_EQ(session.get<User>(u->id).get(), u.get());
 }
 
+TEST_F(OrmTest, RollbackOfAnInsertAndDeleteInOneTransactionLeavesATransientObject) {
+  Session session(engine_);
+  auto u = session.add(User{.username = "brief", .email = "b"});
+  session.flush();
+  session.delete_(u);
+  session.flush();
+  EXPECT_TRUE(inspect(u).deleted());
+  session.rollback();
+  EXPECT_TRUE(inspect(u).transient());  // its row never existed
+  EXPECT_FALSE(inspect(u).identity().has_value());
+  // An object inserted by an earlier (committed) transaction is restored instead.
+  auto kept = session.add(User{.username = "kept", .email = "k"});
+  session.commit();
+  session.delete_(kept);
+  session.flush();
+  session.rollback();
+  EXPECT_TRUE(inspect(kept).persistent());
+}
+
+TEST_F(OrmTest, CloseDropsObjectsNobodyHoldsAndDetachesTheRest) {
+  Session session(engine_);
+  session.add_all(std::vector<User>{{.username = "a", .email = "a"}, {.username = "b", .email = "b"}});
+  session.commit();
+  std::weak_ptr<User> unheld;
+  {
+    auto users = session.query<User>().order_by(col(&User::username)).all();
+    ASSERT_EQ(users.size(), 2u);
+    unheld = users[1];
+  }
+  session.close();  // nothing outside the session holds an object: they go with it
+  EXPECT_TRUE(unheld.expired());
+
+  auto held = session.query<User>().where(col(&User::username) == "a").one();
+  std::weak_ptr<User> other = session.query<User>().where(col(&User::username) == "b").one();
+  session.close();  // `held` keeps the graph, so every object is detached, none destroyed
+  EXPECT_TRUE(inspect(held).detached());
+  EXPECT_EQ(held->email, "a");
+  ASSERT_FALSE(other.expired());
+  EXPECT_TRUE(inspect(other.lock()).detached());
+}
+
 TEST_F(OrmTest, FailedFlushRollsBackAndLeavesDefinedStates) {
   Session session(engine_);
   auto a = session.add(User{.username = "dup", .email = "1"});

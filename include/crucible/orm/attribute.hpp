@@ -77,6 +77,8 @@ class Attribute : public MapperProperty {
   virtual bool is_integer() const = 0;
   // Integer members: the value; false for other types.
   virtual bool integer(const detail::InstanceState& s, std::int64_t& out) const = 0;
+  // Assigns an integer (a generated key) without a Value's conversions where the member is one.
+  virtual void set_integer(detail::InstanceState& s, std::int64_t v) const = 0;
   // Copies the member from another state of the same mapper (merge).
   virtual void copy(detail::InstanceState& to, const detail::InstanceState& from) const = 0;
 
@@ -148,6 +150,10 @@ class MemberAttribute final : public Attribute {
       (void)out;
       return false;
     }
+  }
+  void set_integer(InstanceState& s, std::int64_t v) const override {
+    if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) obj(s).*member_ = static_cast<M>(v);
+    else set(s, Value(v));
   }
   void copy(InstanceState& to, const InstanceState& from) const override {
     obj(to).*member_ = obj(from).*member_;

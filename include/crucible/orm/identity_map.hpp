@@ -60,13 +60,18 @@ class IntStateMap {
     std::int64_t key = 0;
     StatePtr state;  // empty: free slot
   };
+  // Keys are mostly consecutive (autoincrement): their low bits are their home, so a load or a
+  // flush of ascending keys walks the array in order instead of missing the cache per object;
+  // the higher bits are folded in so that strided keys still spread.
   std::size_t home(std::int64_t key) const {
-    return static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9E3779B97F4A7C15ULL) >> shift_);
+    const auto k = static_cast<std::uint64_t>(key);
+    return static_cast<std::size_t>((k ^ (k >> bits_) ^ (k >> (2 * bits_))) & mask_);
   }
   void rehash(std::size_t capacity);
   std::vector<Slot> slots_;
   std::size_t size_ = 0;
-  unsigned shift_ = 64;
+  std::size_t mask_ = 0;
+  unsigned bits_ = 0;
 };
 
 class IdentityMap {

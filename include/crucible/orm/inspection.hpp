@@ -80,7 +80,7 @@ Inspection inspect(const std::shared_ptr<T>& object) {
 template <Mapped T>
 std::shared_ptr<T> make_instance(T object = T{}) {
   auto graph = detail::ObjectGraph::create();
-  auto state = detail::new_state<T>(mapper_of<T>(), *graph);
+  auto state = detail::new_state<T>(mapper_of<T>(), graph);
   state->object = std::move(object);
   return detail::handle<T>(std::shared_ptr<detail::InstanceState>(std::move(state)));
 }

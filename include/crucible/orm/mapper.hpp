@@ -38,7 +38,8 @@ void ensure_configured();
 
 class Mapper {
  public:
-  using StateFactory = std::shared_ptr<detail::InstanceState> (*)(const Mapper&, detail::ObjectGraph&, bool);
+  using StateFactory = std::shared_ptr<detail::InstanceState> (*)(const Mapper&,
+                                                                  const std::shared_ptr<detail::ObjectGraph>&, bool);
   // Relationships other mappers get by backref, keyed by the key of the relationship declaring them.
   using BackrefMap = std::map<std::string, std::unique_ptr<Relationship>, std::less<>>;
 
@@ -72,7 +73,8 @@ class Mapper {
 
   // A fresh state holding a value-initialised object of the mapped class, owned by `graph`;
   // `links_loaded` false for rows from the database (relationships load on access).
-  std::shared_ptr<detail::InstanceState> new_state(detail::ObjectGraph& graph, bool links_loaded = true) const {
+  std::shared_ptr<detail::InstanceState> new_state(const std::shared_ptr<detail::ObjectGraph>& graph,
+                                                   bool links_loaded = true) const {
     return factory_(*this, graph, links_loaded);
   }
 

@@ -177,7 +177,7 @@ const Mapper& register_mapping(std::string class_name, std::string table_name, I
   MappingParts parts;
   (add_mapping_item<T>(parts, items), ...);
   return finish_mapping(default_registry(), std::move(class_name), std::move(table_name),
-                        std::move(parts), [](const Mapper& m, ObjectGraph& g, bool links_loaded) -> std::shared_ptr<InstanceState> {
+                        std::move(parts), [](const Mapper& m, const std::shared_ptr<ObjectGraph>& g, bool links_loaded) -> std::shared_ptr<InstanceState> {
                           return new_state<T>(m, g, links_loaded);
                         });
 }

@@ -665,7 +665,7 @@ namespace crucible {
 template <typename T>
 std::shared_ptr<T> Many<T>::emplace(T object) {
   auto graph = owner_ ? owner_->graph->shared_from_this() : detail::ObjectGraph::create();
-  auto s = detail::new_state<T>(detail::mapper_of_target<T>(), *graph);
+  auto s = detail::new_state<T>(detail::mapper_of_target<T>(), graph);
   s->object = std::move(object);
   auto h = detail::handle<T>(std::shared_ptr<detail::InstanceState>(std::move(s)));
   push_back(h);

@@ -130,7 +130,7 @@ class Session {
   template <Mapped T>
   std::shared_ptr<T> merge(const T& object) {
     auto scratch = detail::ObjectGraph::create();
-    auto tmp = detail::new_state<T>(mapper_of<T>(), *scratch);
+    auto tmp = detail::new_state<T>(mapper_of<T>(), scratch);
     tmp->object = object;
     return detail::handle<T>(merge_state(*tmp));
   }
@@ -227,7 +227,8 @@ class Session {
   void after_bulk_delete(const Mapper& mapper, const std::vector<std::vector<Value>>& keys);
   std::vector<StatePtr> dirty_states() const;
   // The graph this session's objects live in (state.hpp).
-  detail::ObjectGraph& graph();
+  // The session's graph, kept at its root.
+  const std::shared_ptr<detail::ObjectGraph>& graph();
   // A relationship member of `state` changed (recorded once per flush).
   void note_links_changed(detail::InstanceState& state);
   // Save-update cascade: a transient object reached through a relationship joins the session.
@@ -246,7 +247,9 @@ class Session {
   StatePtr get_state(const Mapper& mapper, const std::vector<Value>& key);
   StatePtr fetch_by_key(const Mapper& mapper, const std::vector<Value>& key, bool overwrite);
   void detach(detail::InstanceState& state);
-  void rollback_objects();
+  void rollback_objects(std::uint64_t ended_transaction);
+  // close(): drops the objects at once when nothing outside the session holds any of them.
+  bool release_unobserved_objects();
   void end_transaction();
 
   template <typename T>
@@ -260,6 +263,7 @@ class Session {
   Engine engine_;
   std::optional<Connection> conn_;
   bool autoflush_;
+  std::uint64_t transaction_id_;  // renewed when a transaction ends (objects' inserted_transaction)
   bool flushing_ = false;
   SessionEvents events_;
   detail::IdentityMap identity_;

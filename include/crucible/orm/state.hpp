@@ -83,13 +83,13 @@ struct InstanceState {
   Session* session = nullptr;       // set while pending / persistent / deleted
   std::int64_t int_key = 0;         // single integer primary keys
   std::uint64_t insert_order = 0;
+  std::uint64_t inserted_transaction = 0;  // the session transaction whose flush inserted it (rollback)
   std::vector<Value> key;           // other primary keys
   ObjectState state = ObjectState::transient;
   bool has_identity = false;        // the key above is valid
   bool has_snapshot = false;        // committed holds the database's values
   bool expired = false;             // values may be stale; reloaded on next get / query / refresh
   bool marked_deleted = false;      // session.delete_() called, not yet flushed
-  bool inserted_in_transaction = false;  // for rollback: becomes transient again
   bool links_changed = false;       // a relationship changed since the last flush (session list)
 
   // Moves to `to`; InvalidRequestError naming both states when the diagram forbids it.
@@ -113,7 +113,11 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
 
   // The graph that owns this one's objects now (itself unless merged into another).
   ObjectGraph* root();
-  // Takes ownership of a new state (this must be a root).
+  // Memory for a state of `size` bytes, from this graph's arena (this must be a root). States
+  // are only ever destroyed with their graph, so they need no allocation of their own: a load
+  // of many rows places them side by side, and the graph frees them a chunk at a time.
+  void* allocate(std::size_t size, std::size_t align);
+  // Takes ownership of a new state placed in allocate()'s memory (this must be a root).
   void adopt(InstanceState* state);
   std::size_t size() const { return states_.size(); }
   // Joins the graphs of a and b (their roots) and returns the surviving root.
@@ -122,7 +126,16 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
  private:
   ObjectGraph() = default;
   friend struct GraphDeleter;
+  struct ChunkFree {
+    void operator()(std::byte* chunk) const noexcept;
+  };
+  using Chunk = std::unique_ptr<std::byte[], ChunkFree>;
+  static constexpr std::size_t kChunkAlign = 64;
+
   std::vector<InstanceState*> states_;
+  std::vector<Chunk> chunks_;             // the arena; the last one is being filled
+  std::size_t chunk_used_ = 0;            // bytes taken from the last chunk
+  std::size_t chunk_size_ = 0;            // its size
   std::shared_ptr<ObjectGraph> forward_;  // set once merged: the graph that took the objects
 };
 
@@ -144,18 +157,22 @@ void ensure_configured();
 
 // `links_loaded`: false for objects hydrated from a row (their relationships load on access).
 template <typename T>
-std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, ObjectGraph& graph, bool links_loaded = true) {
+std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, const std::shared_ptr<ObjectGraph>& graph,
+                                         bool links_loaded = true) {
   ensure_configured();
-  ObjectGraph& root = *graph.root();
-  auto* raw = new TypedState<T>();
+  ObjectGraph& root = *graph->root();
+  // A throwing constructor or adopt() leaves unused bytes in the arena, nothing else.
+  auto* raw = new (root.allocate(sizeof(TypedState<T>), alignof(TypedState<T>))) TypedState<T>();
   raw->mapper = &mapper;
   try {
     root.adopt(raw);
   } catch (...) {
-    delete raw;
+    raw->~TypedState<T>();
     throw;
   }
   bind_links(*raw, links_loaded);
+  // Aliasing the caller's reference costs an increment; shared_from_this() a compare-and-swap.
+  if (&root == graph.get()) return std::shared_ptr<TypedState<T>>(graph, raw);
   return std::shared_ptr<TypedState<T>>(root.shared_from_this(), raw);
 }
 
