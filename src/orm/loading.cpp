@@ -10,6 +10,7 @@
 
 #include "crucible/orm/query.hpp"
 #include "crucible/orm/session.hpp"
+#include "crucible/sql/dialect.hpp"
 #include "orm/links.hpp"
 
 namespace crucible::detail {
@@ -159,6 +160,7 @@ void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& 
     QueryCriteria c = *subquery_of;
     c.order.clear();
     c.options.clear();
+    c.for_update.reset();  // the parent query took its locks already
     const Table& P = r.parent().table();
     const Column& key_col = P.columns()[r.parent_columns()[0]];
     Subquery inner = c.build({P.column_nodes()[r.parent_columns()[0]]}).subquery("anon_1");
@@ -441,7 +443,19 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
       n.offset = columns.size();
       for (const auto& col : U.columns()) columns.push_back(source_column(targets.back(), col));
     }
-    Select select = wrap ? Select(columns).select_from(*inner) : criteria.build(columns);
+    auto entity_rows = [&] {
+      if (wrap) return Select(columns).select_from(*inner);
+      if (!criteria.for_update || !criteria.for_update->of.empty() ||
+          !session.connection().dialect().features().supports_for_update_of)
+        return criteria.build(columns);
+      // Row locks are the entity's: PostgreSQL refuses FOR UPDATE on the nullable side of the
+      // outer joins below, so where OF can be spelled the lock names the entity's table. (Wrapped,
+      // the clause is inside the subquery, on the entity's table alone already.)
+      QueryCriteria locked = criteria;
+      locked.for_update->of.emplace_back(P);
+      return locked.build(columns);
+    };
+    Select select = entity_rows();
     for (std::size_t i = 0; i < joined.size(); ++i) {
       const JoinedNode& n = joined[i];
       const Relationship& r = *n.option->relationship;

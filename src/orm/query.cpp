@@ -30,6 +30,7 @@ Select QueryCriteria::build(sql::NodeList columns) const {
   if (limit) s = s.limit(*limit);
   if (offset) s = s.offset(*offset);
   if (distinct) s = s.distinct();
+  if (for_update) s = s.with_for_update(*for_update);
   return s;
 }
 

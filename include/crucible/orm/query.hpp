@@ -16,6 +16,7 @@
 //   session.query<User>().where(col(&User::id).in_(authors)).all();
 //   session.query<User>().where(col(&User::active) == false).update(set(col(&User::karma), 0));
 //   session.query<User>().where(...).delete_();
+//   session.query<Account>().where(col(&Account::id) == 7).with_for_update().one();  // row locked
 //
 // Running a query autoflushes first (SessionOptions::autoflush). Loaded rows go through the
 // identity map: a row already there yields the existing object (reloaded only if expired).
@@ -61,6 +62,7 @@ struct QueryCriteria {
   std::vector<JoinItem> joins;
   std::optional<std::int64_t> limit, offset;
   bool distinct = false;
+  std::optional<ForUpdateOptions> for_update;  // Query::with_for_update
   std::vector<LoadOption> options;
 
   Select build(sql::NodeList columns) const;
@@ -175,6 +177,12 @@ class Query {
   Query limit(std::int64_t n) const { return with([n](auto& c) { c.limit = n; }); }
   Query offset(std::int64_t n) const { return with([n](auto& c) { c.offset = n; }); }
   Query distinct(bool on = true) const { return with([on](auto& c) { c.distinct = on; }); }
+  // Locks the rows the query returns until the session's transaction ends (Select's
+  // with_for_update: the same options, and no clause on a dialect without row locks). With
+  // joined eager loading the lock names the entity's table where the dialect can (FOR UPDATE OF).
+  Query with_for_update(ForUpdateOptions options = {}) const {
+    return with([&](auto& c) { c.for_update = std::move(options); });
+  }
   // JOIN another mapped class (ON from the foreign key between them) or any FROM object.
   template <Mapped U>
   Query join() const { return join_impl(mapper_of<U>().table(), nullptr, false); }

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// Object states on every backend: transitions, dirty checking and history, only-changed-columns
+// UPDATE, rollback (pending expunged, persistent expired, deleted restored), a failed flush,
+// expire / refresh / merge, autoflush.
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "orm_suite/fixture.hpp"
+#include "orm_suite/models.hpp"
+
+namespace orm_suite {
+namespace {
+
+using namespace crucible;
+
+class OrmStates : public OrmSuite {
+ protected:
+  // The columns an UPDATE sets: "UPDATE t SET a = ?, b = $2 WHERE ..." gives {a, b}.
+  static std::set<std::string> set_columns(const std::string& sql) {
+    const std::size_t from = sql.find(" SET ") + 5, to = sql.find(" WHERE ");
+    std::set<std::string> out;
+    std::string assignment;
+    for (std::size_t at = from; at < to;) {
+      const std::size_t comma = std::min(sql.find(", ", at), to);
+      assignment = sql.substr(at, comma - at);
+      out.insert(assignment.substr(0, assignment.find(' ')));
+      at = comma + 2;
+    }
+    return out;
+  }
+};
+
+TEST_P(OrmStates, LifecycleTransientPendingPersistentDeletedDetached) {
+  Session session(engine());
+  auto u = make_instance(User{.username = "life", .email = "l"});
+  EXPECT_TRUE(inspect(u).transient());
+  session.add(u);
+  EXPECT_TRUE(inspect(u).pending());
+  EXPECT_FALSE(inspect(u).identity());
+  session.flush();
+  EXPECT_TRUE(inspect(u).persistent());
+  EXPECT_EQ(inspect(u).identity()->values, std::vector<Value>{Value(u->id)});
+  session.delete_(u);
+  EXPECT_TRUE(inspect(u).persistent());
+  EXPECT_TRUE(inspect(u).marked_for_deletion());
+  session.flush();
+  EXPECT_TRUE(inspect(u).deleted());
+  session.commit();
+  EXPECT_TRUE(inspect(u).detached());
+  EXPECT_EQ(inspect(u).session(), nullptr);
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users"), 0);
+  make_transient(u);
+  EXPECT_TRUE(inspect(u).transient());
+}
+
+TEST_P(OrmStates, CloseAndExpungeDetach) {
+  Session session(engine());
+  auto u = session.add(User{.username = "x", .email = "x"});
+  auto p = session.add(User{.username = "y", .email = "y"});
+  session.commit();
+  session.expunge(u);
+  EXPECT_TRUE(inspect(u).detached());
+  EXPECT_FALSE(session.contains(u));
+  session.close();
+  EXPECT_TRUE(inspect(p).detached());
+  EXPECT_EQ(session.identity_map_size(), 0u);
+  session.add(u);  // detached -> persistent again
+  EXPECT_TRUE(inspect(u).persistent());
+  u->email = "again";
+  session.commit();
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users WHERE email = 'again'"), 1);
+  auto pending = session.add(User{.username = "z", .email = "z"});
+  session.expunge(pending);
+  EXPECT_TRUE(inspect(pending).transient());
+  session.commit();
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users"), 2);
+}
+
+TEST_P(OrmStates, DirtyCheckingUpdatesOnlyChangedColumns) {
+  Session session(engine());
+  auto u = session.add(User{.username = "dirty", .email = "old@x"});
+  session.commit();
+  EXPECT_FALSE(session.is_modified(u));
+  u->email = "new@x";
+  EXPECT_TRUE(session.is_modified(u));
+  EXPECT_EQ(session.dirty_count(), 1u);
+  auto h = inspect(u).history(&User::email);
+  EXPECT_EQ(h.added, std::vector<Value>{Value("new@x")});
+  EXPECT_EQ(h.deleted, std::vector<Value>{Value("old@x")});
+  EXPECT_TRUE(h.unchanged.empty());
+  auto same = inspect(u).history("username");
+  EXPECT_EQ(same.unchanged, std::vector<Value>{Value("dirty")});
+  EXPECT_FALSE(same.has_changes());
+  take();
+  session.flush();
+  auto sql = take();
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_EQ(verb(sql[0]), "UPDATE");
+  // email plus the on-update column, nothing else.
+  EXPECT_EQ(set_columns(sql[0]), (std::set<std::string>{"email", "updated_at"})) << sql[0];
+  EXPECT_TRUE(u->updated_at.has_value());
+  EXPECT_FALSE(session.is_modified(u));
+  session.flush();
+  EXPECT_TRUE(take().empty());  // nothing changed: no SQL
+  u->email = "back";
+  u->email = "new@x";  // changed and changed back: no change
+  session.flush();
+  EXPECT_TRUE(take().empty());
+  session.commit();
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users WHERE email = 'new@x' AND updated_at IS NOT NULL"), 1);
+}
+
+TEST_P(OrmStates, RollbackExpungesPendingAndExpiresPersistent) {
+  Session session(engine());
+  auto kept = session.add(User{.username = "kept", .email = "k"});
+  session.commit();
+  auto fresh = session.add(User{.username = "fresh", .email = "f"});
+  session.flush();  // inserted in this transaction
+  auto never = session.add(User{.username = "never", .email = "n"});
+  kept->email = "changed";
+  session.flush();
+  session.rollback();
+  EXPECT_TRUE(inspect(fresh).transient());
+  EXPECT_TRUE(inspect(never).transient());
+  EXPECT_TRUE(inspect(kept).persistent());
+  EXPECT_TRUE(inspect(kept).expired());
+  // The next get reloads the expired object: the database still holds "k".
+  auto again = session.get<User>(kept->id);
+  EXPECT_EQ(again.get(), kept.get());
+  EXPECT_EQ(kept->email, "k");
+  EXPECT_FALSE(inspect(kept).expired());
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users"), 1);
+}
+
+TEST_P(OrmStates, RollbackRestoresDeletedObjects) {
+  Session session(engine());
+  auto u = session.add(User{.username = "del", .email = "d"});
+  session.commit();
+  session.delete_(u);
+  session.flush();
+  EXPECT_TRUE(inspect(u).deleted());
+  EXPECT_EQ(session.get<User>(u->id), nullptr);
+  session.rollback();
+  EXPECT_TRUE(inspect(u).persistent());
+  EXPECT_EQ(session.get<User>(u->id).get(), u.get());
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users"), 1);
+}
+
+TEST_P(OrmStates, FailedFlushRollsBackAndLeavesDefinedStates) {
+  Session session(engine());
+  auto a = session.add(User{.username = "dup", .email = "1"});
+  session.commit();
+  auto b = session.add(User{.username = "dup", .email = "2"});
+  EXPECT_THROW(session.commit(), IntegrityError);
+  EXPECT_TRUE(inspect(b).transient());
+  EXPECT_TRUE(inspect(a).persistent());
+  EXPECT_FALSE(session.in_transaction());
+  // The session goes on in a new transaction (on PostgreSQL the failed one had to end first);
+  // `a` was expired by the rollback, and the next get reloads it.
+  EXPECT_TRUE(inspect(a).expired());
+  EXPECT_EQ(session.get<User>(a->id).get(), a.get());
+  a->email = "after";
+  session.commit();
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users WHERE email = 'after'"), 1);
+}
+
+TEST_P(OrmStates, ExpireAndRefreshReload) {
+  Session session(engine());
+  auto u = session.add(User{.username = "ref", .email = "r"});
+  session.commit();
+  {
+    auto conn = engine().connect();
+    conn.execute(text("UPDATE os_users SET email = 'elsewhere' WHERE id = :id"), {{"id", u->id}});
+    conn.commit();
+  }
+  EXPECT_EQ(u->email, "r");
+  session.refresh(u);
+  EXPECT_EQ(u->email, "elsewhere");
+  u->email = "discarded";
+  session.expire(u);
+  EXPECT_TRUE(inspect(u).expired());
+  take();
+  session.flush();  // expired objects are not written
+  EXPECT_TRUE(take().empty());
+  session.query<User>().where(col(&User::id) == u->id).all();  // a query meeting it reloads it
+  EXPECT_EQ(u->email, "elsewhere");
+}
+
+TEST_P(OrmStates, MergeCopiesOntoTheSessionObject) {
+  std::int64_t id = 0;
+  {
+    Session s(engine());
+    auto u = s.add(User{.username = "merge", .email = "m"});
+    s.commit();
+    id = u->id;
+  }
+  Session session(engine());
+  User detached_copy{.id = id, .username = "merge", .email = "merged@x"};
+  auto merged = session.merge(detached_copy);
+  EXPECT_TRUE(inspect(merged).persistent());
+  EXPECT_EQ(merged->email, "merged@x");
+  EXPECT_TRUE(session.is_modified(merged));
+  EXPECT_EQ(session.get<User>(id).get(), merged.get());
+  auto created = session.merge(User{.username = "new-by-merge", .email = "n"});
+  EXPECT_TRUE(inspect(created).pending());
+  session.commit();
+  Session check(engine());
+  EXPECT_EQ(check.get<User>(id)->email, "merged@x");
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users"), 2);
+}
+
+TEST_P(OrmStates, AutoflushBeforeQueriesIsSwitchable) {
+  Session session(engine());
+  session.add(User{.username = "auto", .email = "a"});
+  EXPECT_EQ(session.query<User>().where(col(&User::username) == "auto").count(), 1);
+  session.add(User{.username = "manual", .email = "m"});
+  {
+    auto guard = session.no_autoflush();
+    EXPECT_EQ(session.query<User>().where(col(&User::username) == "manual").count(), 0);
+  }
+  EXPECT_EQ(session.query<User>().where(col(&User::username) == "manual").count(), 1);
+}
+
+CRUCIBLE_DIALECT_SUITE(OrmStates);
+
+}  // namespace
+}  // namespace orm_suite
