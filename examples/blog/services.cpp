@@ -99,9 +99,9 @@ EngineOptions engine_options(Environment env) {
   o.pool_timeout = std::chrono::seconds(env_number("CRUCIBLE_POOL_TIMEOUT", 30));
   o.pool_recycle = static_cast<int>(env_number("CRUCIBLE_POOL_RECYCLE", 3600));
   o.echo = env_number("CRUCIBLE_ECHO", 0) != 0;
-  // Testing: an in-memory database lives as long as its one connection, so the pool keeps
-  // exactly one (StaticPool); a NullPool would hand out an empty database on every checkout.
-  if (env == Environment::testing) o.pool_class = PoolClass::automatic;
+  // Testing, as the seed configures it: NullPool, a connection per checkout. The engine keeps
+  // the in-memory database alive between them (docs/core.md, section 9).
+  if (env == Environment::testing) o.pool_class = PoolClass::null_pool;
   if (env == Environment::production) o.pool_pre_ping = true;
   return o;
 }

@@ -3,6 +3,7 @@
 #include "crucible/engine/connection.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include "engine/detail/state.hpp"
 
@@ -17,22 +18,28 @@ void ConnectionState::close_cursors() {
   while (cursors) cursors->close();
 }
 
+void ConnectionState::begin_transaction() {
+  auto& c = driver();
+  guarded(*this, "BEGIN", [&] { c.begin(); });
+  transaction_begun = true;
+}
+
 void ConnectionState::end_transaction(bool commit) {
   auto& c = driver();
   savepoints.clear();
   ++tx_epoch;
-  if (!c.in_transaction()) return;
+  const bool begun = std::exchange(transaction_begun, false);
+  if (!c.in_transaction()) {
+    // The server went away with the transaction: its work is gone, and a COMMIT must say so.
+    if (commit && begun && !c.is_alive()) raise_lost_transaction(*engine);
+    return;
+  }
   close_cursors();  // results of the transaction end with it
   if (commit) guarded(*this, "COMMIT", [&] { c.commit(); });
   else guarded(*this, "ROLLBACK", [&] { c.rollback(); });
 }
 
 namespace {
-
-void autobegin(ConnectionState& st) {
-  auto& c = st.driver();
-  if (!st.autocommit && !c.in_transaction()) guarded(st, "BEGIN", [&] { c.begin(); });
-}
 
 [[noreturn]] void missing_parameter(const sql::CompiledStatement& compiled, const sql::BindSlot& slot) {
   throw ArgumentError("no value for bind parameter '" + slot.name + "' in statement: " +
@@ -184,7 +191,7 @@ Result Connection::execute(std::string_view sql_text, const Params& params) {
 Result Connection::execute(const sql::CompiledPtr& compiled, const Params& params,
                            std::span<const Value> literals) {
   auto& st = *state_;
-  detail::autobegin(st);
+  st.autobegin();
   auto cursor = std::make_unique<detail::StatementCursor>(st, compiled);
   detail::bind_all(cursor->statement(), *compiled, literals, params);
   // Listeners only cost something when present.
@@ -231,14 +238,14 @@ Transaction Connection::begin() {
     throw InvalidRequestError(
         "a transaction is already begun on this Connection (autobegin runs at the first "
         "statement); call commit() or rollback() first, or use begin_nested()");
-  detail::guarded(st, "BEGIN", [&] { c.begin(); });
+  st.begin_transaction();
   return Transaction(state_, st.tx_epoch, {});
 }
 
 Transaction Connection::begin_nested() {
   auto& st = *state_;
   auto& c = st.driver();
-  if (!c.in_transaction()) detail::guarded(st, "BEGIN", [&] { c.begin(); });
+  if (!c.in_transaction()) st.begin_transaction();
   std::string name = "crucible_sp_" + std::to_string(++st.savepoint_seq);
   detail::guarded(st, "SAVEPOINT " + name, [&] { c.savepoint(name); });
   st.savepoints.push_back(name);

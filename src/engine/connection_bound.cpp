@@ -13,8 +13,7 @@ Result Connection::execute_bound(const sql::CompiledPtr& compiled, const detail:
   using Clock = std::chrono::steady_clock;
   auto& st = *state_;
   auto& engine = *st.engine;
-  auto& c = st.driver();
-  if (!st.autocommit && !c.in_transaction()) detail::guarded(st, "BEGIN", [&] { c.begin(); });
+  st.autobegin();
   auto cursor = std::make_unique<detail::StatementCursor>(st, compiled);
   dialects::DriverStatement& stmt = cursor->statement();
   if (static_cast<std::size_t>(stmt.parameter_count()) != compiled->binds.size())
@@ -53,7 +52,7 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
   auto& st = *state_;
   auto& engine = *st.engine;
   auto& c = st.driver();
-  if (!st.autocommit && !c.in_transaction()) detail::guarded(st, "BEGIN", [&] { c.begin(); });
+  st.autobegin();
   dialects::StatementLease lease = detail::guarded(st, compiled->sql, [&] { return c.acquire(compiled); });
   if (static_cast<std::size_t>(lease->parameter_count()) != compiled->binds.size())
     throw ArgumentError("statement has " + std::to_string(lease->parameter_count()) + " placeholders but " +

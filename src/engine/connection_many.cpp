@@ -21,11 +21,6 @@ namespace {
 // statement text grows faster than the round trips it saves.
 constexpr std::size_t kInsertValuesRows = 1000;
 
-void autobegin(ConnectionState& st) {
-  auto& c = st.driver();
-  if (!st.autocommit && !c.in_transaction()) guarded(st, "BEGIN", [&] { c.begin(); });
-}
-
 // Params sets, each placeholder bound from its literal or by its name.
 class ParamsBinder final : public ManyBinder {
  public:
@@ -279,7 +274,7 @@ void Connection::start_many(const sql::Executable& statement, std::size_t arity,
                       " named parameters but the tuples have " + std::to_string(arity) +
                       " elements: " + ex.compiled->sql);
   }
-  detail::autobegin(st);
+  st.autobegin();
   ex.lease = detail::guarded(st, ex.compiled->sql, [&] { return st.conn->acquire(ex.compiled); });
   if (static_cast<std::size_t>(ex.lease->parameter_count()) != binds.size())
     throw ArgumentError("statement has " + std::to_string(ex.lease->parameter_count()) +

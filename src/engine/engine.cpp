@@ -2,8 +2,13 @@
 // create_engine: URL -> dialect + driver factory + pool + events.
 #include "crucible/engine/engine.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 #include "crucible/dialects/sqlite/dialect.hpp"
 #include "crucible/dialects/sqlite/driver.hpp"
@@ -33,7 +38,13 @@ namespace {
 }
 
 // The pool (and so each factory) lives in the EngineState the factories point to.
-ConnectionFactory sqlite_factory(detail::EngineState& state) {
+// An in-memory database lives as long as a connection to it. Behind a pool that opens more than
+// one connection (NullPool: one per checkout; QueuePool: several), a private ":memory:" becomes a
+// named in-memory database of this engine alone (SQLite's memdb VFS, shared by the connections of
+// one process, with the ordinary locking of a file database), and the engine holds one more
+// connection to it for its whole life, so that every checkout sees the same tables and rows.
+// StaticPool needs neither: its one connection is the database.
+ConnectionFactory sqlite_factory(detail::EngineState& state, PoolClass pool_class) {
   const Url& url = state.url;
   const EngineOptions& opts = state.options;
   state.dialect = std::make_unique<dialects::SqliteDialect>();
@@ -50,6 +61,19 @@ ConnectionFactory sqlite_factory(detail::EngineState& state) {
   connect_options.wal = opts.sqlite.wal;
   connect_options.foreign_keys = opts.sqlite.foreign_keys;
   connect_options.statement_cache_size = opts.sqlite.statement_cache_size;
+  if (url.is_sqlite_memory() && pool_class != PoolClass::static_pool) {
+    if (connect_options.path == ":memory:") {
+      static std::atomic<std::uint64_t> engines{0};
+      connect_options.path = "file:/crucible-memory-" + std::to_string(::getpid()) + "-" +
+                             std::to_string(engines.fetch_add(1) + 1) + "?vfs=memdb";
+      connect_options.uri = true;
+    }
+    try {
+      state.memory_anchor = dialects::open_sqlite(connect_options);
+    } catch (dialects::DriverException& error) {
+      detail::raise_driver_error(state, nullptr, error, {}, {});
+    }
+  }
 
   detail::EngineState* raw = &state;
   return [raw, connect_options]() -> std::unique_ptr<dialects::DriverConnection> {
@@ -182,9 +206,12 @@ Engine create_engine(std::string_view url_text, EngineOptions options) {
   const EngineOptions& opts = state->options;
   if (opts.isolation_level) state->default_isolation = *opts.isolation_level;
   state->compiled_cache = std::make_unique<sql::CompiledCache>(opts.compiled_cache_size);
+  PoolClass pool_class = opts.pool_class;
+  if (pool_class == PoolClass::automatic)
+    pool_class = url.is_sqlite_memory() ? PoolClass::static_pool : PoolClass::queue;
   ConnectionFactory factory = postgresql ? postgresql_factory(*state)
                               : mysql    ? mysql_factory(*state)
-                                         : sqlite_factory(*state);
+                                         : sqlite_factory(*state, pool_class);
 
   PoolOptions pool_options;
   pool_options.pool_size = opts.pool_size;
@@ -192,9 +219,6 @@ Engine create_engine(std::string_view url_text, EngineOptions options) {
   pool_options.timeout = opts.pool_timeout;
   pool_options.recycle_seconds = opts.pool_recycle;
   pool_options.pre_ping = opts.pool_pre_ping;
-  PoolClass pool_class = opts.pool_class;
-  if (pool_class == PoolClass::automatic)
-    pool_class = url.is_sqlite_memory() ? PoolClass::static_pool : PoolClass::queue;
   switch (pool_class) {
     case PoolClass::null_pool: state->pool = std::make_unique<NullPool>(std::move(factory), pool_options); break;
     case PoolClass::static_pool:

@@ -35,4 +35,19 @@ void raise_driver_error(EngineState& engine, ConnectionState* conn,
   }
 }
 
+void raise_lost_transaction(EngineState& engine) {
+  DriverErrorInfo info;
+  info.backend = std::string(engine.dialect->name());
+  info.sql = "COMMIT";
+  info.driver_message =
+      "the connection to the server was lost inside this transaction: nothing of it was committed";
+  info.disconnect = true;
+  try {
+    throw_dbapi_error(ErrorKind::operational, std::move(info));
+  } catch (const DBAPIError& translated) {
+    engine.events->error.fire(translated);
+    throw;
+  }
+}
+
 }  // namespace crucible::detail

@@ -188,4 +188,20 @@ TEST(BlogConfig, EnvironmentsPickTheirDatabases) {
   EXPECT_THROW(blog::parse_environment("staging"), ArgumentError);
 }
 
+// The seed's TestingConfig: in memory behind a NullPool. Sessions on separate checkouts see one
+// database: the schema created through one connection and the rows committed through another.
+TEST(BlogConfig, TestingConfigurationIsOneInMemoryDatabaseBehindANullPool) {
+  const auto env = blog::Environment::testing;
+  auto engine = create_engine(blog::database_url(env), blog::engine_options(env));
+  EXPECT_EQ(engine.pool().name(), "NullPool");
+  create_all(engine, default_registry().metadata());
+  {
+    Session session(engine);
+    blog::seed(session, 1);
+  }
+  Session session(engine);
+  EXPECT_EQ(session.query<blog::User>().count(), 10);
+  EXPECT_EQ(session.query<blog::Post>().count(), 50);
+}
+
 }  // namespace

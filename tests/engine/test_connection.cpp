@@ -76,6 +76,29 @@ TEST(Connection, MemoryDatabaseSharedAcrossConnections) {
   EXPECT_EQ(engine.pool().name(), "StaticPool");
 }
 
+TEST(Connection, MemoryDatabaseBehindNullPoolOrQueuePoolIsOneDatabasePerEngine) {
+  for (PoolClass pool_class : {PoolClass::null_pool, PoolClass::queue}) {
+    auto engine = create_engine("sqlite:///:memory:", {.pool_class = pool_class, .pool_size = 2});
+    {
+      auto c = engine.connect();  // NullPool: this connection is closed at the end of the block
+      c.execute("CREATE TABLE t (x)");
+      c.execute("INSERT INTO t VALUES (1)");
+      c.commit();
+    }
+    auto a = engine.connect();
+    auto b = engine.connect();  // a second, simultaneous connection sees the same rows
+    EXPECT_EQ(a.scalar<std::int64_t>("SELECT count(*) FROM t"), 1);
+    a.rollback();  // a reader's open transaction would hold off the writer, as in a file database
+    b.execute("INSERT INTO t VALUES (2)");
+    b.commit();
+    EXPECT_EQ(a.scalar<std::int64_t>("SELECT count(*) FROM t"), 2);
+    // Another engine has a database of its own.
+    auto other = create_engine("sqlite:///:memory:", {.pool_class = pool_class});
+    auto o = other.connect();
+    EXPECT_THROW(o.execute("SELECT count(*) FROM t"), ProgrammingError);  // no such table
+  }
+}
+
 TEST(Connection, FileEngineUsesQueuePoolAndReturnsConnections) {
   testkit::TempDir dir;
   auto engine = create_engine(dir.url("q.db"), {.pool_size = 2});

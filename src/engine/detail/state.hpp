@@ -21,6 +21,9 @@ namespace crucible::detail {
 struct EngineState {
   Url url;
   EngineOptions options;
+  // Keeps a SQLite in-memory database alive behind a pool of several connections (engine.cpp,
+  // sqlite_factory); declared before the pool so that it closes after the pool's connections.
+  std::unique_ptr<dialects::DriverConnection> memory_anchor;
   std::unique_ptr<sql::Dialect> dialect;
   std::unique_ptr<Pool> pool;
   std::unique_ptr<EngineEvents> events;
@@ -50,6 +53,10 @@ struct ConnectionState {
   StatementCursor* cursors = nullptr;  // open results (intrusive list)
   std::vector<Value> literals;         // reused per execute
   bool closed = false;
+  // A transaction was begun here and has not ended. The driver's own answer is not enough: once
+  // libpq has seen the socket drop it reports no transaction at all, and a COMMIT would then
+  // silently do nothing.
+  bool transaction_begun = false;
 
   // InvalidRequestError when closed (inline: every execute asks).
   dialects::DriverConnection& driver() {
@@ -58,6 +65,12 @@ struct ConnectionState {
   }
   [[noreturn]] static void throw_closed();
   void close_cursors();
+  // BEGIN unless a transaction is open or the connection autocommits (every execute path).
+  void autobegin() {
+    auto& c = driver();
+    if (!autocommit && !c.in_transaction()) begin_transaction();
+  }
+  void begin_transaction();
   void end_transaction(bool commit);
 };
 
@@ -66,6 +79,10 @@ struct ConnectionState {
 [[noreturn]] void raise_driver_error(EngineState& engine, ConnectionState* conn,
                                      dialects::DriverException& error, std::string_view sql,
                                      std::span<const Value> parameters, std::size_t batch = 0);
+
+// COMMIT of a transaction whose connection is gone (ConnectionState::end_transaction): a
+// disconnect OperationalError, through the same error event as every driver error.
+[[noreturn]] void raise_lost_transaction(EngineState& engine);
 
 // Runs `fn` (a driver call); translates a DriverException.
 template <typename F>

@@ -189,6 +189,36 @@ TEST_F(MysqlErrors, ATransactionWhoseConnectionIsKilledCommitsNothing) {
   EXPECT_EQ(check.scalar<std::int64_t>("SELECT COUNT(*) FROM " + name), 0);
 }
 
+TEST_F(MysqlErrors, CommitAfterADisconnectErrorStillRaises) {
+  const auto name = table("killed_then_commit");
+  auto eng = engine({.pool_size = 2, .max_overflow = 0});
+  eng.connect().exec_driver_sql("CREATE TABLE " + name + " (id INT PRIMARY KEY) ENGINE=InnoDB");
+  auto conn = eng.connect();
+  conn.execute("INSERT INTO " + name + " VALUES (1)");
+  const auto id = conn.scalar<std::int64_t>("SELECT CONNECTION_ID()");
+  {
+    auto admin = engine({.pool_class = PoolClass::null_pool}).connect();
+    admin.exec_driver_sql("KILL CONNECTION " + std::to_string(id));
+    for (int i = 0; i < 200; ++i) {  // KILL returns once the thread is flagged
+      if (admin.scalar<std::int64_t>("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = :id",
+                                     {{"id", id}}) == 0)
+        break;
+      admin.rollback();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_THROW(conn.execute("INSERT INTO " + name + " VALUES (2)"), OperationalError);
+  try {
+    conn.commit();
+    FAIL() << "COMMIT after a lost connection reported success";
+  } catch (const OperationalError& e) {
+    EXPECT_TRUE(e.is_disconnect()) << e.native_code() << " " << e.what();
+  }
+  conn.rollback();
+  conn.close();
+  EXPECT_EQ(eng.connect().scalar<std::int64_t>("SELECT COUNT(*) FROM " + name), 0);
+}
+
 TEST_F(MysqlErrors, ConnectFailureIsAnOperationalError) {
   Url url = Url::parse(this->url());
   url.database = "crucible_no_such_database";

@@ -164,6 +164,37 @@ TEST_F(PostgresqlErrors, ATransactionWhoseBackendIsTerminatedCommitsNothing) {
   EXPECT_EQ(check.scalar<std::int64_t>("SELECT count(*) FROM " + name), 0);
 }
 
+// libpq reports no transaction at all once it has seen the socket drop: the COMMIT that follows
+// a failed statement must still fail, never return as if the earlier INSERT had been kept.
+TEST_F(PostgresqlErrors, CommitAfterADisconnectErrorStillRaises) {
+  const auto name = table("terminated_then_commit");
+  auto eng = engine({.pool_size = 2, .max_overflow = 0});
+  {
+    auto setup = eng.connect();
+    setup.execute("CREATE TABLE " + name + " (id int PRIMARY KEY)");
+    setup.commit();
+  }
+  auto conn = eng.connect();
+  conn.execute("INSERT INTO " + name + " VALUES (1)");
+  const auto pid = conn.scalar<std::int64_t>("SELECT pg_backend_pid()");
+  {
+    auto admin = engine({.pool_class = PoolClass::null_pool}).connect();
+    admin.execute("SELECT pg_terminate_backend(:pid, 5000)", {{"pid", pid}});
+    admin.commit();
+  }
+  EXPECT_THROW(conn.execute("INSERT INTO " + name + " VALUES (2)"), OperationalError);
+  try {
+    conn.commit();
+    FAIL() << "COMMIT after a lost connection reported success";
+  } catch (const OperationalError& e) {
+    EXPECT_TRUE(e.is_disconnect()) << e.what();
+    EXPECT_EQ(e.sql(), "COMMIT");
+  }
+  conn.rollback();  // nothing left to roll back: quiet
+  conn.close();
+  EXPECT_EQ(eng.connect().scalar<std::int64_t>("SELECT count(*) FROM " + name), 0);
+}
+
 TEST_F(PostgresqlErrors, ConnectFailureIsAnOperationalError) {
   Url url = Url::parse(this->url());
   url.database = "crucible_no_such_database";
