@@ -160,34 +160,34 @@ Page<Post> user_timeline(Session& session, std::int64_t user_id, std::int64_t pa
       .paginate(page, per_page);
 }
 
-PointsTransfer transfer_points(Session& session, std::int64_t from_user_id, std::int64_t to_user_id, std::int64_t points) {
+PointsTransfer transfer_points(Session& session, std::int64_t from_user_id, std::int64_t to_user_id, std::int64_t points,
+                               const RetryOptions& retry) {
   if (points <= 0) throw TransferError("transfer: the amount must be positive (got " + std::to_string(points) + ")");
   if (from_user_id == to_user_id) throw TransferError("transfer: a user cannot transfer points to themselves");
-  try {
-    auto to = session.get<User>(to_user_id);
-    if (!to) throw TransferError("transfer: no user " + std::to_string(to_user_id));
-    auto from = session.get<User>(from_user_id);
+  // The transfer is a transaction of its own: what the caller has read or changed ends first.
+  if (session.in_transaction() || session.new_count() > 0 || session.deleted_count() > 0) session.commit();
+  auto log = retry_on_deadlock(session, [&](Session& s) {
+    // Both rows locked in one statement, in id order, so two transfers between the same users
+    // queue up instead of deadlocking; populate_existing: decide on the locked values, not on
+    // what the session loaded earlier.
+    auto users = s.query<User>()
+                     .where(col(&User::id).in_({from_user_id, to_user_id}))
+                     .order_by(col(&User::id))
+                     .with_for_update()
+                     .populate_existing()
+                     .all();
+    std::shared_ptr<User> from, to;
+    for (auto& u : users) (u->id == from_user_id ? from : to) = u;
     if (!from) throw TransferError("transfer: no user " + std::to_string(from_user_id));
-    // The debit checks the balance in the same statement: no lost update under concurrency.
-    const Table& users = mapper_of<User>().table();
-    const auto id = col(&User::id);
-    const auto balance = col(&User::points);
-    const std::int64_t debited =
-        session.execute(update(users).values(set(balance, balance - points)).where(id == from_user_id && balance >= points))
-            .rows_affected();
-    if (debited != 1)
+    if (!to) throw TransferError("transfer: no user " + std::to_string(to_user_id));
+    if (from->points < points)
       throw TransferError("transfer: user " + std::to_string(from_user_id) + " has fewer than " +
                           std::to_string(points) + " points");
-    session.execute(update(users).values(set(balance, balance + points)).where(id == to_user_id));
-    auto log = session.add(PointsTransfer{.from_user_id = from_user_id, .to_user_id = to_user_id, .points = points});
-    session.commit();
-    session.refresh(from);
-    session.refresh(to);
-    return *log;
-  } catch (...) {
-    session.rollback();
-    throw;
-  }
+    from->points -= points;
+    to->points += points;
+    return s.add(PointsTransfer{.from_user_id = from_user_id, .to_user_id = to_user_id, .points = points});
+  }, retry);
+  return *log;
 }
 
 // ---- seeding ----------------------------------------------------------------------------------------------

@@ -28,4 +28,5 @@
 #include "crucible/orm/events.hpp"
 #include "crucible/orm/hybrid.hpp"
 #include "crucible/orm/scoped_session.hpp"
+#include "crucible/orm/retry.hpp"
 #include "crucible/monitor/monitor.hpp"

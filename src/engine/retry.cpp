@@ -75,6 +75,10 @@ std::chrono::milliseconds retry_backoff(const RetryOptions& options, int failed)
 
 namespace detail {
 
+void run_attempts(const RetryOptions& options, const std::function<void(bool& committing)>& attempt) {
+  attempt_loop(options, attempt);
+}
+
 void run_with_retry(const Engine& engine, const std::function<void(Connection&)>& body, const RetryOptions& options) {
   attempt_loop(options, [&](bool& committing) {
     auto conn = engine.connect();

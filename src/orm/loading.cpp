@@ -393,7 +393,7 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
   if (joined.empty()) {
     Result rows = session.connection().execute(criteria.entity_select());
     while (rows.advance()) {
-      result.push_back(session.load_row(mapper, rows.row(), 0));
+      result.push_back(session.load_row(mapper, rows.row(), 0, criteria.populate_existing));
       roots.push_back(result.back().get());
     }
   } else {
@@ -503,7 +503,7 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
     std::vector<char> last_fill(joined.size(), 0);
     while (rows.advance()) {
       const Row& row = rows.row();
-      StatePtr root = session.load_row(mapper, row, 0);
+      StatePtr root = session.load_row(mapper, row, 0, criteria.populate_existing);
       // Rows of one entity usually arrive together: compare with the previous row first.
       if (root.get() != last_root && seen_roots.insert(root.get()).second) {
         roots.push_back(root.get());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "blog/models.hpp"
+#include "crucible/orm/retry.hpp"
 
 namespace blog {
 
@@ -58,10 +59,13 @@ class TransferError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-// Moves points between users in one transaction (the session's, committed here) and logs the
-// transfer. The debit is a conditional UPDATE, so concurrent transfers cannot overdraw.
+// Moves points between users and logs the transfer, as one transaction of its own (the session's
+// earlier work is committed first). Both users' rows are locked (SELECT ... FOR UPDATE) before
+// the balance is checked, so concurrent transfers cannot overdraw; a deadlock or lock timeout
+// re-runs the transaction (retry_on_deadlock, with `retry`). TransferError for an unknown user,
+// an overdraft or a non-positive amount: nothing is written.
 PointsTransfer transfer_points(crucible::Session& session, std::int64_t from_user_id, std::int64_t to_user_id,
-                               std::int64_t points);
+                               std::int64_t points, const crucible::RetryOptions& retry = {});
 
 // ---- seeding ------------------------------------------------------------------------------------------
 

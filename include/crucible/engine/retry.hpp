@@ -58,6 +58,9 @@ struct RetryOptions {
 };
 
 namespace detail {
+// The attempt loop itself, for helpers that run something other than a Connection function
+// (the Session form in orm/retry.hpp): `attempt` sets its argument when it reaches COMMIT.
+void run_attempts(const RetryOptions& options, const std::function<void(bool& committing)>& attempt);
 void run_with_retry(const Engine& engine, const std::function<void(Connection&)>& body, const RetryOptions& options);
 void run_with_retry(Connection& conn, const std::function<void(Connection&)>& body, const RetryOptions& options);
 

@@ -63,6 +63,7 @@ struct QueryCriteria {
   std::optional<std::int64_t> limit, offset;
   bool distinct = false;
   std::optional<ForUpdateOptions> for_update;  // Query::with_for_update
+  bool populate_existing = false;               // Query::populate_existing
   std::vector<LoadOption> options;
 
   Select build(sql::NodeList columns) const;
@@ -128,13 +129,14 @@ class Stream {
         current_.reset();
         return;
       }
-      current_ = detail::handle<T>(s_->session_->load_row(*s_->mapper_, s_->result_.row(), 0));
+      current_ = detail::handle<T>(s_->session_->load_row(*s_->mapper_, s_->result_.row(), 0, s_->overwrite_));
     }
     Stream* s_ = nullptr;
     std::shared_ptr<T> current_;
   };
-  Stream(Session& session, const Mapper& mapper, Result result)
-      : session_(&session), mapper_(&mapper), result_(std::move(result)) {}
+  // `overwrite`: objects already in the session take the row's values (Query::populate_existing).
+  Stream(Session& session, const Mapper& mapper, Result result, bool overwrite = false)
+      : session_(&session), mapper_(&mapper), result_(std::move(result)), overwrite_(overwrite) {}
   iterator begin() { return iterator(this); }
   std::default_sentinel_t end() const { return {}; }
 
@@ -142,6 +144,7 @@ class Stream {
   Session* session_;
   const Mapper* mapper_;
   Result result_;
+  bool overwrite_ = false;
 };
 
 template <typename T>
@@ -177,6 +180,10 @@ class Query {
   Query limit(std::int64_t n) const { return with([n](auto& c) { c.limit = n; }); }
   Query offset(std::int64_t n) const { return with([n](auto& c) { c.offset = n; }); }
   Query distinct(bool on = true) const { return with([on](auto& c) { c.distinct = on; }); }
+  // Objects of this class already in the session take the values of the rows read, as if just
+  // loaded (their unflushed edits are lost). Without it the identity map keeps what it holds:
+  // pair it with with_for_update() to decide on the values the lock protects.
+  Query populate_existing(bool on = true) const { return with([on](auto& c) { c.populate_existing = on; }); }
   // Locks the rows the query returns until the session's transaction ends (Select's
   // with_for_update: the same options, and no clause on a dialect without row locks). With
   // joined eager loading the lock names the entity's table where the dialect can (FOR UPDATE OF).
@@ -222,7 +229,8 @@ class Query {
   Stream<T> stream() const {
     if (eager()) detail::throw_stream_with_eager(*criteria_.mapper);
     session_->autoflush_now();
-    return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(statement()));
+    return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(statement()),
+                     criteria_.populate_existing);
   }
   // The first row's object (LIMIT 1), or nullptr.
   std::shared_ptr<T> first() const {
