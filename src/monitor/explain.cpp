@@ -15,16 +15,6 @@
 namespace crucible {
 namespace {
 
-// The one place that knows how each dialect asks for a plan. The spelling is SQL flavour and
-// would sit best on sql::Dialect itself (a virtual explain prefix); until it does, the monitor
-// keeps this table rather than branching on names anywhere else.
-std::string_view explain_keyword(const sql::Dialect& dialect) {
-  const std::string_view name = dialect.name();
-  if (name == "sqlite") return "EXPLAIN QUERY PLAN ";
-  if (name == "postgresql" || name == "mysql" || name == "mariadb") return "EXPLAIN ";
-  throw ArgumentError("explain: no EXPLAIN spelling is known for the " + std::string(name) + " dialect");
-}
-
 std::string cell_text(const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v.variant())) return *s;
   return v.to_display();
@@ -79,7 +69,7 @@ std::vector<std::string> run_explain(Connection& conn, const sql::CompiledStatem
   if (compiled.kind == sql::StatementKind::ddl)
     throw ArgumentError("explain: DDL has no query plan: " + compiled.sql);
   auto plan = std::make_shared<sql::CompiledStatement>();
-  plan->sql.append(explain_keyword(conn.dialect())).append(compiled.sql);
+  plan->sql.append(conn.dialect().explain_prefix()).append(compiled.sql);
   plan->binds = compiled.binds;
   plan->kind = sql::StatementKind::other;
   plan->returns_rows = true;

@@ -131,6 +131,10 @@ class Dialect {
   std::string drop_index_ddl(const Table& table, const Index& index, bool if_exists = false) const;
   virtual std::string has_table_sql() const = 0;
 
+  // What asks the database for a statement's plan, followed by the statement (monitor's
+  // explain()): "EXPLAIN " unless the dialect says otherwise.
+  virtual std::string_view explain_prefix() const { return "EXPLAIN "; }
+
  protected:
   // Parses "major.minor.patch" leniently; missing parts are 0.
   static void parse_version(std::string_view text, int& major, int& minor, int& patch);

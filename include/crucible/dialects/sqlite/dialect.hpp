@@ -44,6 +44,8 @@ class SqliteDialect : public sql::Dialect {
   // Version of the SQLite library ("3.40.1").
   void set_server_version(std::string_view version) override;
   std::string has_table_sql() const override;
+  // The readable plan (the bare EXPLAIN lists virtual machine instructions).
+  std::string_view explain_prefix() const override { return "EXPLAIN QUERY PLAN "; }
 };
 
 }  // namespace crucible::dialects
