@@ -18,7 +18,7 @@ const std::vector<std::string>& Result::keys() {
 Row Result::one() {
   if (!advance()) throw NoResultFound("one(): the statement returned no rows");
   Row row = Row::owning(cursor_->meta(), row_.values());
-  if (advance()) {
+  if (another_row()) {
     close();
     throw MultipleResultsFound("one(): the statement returned more than one row");
   }
@@ -28,7 +28,7 @@ Row Result::one() {
 std::optional<Row> Result::one_or_none() {
   if (!advance()) return std::nullopt;
   Row row = Row::owning(cursor_->meta(), row_.values());
-  if (advance()) {
+  if (another_row()) {
     close();
     throw MultipleResultsFound("one_or_none(): the statement returned more than one row");
   }

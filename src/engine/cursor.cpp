@@ -36,6 +36,7 @@ std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
   } else {
     for (int i = 0; i < n; ++i) meta->names.emplace_back(stmt.column_name(i));
   }
+  if (compiled) meta->at_most_one_row = compiled->at_most_one_row;
   info->meta = std::move(meta);
   using sql::StatementKind;
   if (compiled && compiled->kind != StatementKind::text && compiled->kind != StatementKind::other) {

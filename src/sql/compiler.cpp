@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "crucible/core/errors.hpp"
 
@@ -23,6 +25,53 @@ void collect_ctes(const Node& n, std::unordered_set<std::string>& seen, std::vec
   n.for_each_child([&](const Node& child) { collect_ctes(child, seen, out); });
 }
 
+bool is_value(const Node& n) {
+  return n.kind() == NodeKind::bind_param || n.kind() == NodeKind::literal || n.kind() == NodeKind::computed_literal;
+}
+
+// `item` is "<column of table> = <value>" (either way round): the column, else nullptr.
+const Column* fixed_column(const Node& item, const Table& table) {
+  if (item.kind() != NodeKind::binary) return nullptr;
+  const auto& b = static_cast<const BinaryNode&>(item);
+  if (b.op != BinaryOp::eq) return nullptr;
+  const Node* column = b.left.get();
+  const Node* value = b.right.get();
+  if (column->kind() != NodeKind::column) std::swap(column, value);
+  if (column->kind() != NodeKind::column || !is_value(*value)) return nullptr;
+  const auto& c = static_cast<const ColumnNode&>(*column);
+  if (!c.column || c.column->table() != &table || !c.from || c.from->kind() != NodeKind::table) return nullptr;
+  return c.column;
+}
+
+// Whether the SELECT can return two rows (CompiledStatement::at_most_one_row). Conservative:
+// false whenever unsure.
+bool at_most_one_row(const SelectNode& n) {
+  if (n.limit && n.limit->kind() == NodeKind::literal) {
+    const Value& v = static_cast<const LiteralNode&>(*n.limit).value;
+    if (v.holds<std::int64_t>() && v.get<std::int64_t>() <= 1) return true;
+  }
+  if (n.froms.size() != 1 || n.froms[0]->kind() != NodeKind::table || !n.where) return false;
+  const Table& table = *static_cast<const TableNode&>(*n.froms[0]).table;
+  const std::vector<const Column*> key = table.primary_key();
+  if (key.empty()) return false;
+  std::vector<const Node*> conjuncts;
+  if (n.where->kind() == NodeKind::bool_list && static_cast<const BoolListNode&>(*n.where).is_and) {
+    for (const auto& item : static_cast<const BoolListNode&>(*n.where).items) conjuncts.push_back(item.get());
+  } else {
+    conjuncts.push_back(n.where.get());
+  }
+  std::size_t fixed = 0;
+  for (const Column* k : key) {
+    for (const Node* item : conjuncts) {
+      if (fixed_column(*item, table) == k) {
+        ++fixed;
+        break;
+      }
+    }
+  }
+  return fixed == key.size();
+}
+
 }  // namespace
 
 CompiledPtr Compiler::compile(const Node& root) {
@@ -40,6 +89,7 @@ CompiledPtr Compiler::compile(const Node& root) {
   compiled->binds = std::move(binds_);
   compiled->kind = kind_;
   compiled->returns_rows = returns_rows_;
+  compiled->at_most_one_row = root.kind() == NodeKind::select && at_most_one_row(static_cast<const SelectNode&>(root));
   if (top_columns_) {
     for (std::size_t i = 0; i < top_columns_->size(); ++i) {
       compiled->result_names.push_back(result_name(*(*top_columns_)[i], i));

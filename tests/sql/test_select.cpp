@@ -28,6 +28,23 @@ TEST_F(SelectTest, ColumnsAndWhere) {
   EXPECT_EQ(compiled->kind, sql::StatementKind::select);
 }
 
+// one() skips the step that looks for a second row only where none can exist.
+TEST_F(SelectTest, AtMostOneRowOnlyWhereTheStatementGuaranteesIt) {
+  const auto one_row = [&](const sql::Executable& stmt) { return sqlite().compile(stmt)->at_most_one_row; };
+  EXPECT_TRUE(one_row(select(u_name).where(u_id == 5)));
+  EXPECT_TRUE(one_row(select(u_name).where(bindparam<std::int64_t>("id") == u_id)));
+  EXPECT_TRUE(one_row(select(u_name).where(u_name != "bob", u_id == bindparam<std::int64_t>("id"))));
+  EXPECT_TRUE(one_row(select(u_name).limit(1)));
+  EXPECT_FALSE(one_row(select(u_name)));
+  EXPECT_FALSE(one_row(select(u_name).limit(2)));
+  EXPECT_FALSE(one_row(select(u_name).where(u_id > 5)));
+  EXPECT_FALSE(one_row(select(u_name).where(u_id == 5 || u_id == 6)));
+  EXPECT_FALSE(one_row(select(u_name).where(u_name == "bob")));           // not the key
+  EXPECT_FALSE(one_row(select(u_name, p_title).select_from(users).join(posts).where(u_id == 5)));  // a join
+  EXPECT_FALSE(one_row(select(u_name).where(u_id == u_age)));             // not a fixed value
+  EXPECT_FALSE(one_row(select(u_name).where(u_id == 5).union_all(select(u_name).where(u_id == 6))));
+}
+
 TEST_F(SelectTest, ReservedAndUpperCaseNamesAreQuoted) {
   MetaData md;
   auto& t = md.table("order", Column("select", Integer()), Column("Name", String(10)), Column("ok", Integer()));

@@ -225,7 +225,7 @@ class Result {
   std::tuple<Ts...> one() {
     if (!advance()) throw NoResultFound("one(): the statement returned no rows");
     std::tuple<Ts...> out = row_.template as<Ts...>();
-    if (advance()) {
+    if (another_row()) {
       close();
       throw MultipleResultsFound("one(): the statement returned more than one row");
     }
@@ -236,7 +236,7 @@ class Result {
   std::optional<std::tuple<Ts...>> one_or_none() {
     if (!advance()) return std::nullopt;
     std::optional<std::tuple<Ts...>> out(row_.template as<Ts...>());
-    if (advance()) {
+    if (another_row()) {
       close();
       throw MultipleResultsFound("one_or_none(): the statement returned more than one row");
     }
@@ -276,6 +276,15 @@ class Result {
   const Row& row() const { return row_; }
 
  private:
+  // After the row one() / one_or_none() return: whether another follows. A statement that
+  // cannot return a second row (ResultMeta::at_most_one_row) is closed without the extra step.
+  bool another_row() {
+    if (cursor_ && cursor_->meta()->at_most_one_row) {
+      close();
+      return false;
+    }
+    return advance();
+  }
   template <typename... Ts>
   friend class TypedRows;
   void check_arity(std::size_t wanted) {

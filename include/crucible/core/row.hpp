@@ -66,6 +66,7 @@ namespace detail {
 struct ResultMeta {
   std::vector<std::string> names;
   std::vector<SqlType> types;  // parallel to names when known; may be empty
+  bool at_most_one_row = false;  // the statement cannot return a second row (see CompiledStatement)
   int index_of(std::string_view name) const;  // -1 when absent
   const SqlType* type_at(int index) const {
     return index >= 0 && static_cast<std::size_t>(index) < types.size() ? &types[index] : nullptr;

@@ -77,6 +77,10 @@ struct CompiledStatement {
   std::vector<SqlType> result_types;           // parallel to result_names when known
   StatementKind kind = StatementKind::other;
   bool returns_rows = false;                   // SELECT, or DML with RETURNING
+  // A SELECT that cannot return a second row: LIMIT 1, or one table whose whole primary key the
+  // WHERE clause fixes by equality. one() / one_or_none() then skip the step that proves there
+  // is no second row (a primary-key lookup's last round of the statement).
+  bool at_most_one_row = false;
 };
 
 using CompiledPtr = std::shared_ptr<const CompiledStatement>;
