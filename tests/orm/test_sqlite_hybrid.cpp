@@ -26,8 +26,8 @@ const Hybrid<Post, std::int64_t> reading_time{
     },
     [] {
       auto content = col(&Post::content);
-      auto words = func::call<std::int64_t>("length", content) -
-                   func::call<std::int64_t>("length", func::call<std::string>("replace", content, literal(" "), literal(""))) + 1;
+      auto spaceless = func::call<std::string>("replace", content, literal(" "), literal(""));
+      auto words = func::call<std::int64_t>("length", content) - func::call<std::int64_t>("length", spaceless) + 1;
       return Expr<std::int64_t>(func::call<std::int64_t>("max", literal(std::int64_t{1}), words / 200).node());
     }};
 
