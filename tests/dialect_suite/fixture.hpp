@@ -97,6 +97,11 @@ class DialectSuite : public ::testing::TestWithParam<std::string> {
   const std::string& backend() const { return GetParam(); }
   const Engine& engine() const { return *engine_; }
   const sql::DialectFeatures& features() const { return engine_->dialect().features(); }
+  // The n-th bound parameter as the dialect writes it in compiled SQL ("?" or "$n"), for cases
+  // that expect exact statements or messages quoting them.
+  std::string placeholder(int n) const {
+    return engine_->dialect().param_style() == sql::ParamStyle::numeric ? "$" + std::to_string(n) : "?";
+  }
 
   // A table (or index) name no other test, process or run uses: "t<pid>_<salt>x<n>_<stem>".
   static std::string table_name(std::string_view stem) {

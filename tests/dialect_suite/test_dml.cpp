@@ -105,6 +105,36 @@ TEST_P(DmlStatements, InsertReturning) {
   EXPECT_EQ(rows, (std::vector<std::tuple<std::int64_t, std::string>>{{8, "heidi"}, {9, "ivan"}}));
 }
 
+// Text SQL with RETURNING: the rows come back in order with their generated keys; row counts are
+// exact, an UPDATE counting the rows it matched whether it changed them or not.
+TEST_P(DmlStatements, TextInsertReturningRowsAndRowCounts) {
+  CRUCIBLE_REQUIRE(features().supports_insert_returning);
+  const std::string archive = archive_->name();
+  auto conn = engine().connect();
+  auto result = conn.execute("INSERT INTO " + archive + " (name) VALUES (:a), (:b) RETURNING id, name",
+                             {{"a", "first"}, {"b", "second"}});
+  Names seen;
+  Ids ids;
+  for (const Row& row : result) {
+    ids.push_back(row.get<std::int64_t>("id"));
+    seen.push_back(row.get<std::string>("name"));
+  }
+  EXPECT_EQ(seen, (Names{"first", "second"}));
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[1], ids[0] + 1);
+  EXPECT_EQ(result.rows_affected(), 2);
+  EXPECT_EQ(conn.execute("INSERT INTO " + archive + " (name) VALUES ('x'), ('y'), ('z')").rows_affected(), 3);
+  EXPECT_EQ(conn.execute("UPDATE " + archive + " SET name = 'same'").rows_affected(), 5);
+  EXPECT_EQ(conn.execute("UPDATE " + archive + " SET name = 'same'").rows_affected(), 5);  // matched, unchanged
+  EXPECT_EQ(conn.execute("DELETE FROM " + archive + " WHERE id = :id", {{"id", ids[0]}}).rows_affected(), 1);
+  if (features().supports_delete_returning) {
+    EXPECT_EQ(conn.execute("DELETE FROM " + archive + " WHERE id = :id RETURNING id", {{"id", ids[1]}})
+                  .scalars<std::int64_t>(),
+              Ids{ids[1]});
+  }
+  conn.commit();
+}
+
 TEST_P(DmlStatements, UpdateReturning) {
   CRUCIBLE_REQUIRE(features().supports_update_returning);
   auto conn = engine().connect();

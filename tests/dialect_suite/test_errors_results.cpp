@@ -64,6 +64,24 @@ TEST_P(ErrorsAndResults, UniqueViolationIsAnIntegrityErrorCarryingTheSql) {
   EXPECT_THROW(conn.execute(insert(*parents_).values(set(parent_id(), std::int64_t{1}), set(name(), "uno"))),
                IntegrityError);
   expect_usable(conn);
+  // Through text SQL: the message quotes the statement as sent (the dialect's placeholders) and
+  // the parameters; a constraint violation is final, not worth a retry.
+  try {
+    conn.execute("INSERT INTO " + parents_->name() + " (id, name) VALUES (:id, :name)",
+                 {{"id", 11}, {"name", "two"}});
+    FAIL() << "duplicate name accepted";
+  } catch (const IntegrityError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("INSERT INTO " + parents_->name() + " (id, name) VALUES (" + placeholder(1) + ", " +
+                           placeholder(2) + ")"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("'two'"), std::string::npos) << message;  // parameters shown
+    EXPECT_FALSE(e.retryable()) << message;
+    EXPECT_FALSE(e.is_disconnect()) << message;
+    EXPECT_EQ(e.info().backend, backend());
+  }
+  expect_usable(conn);
 }
 
 TEST_P(ErrorsAndResults, ForeignKeyViolationIsAnIntegrityError) {
@@ -113,6 +131,8 @@ TEST_P(ErrorsAndResults, SyntaxErrorIsAProgrammingError) {
   // Also inside a transaction with work in it: the work is lost, the connection is not.
   conn.execute(insert(*parents_).values(set(parent_id(), std::int64_t{4}), set(name(), "four")));
   EXPECT_THROW(conn.execute("SELECT no_such_column FROM " + parents_->name()), ProgrammingError);
+  expect_usable(conn);
+  EXPECT_THROW(conn.execute("SELECT * FROM " + table_name("missing")), ProgrammingError);  // no such table
   expect_usable(conn);
   EXPECT_EQ(conn.execute(select(name()).where(parent_id() == 4)).first(), std::nullopt);
 }

@@ -36,6 +36,21 @@ std::vector<std::string> hostile_strings() {
       "\xC3\xBC\xC3\xB1\xC3\xAF \xE2\x80\xA8 \xE4\xB8\xAD\xE6\x96\x87 \xD8\xB9\xD8\xB1\xD8\xA8\xD9\x8A",
       "100%_done",
       std::string(1 << 20, 'x') + "\xF0\x9F\x98\x80" + std::string(1000, 'y'),
+      // Each backend's own escapes and placeholders, which a client that spliced values into the
+      // SQL would trip over.
+      "\\\\'",
+      "\\0",
+      "\\x00",
+      "?",
+      ":v",
+      "`",
+      "%_",
+      "$1",
+      "$$",
+      "E'\\''",
+      "emoji \xF0\x9F\x98\x80 family \xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
+      "\xC3\xBC\xC3\xB1\xC3\xAF\xE2\x80\xA8",
+      std::string(1 << 20, 'x') + "\xE2\x82\xAC",
   };
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Transactions on every backend: commit as you go, rollback, guards, savepoints, isolation.
+// Transactions on every backend: commit as you go, rollback, guards, savepoints (begin_nested
+// autobeginning the outer transaction), isolation levels, autocommit, driver scripts.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -153,6 +154,72 @@ TEST_P(Transactions, SavepointRecoversFromAnError) {
   add(conn, 2);  // the outer transaction goes on (PostgreSQL needs the savepoint for this)
   tx.commit();
   EXPECT_EQ(committed(), (Ids{1, 2}));
+}
+
+TEST_P(Transactions, BeginNestedAutobeginsTheOuterTransaction) {
+  CRUCIBLE_REQUIRE(features().supports_savepoints);
+  auto conn = engine().connect();
+  add(conn, 1);
+  EXPECT_TRUE(conn.in_transaction());
+  conn.rollback();
+  EXPECT_FALSE(conn.in_transaction());
+  EXPECT_EQ(committed(), Ids{});
+  {
+    auto tx = conn.begin_nested();  // autobegins the outer transaction
+    EXPECT_TRUE(conn.in_transaction());
+    add(conn, 1);
+    {
+      auto inner = conn.begin_nested();
+      add(conn, 2);
+      inner.rollback();
+    }
+    EXPECT_EQ(count_rows(conn, *items_), 1);
+    // A failure inside a savepoint leaves the outer transaction usable after its rollback.
+    {
+      auto inner = conn.begin_nested();
+      EXPECT_THROW(add(conn, 1), IntegrityError);
+      inner.rollback();
+    }
+    {
+      auto inner = conn.begin_nested();
+      add(conn, 5);
+      inner.commit();  // RELEASE SAVEPOINT
+    }
+    tx.commit();
+  }
+  EXPECT_TRUE(conn.in_transaction());  // the outer one, autobegun, is still open
+  EXPECT_EQ(committed(), Ids{});
+  conn.commit();
+  EXPECT_EQ(committed(), (Ids{1, 5}));
+}
+
+// At READ COMMITTED each statement sees what others committed before it, within one transaction.
+TEST_P(Transactions, ReadCommittedSeesCommitsMadeDuringTheTransaction) {
+  auto conn = engine().connect();
+  add(conn, 1);
+  add(conn, 2);
+  conn.commit();
+  add(conn, 3);
+  auto other = engine().connect();
+  try {
+    other.set_isolation_level(IsolationLevel::read_committed);
+  } catch (const ArgumentError& e) {
+    GTEST_SKIP() << "no READ COMMITTED here: " << e.what();
+  }
+  EXPECT_EQ(count_rows(other, *items_), 2);  // not the uncommitted row
+  EXPECT_TRUE(other.in_transaction());
+  conn.commit();
+  EXPECT_EQ(count_rows(other, *items_), 3);  // the same transaction sees the new commit
+  other.rollback();
+}
+
+// exec_driver_sql runs a script of several statements; outside a transaction it commits them.
+TEST_P(Transactions, DriverScriptsOutsideATransactionCommit) {
+  auto conn = engine().connect();
+  conn.exec_driver_sql("INSERT INTO " + items_->name() + " (id, label) VALUES (3, 'three'); INSERT INTO " +
+                       items_->name() + " (id, label) VALUES (4, 'four')");
+  EXPECT_FALSE(conn.in_transaction());
+  EXPECT_EQ(committed(), (Ids{3, 4}));
 }
 
 TEST_P(Transactions, IsolationLevels) {

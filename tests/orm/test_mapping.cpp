@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: MIT
-// Mapping: struct + declaration -> Core Table in the registry's MetaData; type inference and
-// overrides; col() yields the Core typed column.
-#include "orm/models.hpp"
+// Mapping, with no database: struct + declaration -> Core Table in the registry's MetaData; type
+// inference and overrides; col() yields the Core typed column; relationships configured from the
+// foreign keys; cascade words. The models are the ORM suite's (tests/orm_suite), whose cases run
+// the behaviour on every backend.
+#include <gtest/gtest.h>
 
+#include <type_traits>
+
+#include "crucible/crucible.hpp"
 #include "crucible/sql/dialect.hpp"
+#include "orm_suite/models.hpp"
+#include "orm_suite/relationship_models.hpp"
 
-namespace orm_test {
+namespace orm_suite {
 namespace {
 
 using namespace crucible;
@@ -13,8 +20,8 @@ using namespace crucible;
 TEST(Mapping, BuildsACoreTableInTheRegistry) {
   const Mapper& m = mapper_of<User>();
   EXPECT_EQ(m.class_name(), "User");
-  EXPECT_EQ(m.table().name(), "users");
-  EXPECT_EQ(default_registry().metadata().find_table("users"), &m.table());
+  EXPECT_EQ(m.table().name(), "os_users");
+  EXPECT_EQ(default_registry().metadata().find_table("os_users"), &m.table());
   ASSERT_EQ(m.attributes().size(), m.table().columns().size());
   EXPECT_EQ(m.primary_key().size(), 1u);
   EXPECT_TRUE(m.integer_primary_key());
@@ -40,9 +47,9 @@ TEST(Mapping, InfersTypesFromMembersWithOverrides) {
   EXPECT_EQ(posts.column("content").type().kind, TypeKind::text);
   EXPECT_EQ(posts.column("is_featured").type().kind, TypeKind::boolean);
   ASSERT_EQ(posts.foreign_keys().size(), 1u);
-  EXPECT_EQ(posts.foreign_keys()[0].target_table, "users");
+  EXPECT_EQ(posts.foreign_keys()[0].target_table, "os_users");
   bool composite_index = false;
-  for (const auto& i : posts.indexes()) composite_index |= i.name() == "ix_posts_author_status";
+  for (const auto& i : posts.indexes()) composite_index |= i.name() == "ix_os_posts_author_status";
   EXPECT_TRUE(composite_index);
 }
 
@@ -63,24 +70,41 @@ TEST(Mapping, ColYieldsTheCoreTypedColumn) {
   static_assert(std::is_same_v<decltype(col(&Post::views_count)), Expr<int>>);
   static_assert(std::is_same_v<decltype(col(&Post::title)), Expr<std::string>>);
   auto sql = create_engine("sqlite:///:memory:").dialect().compile(select(mapper_of<Post>().table()).where(cond))->sql;
-  EXPECT_NE(sql.find("posts.views_count > ?"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("posts.status = ?"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("os_posts.views_count > ?"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("os_posts.status = ?"), std::string::npos) << sql;
   EXPECT_EQ(&attribute_of(&User::email), &mapper_of<User>().attribute("email"));
 }
 
-TEST(Mapping, CreateAllWorksOnMappedTables) {
-  testkit::TempDir dir;
-  auto engine = create_engine(dir.url("m.db"));
-  create_all(engine, default_registry().metadata());
-  auto conn = engine.connect();
-  EXPECT_TRUE(has_table(conn, "users"));
-  EXPECT_TRUE(has_table(conn, "posts"));
-  // Core statements work on the mapped table.
-  conn.execute(insert(mapper_of<User>().table())
-                   .values(set(col(&User::username), "core"), set(col(&User::email), "c@x"),
-                           set(col(&User::posts_count), 0), set(col(&User::karma), 1)));
-  EXPECT_EQ(conn.scalar<std::int64_t>(select(func::count()).select_from(mapper_of<User>().table())), 1);
+TEST(Mapping, RelationshipsAreConfiguredFromForeignKeys) {
+  const Relationship* articles = mapper_of<Author>().find_relationship("articles");
+  ASSERT_NE(articles, nullptr);
+  EXPECT_EQ(articles->direction(), RelationshipDirection::one_to_many);
+  EXPECT_EQ(articles->reverse(), mapper_of<Article>().find_relationship("author"));
+  EXPECT_EQ(mapper_of<Article>().find_relationship("author")->direction(), RelationshipDirection::many_to_one);
+  EXPECT_EQ(mapper_of<Author>().find_relationship("profile")->direction(), RelationshipDirection::one_to_many);
+  EXPECT_FALSE(mapper_of<Author>().find_relationship("profile")->collection());
+  // backref declared the other side.
+  const Relationship* back = mapper_of<Profile>().find_relationship("author");
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->direction(), RelationshipDirection::many_to_one);
+  EXPECT_EQ(back->reverse(), mapper_of<Author>().find_relationship("profile"));
+  const Relationship* tags = mapper_of<Article>().find_relationship("tags");
+  EXPECT_EQ(tags->direction(), RelationshipDirection::many_to_many);
+  EXPECT_EQ(tags->reverse(), mapper_of<Tag>().find_relationship("articles"));
+  EXPECT_EQ(mapper_of<Remark>().find_relationship("parent")->direction(), RelationshipDirection::many_to_one);
+  EXPECT_EQ(mapper_of<Remark>().find_relationship("replies")->direction(), RelationshipDirection::one_to_many);
+  EXPECT_EQ(mapper_of<Author>().find_relationship("articles")->name(), "Author.articles");
+}
+
+TEST(CascadeOptions, ParseSqlalchemyWords) {
+  const Cascade all = Cascade::parse("all, delete-orphan");
+  EXPECT_TRUE(all.save_update && all.merge && all.delete_ && all.delete_orphan && all.expunge);
+  const Cascade none = Cascade::parse("none");
+  EXPECT_FALSE(none.save_update || none.delete_ || none.delete_orphan);
+  EXPECT_TRUE(Cascade{}.save_update);
+  EXPECT_FALSE(Cascade{}.delete_);
+  EXPECT_THROW(Cascade::parse("save-update, explode"), ArgumentError);
 }
 
 }  // namespace
-}  // namespace orm_test
+}  // namespace orm_suite

@@ -2,8 +2,11 @@
 //
 // The fixture of the ORM compliance suite: the backends of the Core suite
 // (dialect_suite/fixture.hpp: sqlite, postgresql, mysql; servers from CRUCIBLE_TEST_*_URL,
-// skipped when unset) with every model mapped in this program, and a recording of the statements
-// run (the engine's before_execute event), so that cases assert statement counts as tests/orm does.
+// skipped when unset) with every model mapped in this program (models.hpp, relationship_models.hpp),
+// and a recording of the statements run (the engine's before_execute event), so that cases assert
+// statement counts, and exact statements through placeholder(n). This is where ORM behaviour is
+// tested; tests/orm keeps what needs no database (mapping introspection, the state table) and what
+// only SQLite can run.
 //
 // Mapped tables have fixed names (os_ prefix), so every case drops and creates all of them (drop
 // first: a crashed run may have left them) and drops them after; on the shared servers the cases

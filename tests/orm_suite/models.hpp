@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The column-only models of the ORM suite: the seed's users and posts, a composite key, a version
-// counter, an int key and a self-referencing table. The shapes of tests/orm/models.hpp under
-// tables of their own (os_ prefix): the servers' databases are shared with other test programs.
+// The column-only models of the ORM tests: the seed's users and posts, a composite key, a version
+// counter, an int key and a self-referencing table. The one set of them: tests/orm_suite runs its
+// behaviour cases on every backend with them, tests/orm inspects their mappings. Tables are
+// prefixed os_, since the servers' databases are shared with other test programs.
 #pragma once
 
 #include <array>
@@ -30,6 +31,7 @@ struct User {
   int posts_count = 0;
   int karma = 0;
   crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> last_login{};
   std::optional<crucible::DateTime> updated_at{};
 };
 CRUCIBLE_MAPPING(User, "os_users",
@@ -39,6 +41,7 @@ CRUCIBLE_MAPPING(User, "os_users",
   column("posts_count", &User::posts_count),
   column("karma", &User::karma).server_default("10"),
   column("created_at", &User::created_at).default_now(),
+  column("last_login", &User::last_login),
   column("updated_at", &User::updated_at).onupdate_now());
 
 struct Post {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The relationship models of the ORM suite, the shapes of tests/orm/relationship_models.hpp under
-// tables of their own (os_r_ prefix): many-to-one / one-to-many with back_populates, one-to-one
+// The relationship models of the ORM tests (the seed blog's shapes, tables prefixed os_r_; the one
+// set of them, as models.hpp): many-to-one / one-to-many with back_populates, one-to-one
 // by backref, many-to-many through a Core table, self-referential one-to-many (replies) and
 // many-to-many (following / followers, Dynamic) through an association object with its own
 // column, passive deletes over ON DELETE CASCADE, relationships whose default strategy is

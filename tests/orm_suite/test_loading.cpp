@@ -2,7 +2,7 @@
 // Loader strategies on every backend, counted in statements: 50 articles with their authors and
 // tags cost 1 statement joined, 3 with selectin, 2 with subquery, 1 + N lazily; raise turns the N
 // into an error, noload into nothing; relationship defaults apply to every query of their class;
-// pages of eager queries; row locks with eager loading.
+// pages of eager queries; row locks with eager loading; options that do not fit the query.
 #include <memory>
 #include <set>
 #include <string>
@@ -112,6 +112,7 @@ TEST_P(OrmLoading, RaiseTurnsTheNIntoAnError) {
   } catch (const RaiseLoadError& e) {
     EXPECT_NE(std::string(e.what()).find("Article.author"), std::string::npos) << e.what();
   }
+  EXPECT_THROW((void)articles[0]->author.get(), RaiseLoadError);  // and again, on any access
   EXPECT_TRUE(take().empty());
   // The same query with the relationship loaded up front passes.
   auto loaded = session.query<Article>()
@@ -296,6 +297,13 @@ TEST_P(OrmLoading, WithForUpdateLocksTheEntityRowsOfEagerQueries) {
   other.rollback();
   holder.commit();
   EXPECT_EQ(other.query<Book>().with_for_update({.nowait = true}).all().size(), 2u);
+}
+
+TEST_P(OrmLoading, OptionsAreCheckedAgainstTheQuery) {
+  Session session(engine());
+  EXPECT_THROW(session.query<Author>().options(joinedload(&Article::tags)).all(), ArgumentError);
+  EXPECT_THROW(session.query<Author>().options(joinedload(&Author::following)).all(), ArgumentError);
+  EXPECT_THROW((void)session.query<Article>().options(joinedload(&Article::tags)).stream(), InvalidRequestError);
 }
 
 CRUCIBLE_DIALECT_SUITE(OrmLoading);

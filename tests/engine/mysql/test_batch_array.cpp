@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/mysql/mysql_support.hpp"
+#include "engine/server_support.hpp"
 #include "support/batch_sets.hpp"
 
 namespace crucible {
@@ -16,43 +16,12 @@ namespace {
 
 using ::testing::HasSubstr;
 using dialects::BatchOutcome;
-using dialects::DriverConnection;
 using dialects::DriverException;
 using dialects::DriverStatement;
 
 using Sets = testkit::BatchSets;
 
-class MysqlArrayBinding : public testkit::MysqlTest {
- protected:
-  void SetUp() override {
-    MysqlTest::SetUp();
-    if (IsSkipped()) return;
-    name_ = table("bulk");
-    conn_ = dialects::open_mysql(driver_options());
-    conn_->exec("CREATE TABLE " + name_ + " (id BIGINT PRIMARY KEY, n BIGINT, s VARCHAR(700) UNIQUE)");
-  }
-  void TearDown() override {
-    conn_.reset();
-    MysqlTest::TearDown();
-  }
-  std::int64_t scalar(const std::string& sql) {
-    auto lease = conn_->acquire(sql);
-    EXPECT_TRUE(lease->step());
-    return lease->get_int64(0);
-  }
-  std::string insert_sql() const { return "INSERT INTO " + name_ + " (id, n, s) VALUES (?, ?, ?)"; }
-  // Sets i = 0..n-1 as (i, i % 10, "s<i>").
-  static Sets rows(std::size_t n) {
-    return Sets(n, [](DriverStatement& s, std::size_t i) {
-      s.bind_int64(0, static_cast<std::int64_t>(i));
-      s.bind_int64(1, static_cast<std::int64_t>(i % 10));
-      s.bind(2, Value("s" + std::to_string(i)));
-    });
-  }
-
-  std::string name_;
-  std::unique_ptr<DriverConnection> conn_;
-};
+class MysqlArrayBinding : public testkit::DriverBatchTest<testkit::MysqlServer> {};
 
 TEST_F(MysqlArrayBinding, CountsTheRowsEachSetMatched) {
   conn_->begin();
@@ -80,7 +49,7 @@ TEST_F(MysqlArrayBinding, CountsTheRowsEachSetMatched) {
   insert->step();
   EXPECT_EQ(insert->changes(), 1);
   conn_->commit();
-  EXPECT_EQ(scalar("SELECT count(*) FROM " + name_), 998);
+  EXPECT_EQ(count(), 998);
   EXPECT_EQ(scalar("SELECT count(*) FROM " + name_ + " WHERE s = 'alone' AND n IS NULL"), 1);
 }
 
@@ -89,12 +58,7 @@ TEST_F(MysqlArrayBinding, AFailingInsertSetIsNamedAndTheSetsBeforeItStay) {
   auto insert = conn_->acquire(insert_sql());
   BatchOutcome out;
   try {
-    insert->execute_batch(Sets(100, [](DriverStatement& s, std::size_t i) {
-                            s.bind_int64(0, static_cast<std::int64_t>(i));
-                            s.bind_null(1);
-                            s.bind(2, Value(i == 56 ? std::string("s3") : "s" + std::to_string(i)));
-                          }),
-                          out);
+    insert->execute_batch(rows_with_duplicate(100, 56), out);
     FAIL() << "expected a duplicate key";
   } catch (const DriverException& e) {
     EXPECT_EQ(e.info().native_code, 1062);
@@ -103,9 +67,9 @@ TEST_F(MysqlArrayBinding, AFailingInsertSetIsNamedAndTheSetsBeforeItStay) {
   }
   // Exactly as row by row: sets 0..55 applied in the still open transaction, 56 not.
   EXPECT_TRUE(conn_->in_transaction());
-  EXPECT_EQ(scalar("SELECT count(*) FROM " + name_), 56);
+  EXPECT_EQ(count(), 56);
   conn_->rollback();
-  EXPECT_EQ(scalar("SELECT count(*) FROM " + name_), 0);
+  EXPECT_EQ(count(), 0);
 }
 
 TEST_F(MysqlArrayBinding, AFailingUpdateSetIsNamedAndTheSetsBeforeItStay) {
@@ -217,7 +181,7 @@ TEST_F(MysqlArrayBinding, LargeBatchesGoInSeveralChunks) {
   conn_->commit();
   EXPECT_EQ(scalar("SELECT CAST(sum(n) AS SIGNED) FROM " + big), 3000 + 50000);
   // Committed for everyone, not only visible to this session.
-  auto other = dialects::open_mysql(driver_options());
+  auto other = open_driver();
   auto seen = other->acquire("SELECT count(*) FROM " + big);
   ASSERT_TRUE(seen->step());
   EXPECT_EQ(seen->get_int64(0), 28000);

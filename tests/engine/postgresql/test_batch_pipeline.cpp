@@ -1,59 +1,32 @@
 // SPDX-License-Identifier: MIT
 // execute_many on PostgreSQL: the driver's pipeline-mode batch (DriverStatement::execute_batch)
-// on its own, then what the engine makes of it.
+// on its own, then what the engine makes of a failed batch. What every backend's batch path must
+// keep is in tests/dialect_suite/test_batch.cpp.
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "engine/postgresql/pg_support.hpp"
+#include "engine/server_support.hpp"
 #include "support/batch_sets.hpp"
 
 namespace crucible {
 namespace {
 
 using dialects::BatchOutcome;
-using dialects::DriverConnection;
 using dialects::DriverException;
 using dialects::DriverStatement;
 
 using Sets = testkit::BatchSets;
 
-class PostgresqlPipeline : public testkit::PostgresqlTest {
- protected:
-  void SetUp() override {
-    PostgresqlTest::SetUp();
-    if (IsSkipped()) return;
-    name_ = table("pipe");
-    conn_ = dialects::open_postgresql(driver_options());
-    conn_->exec("CREATE TABLE " + name_ + " (id bigint PRIMARY KEY, n bigint, s text UNIQUE)");
-  }
-  void TearDown() override {
-    conn_.reset();
-    PostgresqlTest::TearDown();
-  }
-  std::int64_t count() {
-    auto lease = conn_->acquire("SELECT count(*) FROM " + name_);
-    EXPECT_TRUE(lease->step());
-    return lease->get_int64(0);
-  }
-  std::string insert_sql() const { return "INSERT INTO " + name_ + " (id, n, s) VALUES ($1, $2, $3)"; }
-
-  std::string name_;
-  std::unique_ptr<DriverConnection> conn_;
-};
+class PostgresqlPipeline : public testkit::DriverBatchTest<testkit::PostgresqlServer> {};
 
 TEST_F(PostgresqlPipeline, RunsEverySetInOneBatchAndSumsTheRows) {
   conn_->begin();
   {
     auto insert = conn_->acquire(insert_sql());
     BatchOutcome out;
-    ASSERT_TRUE(insert->execute_batch(Sets(1000, [](DriverStatement& s, std::size_t i) {
-                                        s.bind_int64(0, static_cast<std::int64_t>(i));
-                                        s.bind_int64(1, static_cast<std::int64_t>(i % 10));
-                                        s.bind(2, Value("s" + std::to_string(i)));
-                                      }),
-                                      out));
+    ASSERT_TRUE(insert->execute_batch(rows(1000), out));
     EXPECT_EQ(out.rows_affected, 1000);
   }
   {
@@ -103,12 +76,7 @@ TEST_F(PostgresqlPipeline, AFailingSetIsNamedAndAbortsTheTransaction) {
   auto insert = conn_->acquire(insert_sql());
   BatchOutcome out;
   try {
-    insert->execute_batch(Sets(100, [](DriverStatement& s, std::size_t i) {
-                            s.bind_int64(0, static_cast<std::int64_t>(i));
-                            s.bind_null(1);
-                            s.bind(2, Value(i == 56 ? std::string("s3") : "s" + std::to_string(i)));
-                          }),
-                          out);
+    insert->execute_batch(rows_with_duplicate(100, 56), out);
     FAIL() << "expected a unique violation";
   } catch (const DriverException& e) {
     EXPECT_EQ(e.info().sqlstate, "23505");
@@ -213,36 +181,6 @@ TEST_F(PostgresqlPipeline, LargeParametersAndResultsDoNotStallEitherSide) {
 // ---- through the engine ---------------------------------------------------------------------
 
 class PostgresqlExecuteMany : public testkit::PostgresqlTest {};
-
-TEST_F(PostgresqlExecuteMany, ABackendTerminatedBeforeTheBatchIsADisconnect) {
-  const auto name = table("gone");
-  auto eng = engine({.pool_size = 1, .max_overflow = 0});
-  auto admin = engine({.pool_class = PoolClass::null_pool});
-  {
-    auto conn = eng.connect();
-    conn.execute("CREATE TABLE " + name + " (id bigint PRIMARY KEY)");
-    conn.commit();
-  }
-  std::vector<std::tuple<std::int64_t>> rows;
-  for (std::int64_t i = 0; i < 5000; ++i) rows.emplace_back(i);
-  {
-    auto conn = eng.connect();
-    auto tx = conn.begin();
-    const auto pid = conn.scalar<std::int64_t>("SELECT pg_backend_pid()");
-    auto c = admin.connect();
-    c.execute("SELECT pg_terminate_backend(:pid, 5000)", {{"pid", pid}});
-    c.commit();
-    try {
-      conn.execute_many(text("INSERT INTO " + name + " (id) VALUES (:id)"), rows);
-      FAIL() << "a terminated backend took a batch";
-    } catch (const DBAPIError& e) {
-      EXPECT_TRUE(e.is_disconnect()) << e.what();
-      EXPECT_NE(dynamic_cast<const OperationalError*>(&e), nullptr) << e.what();
-    }
-  }
-  auto fresh = eng.connect();  // the pool replaced the dead connection
-  EXPECT_EQ(fresh.scalar<std::int64_t>("SELECT count(*) FROM " + name), 0);
-}
 
 TEST_F(PostgresqlExecuteMany, StatementsAfterAFailedBatchNeedARollback) {
   const auto name = table("after");

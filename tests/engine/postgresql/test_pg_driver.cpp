@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/postgresql/pg_support.hpp"
+#include "engine/server_support.hpp"
 
 namespace crucible {
 namespace {
@@ -15,7 +15,7 @@ using dialects::DriverException;
 
 class PostgresqlDriver : public testkit::PostgresqlTest {
  protected:
-  std::unique_ptr<DriverConnection> open() { return dialects::open_postgresql(driver_options()); }
+  std::unique_ptr<DriverConnection> open() { return open_driver(); }
   // The single value of a one-row, one-column query, as text.
   static std::string text_of(DriverConnection& conn, std::string_view sql) {
     auto lease = conn.acquire(sql);

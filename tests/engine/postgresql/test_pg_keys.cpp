@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/postgresql/pg_support.hpp"
+#include "engine/server_support.hpp"
 
 namespace crucible {
 namespace {
