@@ -12,13 +12,37 @@ using namespace crucible::sql;
 
 namespace {
 
+// Whether two FROM objects are one. A recursive CTE exists twice: the object its anchor made
+// (whose columns the recursive part refers to) and the one union_all() returned; both are the
+// same name in SQL.
+bool same_from(const NodePtr& a, const NodePtr& b) {
+  if (a == b) return true;
+  return a->kind() == NodeKind::cte && b->kind() == NodeKind::cte &&
+         static_cast<const CteNode&>(*a).name == static_cast<const CteNode&>(*b).name;
+}
+
+// Of two objects of one CTE, the completed one: its body is the UNION, not the anchor alone.
+const NodePtr& completed_cte(const NodePtr& a, const NodePtr& b) {
+  return static_cast<const CteNode&>(*b).body->kind() == NodeKind::compound ? b : a;
+}
+
+// Adds `from` to `out` unless it is there; a CTE already there is kept in its completed form.
+void add_from(NodeList& out, const NodePtr& from) {
+  for (auto& existing : out) {
+    if (!same_from(existing, from)) continue;
+    if (existing != from) existing = completed_cte(existing, from);
+    return;
+  }
+  out.push_back(from);
+}
+
 // FROM objects referenced by the columns of an expression; does not enter nested selects, so
 // correlated subqueries leave the outer tables to the outer query.
 void collect_froms(const Node& node, NodeList& out) {
   if (node.kind() == NodeKind::select || node.kind() == NodeKind::compound) return;
   if (node.kind() == NodeKind::column) {
     const auto& from = static_cast<const ColumnNode&>(node).from;
-    if (from && std::find(out.begin(), out.end(), from) == out.end()) out.push_back(from);
+    if (from) add_from(out, from);
     return;
   }
   node.for_each_child([&](const Node& child) { collect_froms(child, out); });
@@ -26,7 +50,7 @@ void collect_froms(const Node& node, NodeList& out) {
 
 // Whether `from` (possibly a join tree) contains `target`.
 bool from_contains(const NodePtr& from, const NodePtr& target) {
-  if (from == target) return true;
+  if (same_from(from, target)) return true;
   if (from->kind() == NodeKind::join) {
     const auto& j = static_cast<const JoinNode&>(*from);
     return from_contains(j.left, target) || from_contains(j.right, target);
@@ -205,9 +229,10 @@ Select Select::with_columns(NodeList cols) const {
       NodeList found;
       collect_froms(*c, found);
       for (const auto& f : found) {
-        bool present = std::any_of(node->froms.begin(), node->froms.end(),
-                                   [&](const NodePtr& existing) { return from_contains(existing, f); });
-        if (!present) node->froms.push_back(f);
+        const bool joined = std::any_of(node->froms.begin(), node->froms.end(), [&](const NodePtr& existing) {
+          return existing->kind() == NodeKind::join && from_contains(existing, f);
+        });
+        if (!joined) add_from(node->froms, f);
       }
     }
   node->columns.insert(node->columns.end(), cols.begin(), cols.end());
@@ -234,7 +259,7 @@ Select Select::select_from(FromArg from) const {
     node->froms.clear();
     node->froms.push_back(from.node);
     for (auto& f : inferred)
-      if (f != from.node) node->froms.push_back(std::move(f));
+      if (!same_from(f, from.node)) node->froms.push_back(std::move(f));
     node->explicit_froms = true;
     node->explicit_count = 1;
   } else if (std::none_of(node->froms.begin(), node->froms.end(),
@@ -250,7 +275,7 @@ Select Select::join_node(FromArg target, NodePtr on, JoinKind kind) const {
   auto& froms = node->froms;
   // The joined object leaves the plain FROM list (it was there when its columns are selected).
   for (std::size_t i = 0; i < froms.size(); ++i)
-    if (froms[i] == target.node) {
+    if (same_from(froms[i], target.node)) {
       froms.erase(froms.begin() + static_cast<std::ptrdiff_t>(i));
       if (i < node->explicit_count) --node->explicit_count;
       break;

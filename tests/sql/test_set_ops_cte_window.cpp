@@ -83,6 +83,25 @@ TEST_F(SetOpsTest, RecursiveCte) {
              "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id "
              "FROM tree");
   EXPECT_TRUE(tree.recursive());
+  // Columns taken from the CTE before its recursive part was added name the same CTE.
+  expect_sql(select(anchor.c<int>("id")).select_from(tree),
+             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = ? UNION ALL "
+             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id "
+             "FROM tree",
+             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = $1 UNION ALL "
+             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id "
+             "FROM tree");
+  EXPECT_EQ(sqlite().compile(select(anchor.c<int>("id")).add_columns(tree.c<std::optional<int>>("parent_id")))->sql,
+            "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = ? UNION ALL "
+            "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id, "
+            "tree.parent_id FROM tree");
+  expect_sql(select(tree.c<int>("id"), anchor.c<std::optional<int>>("parent_id")),
+             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = ? UNION ALL "
+             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id, "
+             "tree.parent_id FROM tree",
+             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = $1 UNION ALL "
+             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id, "
+             "tree.parent_id FROM tree");
 }
 
 TEST_F(SetOpsTest, WindowFunctions) {
