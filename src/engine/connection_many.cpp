@@ -172,8 +172,7 @@ std::string row_tuple(sql::ParamStyle style, std::size_t first, std::size_t widt
 
 // A plan when `statement` is insert(table) in the named-bind form (columns(...) or every
 // column) with RETURNING, every placeholder in its one VALUES tuple, on a dialect with multi-row
-// VALUES and INSERT ... RETURNING. The tuple is found in the compiled text by its exact
-// spelling, which the compiler writes once.
+// VALUES and INSERT ... RETURNING. The compiler says where the tuple stands in its text.
 std::optional<InsertValuesPlan> plan_insert_values(const sql::Executable& statement,
                                                    const sql::CompiledStatement& compiled,
                                                    const sql::Dialect& dialect) {
@@ -192,11 +191,9 @@ std::optional<InsertValuesPlan> plan_insert_values(const sql::Executable& statem
   if (plan.width == 0 || compiled.binds.size() != plan.width) return std::nullopt;
   for (const auto& slot : compiled.binds)
     if (slot.literal_index >= 0) return std::nullopt;
-  const std::string needle = " VALUES " + row_tuple(dialect.param_style(), 0, plan.width);
-  const std::size_t at = compiled.sql.find(needle);
-  if (at == std::string::npos || compiled.sql.find(needle, at + 1) != std::string::npos) return std::nullopt;
-  plan.tuple_at = at + 8;
-  plan.tuple_length = needle.size() - 8;
+  if (compiled.values_tuple.second == 0) return std::nullopt;
+  plan.tuple_at = compiled.values_tuple.first;
+  plan.tuple_length = compiled.values_tuple.second;
   // A key the database generates ascends with the rows of one INSERT: it restores set order.
   const Column* key = node.table->autoincrement_column();
   if (key && std::find(columns.begin(), columns.end(), key) == columns.end() &&

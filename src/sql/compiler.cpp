@@ -89,6 +89,7 @@ CompiledPtr Compiler::compile(const Node& root) {
   compiled->binds = std::move(binds_);
   compiled->kind = kind_;
   compiled->returns_rows = returns_rows_;
+  compiled->values_tuple = values_tuple_;
   compiled->at_most_one_row = root.kind() == NodeKind::select && at_most_one_row(static_cast<const SelectNode&>(root));
   if (top_columns_) {
     for (std::size_t i = 0; i < top_columns_->size(); ++i) {

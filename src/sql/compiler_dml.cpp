@@ -26,12 +26,15 @@ void Compiler::visit_insert(const InsertNode& n) {
       out_ += ' ';
       visit(*n.from_select);
     } else if (named_binds) {
-      out_ += " VALUES (";
+      out_ += " VALUES ";
+      const std::size_t tuple_at = out_.size();
+      out_ += '(';
       for (std::size_t i = 0; i < columns.size(); ++i) {
         if (i) out_ += ", ";
         emit_placeholder(BindSlot{columns[i]->name(), -1, columns[i]->type()});
       }
       out_ += ')';
+      values_tuple_ = {tuple_at, out_.size() - tuple_at};
     } else {
       if (n.rows.size() > 1 && !dialect_.features().supports_multirow_insert) unsupported("multi-row INSERT");
       out_ += " VALUES ";

@@ -54,6 +54,11 @@ TEST_F(DmlTest, InsertWithoutValuesUsesNamedBinds) {
   EXPECT_EQ(compiled->binds[0].name, "user_id");
   EXPECT_EQ(compiled->binds[1].name, "title");
   EXPECT_EQ(compiled->binds[1].literal_index, -1);
+  // Where the one VALUES tuple stands, for execute_many's multi-row batches.
+  const auto pg = postgresql().compile(some.returning(p_id));
+  EXPECT_EQ(pg->sql.substr(pg->values_tuple.first, pg->values_tuple.second), "($1, $2)");
+  EXPECT_EQ(pg->sql.substr(pg->values_tuple.first + pg->values_tuple.second), " RETURNING id");
+  EXPECT_EQ(sqlite().compile(insert(posts).values(set(p_user_id, 1)))->values_tuple.second, 0u);  // literals
 }
 
 TEST_F(DmlTest, InsertFromSelect) {

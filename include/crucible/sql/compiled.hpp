@@ -81,6 +81,9 @@ struct CompiledStatement {
   // WHERE clause fixes by equality. one() / one_or_none() then skip the step that proves there
   // is no second row (a primary-key lookup's last round of the statement).
   bool at_most_one_row = false;
+  // An INSERT of one row of named binds: where its "(...)" VALUES tuple stands in `sql` (offset,
+  // length), so execute_many can repeat it into multi-row batches; length 0 otherwise.
+  std::pair<std::size_t, std::size_t> values_tuple{0, 0};
 };
 
 using CompiledPtr = std::shared_ptr<const CompiledStatement>;

@@ -148,6 +148,7 @@ class Compiler {
   const NodeList* top_columns_ = nullptr;  // result columns of the outermost statement
   StatementKind kind_ = StatementKind::other;
   bool returns_rows_ = false;
+  std::pair<std::size_t, std::size_t> values_tuple_{0, 0};  // CompiledStatement::values_tuple
 };
 
 }  // namespace crucible::sql
