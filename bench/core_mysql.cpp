@@ -33,8 +33,9 @@
 #include "crucible/crucible.hpp"
 
 #if CRUCIBLE_HAVE_MYSQL
-#include <mysql.h>
 #include <unistd.h>
+
+#include "raw_mysql.hpp"
 
 namespace {
 
@@ -63,45 +64,12 @@ std::string multirow_insert_sql(const std::string& table) {
 
 // ---- raw libmariadb -------------------------------------------------------------------------
 
-struct Raw {
-  MYSQL* mysql = mysql_init(nullptr);
-  std::string table;
-  Raw(const crucible::Url& url, std::string t) : table(std::move(t)) {
-    if (!mysql_real_connect(mysql, url.host.c_str(), url.username.c_str(),
-                            url.password ? url.password->c_str() : nullptr, url.database.c_str(),
-                            url.port.value_or(0), nullptr, CLIENT_MULTI_STATEMENTS))
-      fail("connect");
-    exec("SET autocommit = 0");
-  }
-  ~Raw() { mysql_close(mysql); }
-  [[noreturn]] void fail(const char* what) const {
-    std::fprintf(stderr, "raw libmariadb %s failed: %s\n", what, mysql_error(mysql));
-    std::exit(1);
-  }
-  void exec(const std::string& sql) const {
-    if (mysql_real_query(mysql, sql.data(), sql.size())) fail(sql.c_str());
-    do {
-      if (MYSQL_RES* r = mysql_store_result(mysql)) mysql_free_result(r);
-    } while (mysql_next_result(mysql) == 0);
-  }
-  MYSQL_STMT* prepare(const std::string& sql) const {
-    MYSQL_STMT* s = mysql_stmt_init(mysql);
-    if (mysql_stmt_prepare(s, sql.data(), sql.size())) fail(mysql_stmt_error(s));
-    return s;
-  }
-  void check(MYSQL_STMT* s, int rc) const {
-    if (rc != 0 && rc != MYSQL_NO_DATA) {
-      std::fprintf(stderr, "raw libmariadb statement failed: %s\n", mysql_stmt_error(s));
-      std::exit(1);
-    }
-  }
-};
+using bench::my::string_bind;
 
-MYSQL_BIND string_bind() {
-  MYSQL_BIND b{};
-  b.buffer_type = MYSQL_TYPE_STRING;
-  return b;
-}
+struct Raw : bench::my::Connection {
+  std::string table;
+  Raw(const crucible::Url& url, std::string t) : Connection(url), table(std::move(t)) {}
+};
 
 void raw_array_insert(const Raw& raw, const std::vector<NewRow>& rows) {
   MYSQL_STMT* s = raw.prepare("INSERT INTO " + raw.table + " (name, description) VALUES (?, ?)");

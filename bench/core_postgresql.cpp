@@ -20,11 +20,9 @@
 //   core_pk_select         10,000 selects by primary key, one transaction.
 //
 // Usage: bench_core_postgresql [--rounds N]
-#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -33,9 +31,9 @@
 #include "crucible/crucible.hpp"
 
 #if CRUCIBLE_HAVE_POSTGRESQL
-#include <libpq-fe.h>
-#include <poll.h>
 #include <unistd.h>
+
+#include "raw_postgresql.hpp"
 
 namespace {
 
@@ -66,89 +64,18 @@ std::string multirow_insert_sql(const std::string& table) {
   return sql + " RETURNING id";
 }
 
-std::int64_t to_int(const char* text) {
-  std::int64_t v = 0;
-  std::from_chars(text, text + std::char_traits<char>::length(text), v);
-  return v;
-}
-
 // ---- raw libpq ----------------------------------------------------------------------------------
 
-struct Raw {
-  PGconn* conn;
-  std::string table;
-  explicit Raw(const std::string& url, std::string t) : conn(PQconnectdb(url.c_str())), table(std::move(t)) {
-    if (PQstatus(conn) != CONNECTION_OK) fail("connect");
-  }
-  ~Raw() { PQfinish(conn); }
-  [[noreturn]] void fail(const char* what) const {
-    std::fprintf(stderr, "raw libpq %s failed: %s\n", what, PQerrorMessage(conn));
-    std::exit(1);
-  }
-  void exec(const std::string& sql) const {
-    PGresult* r = PQexec(conn, sql.c_str());
-    const auto st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(sql.c_str());
-    PQclear(r);
-  }
-  void prepare(const char* name, const std::string& sql) const {
-    PGresult* r = PQprepare(conn, name, sql.c_str(), 0, nullptr);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail("prepare");
-    PQclear(r);
-  }
-};
+using bench::pg::to_int;
 
-// Runs prepared statement `name` once per set in pipeline mode, as a careful C program would:
-// a non-blocking socket, results read as they arrive (every 256 queries and at the end), one
-// Sync. `values(i, out)` fills the parameter pointers of set i. Returns the rows changed.
-std::int64_t raw_pipeline(const Raw& raw, const char* name, int sets, int params,
-                          const std::function<void(int, const char**)>& values) {
-  PGconn* c = raw.conn;
-  std::int64_t changed = 0;
-  int expected = 0;  // results still to come: one per query, one for the Sync
-  const auto read_ready = [&] {
-    while (expected > 0 && !PQisBusy(c)) {
-      PGresult* r = PQgetResult(c);
-      if (!r) continue;  // the end of one query's results
-      const auto st = PQresultStatus(r);
-      if (st == PGRES_COMMAND_OK) changed += to_int(PQcmdTuples(r));
-      else if (st != PGRES_PIPELINE_SYNC) raw.fail("pipelined statement");
-      --expected;
-      PQclear(r);
-    }
-  };
-  const auto pump = [&](bool wait) {
-    for (;;) {
-      const int unsent = PQflush(c);
-      if (unsent < 0 || !PQconsumeInput(c)) raw.fail("pipeline I/O");
-      read_ready();
-      if (unsent == 0 && (!wait || expected == 0)) return;
-      pollfd fd{PQsocket(c), static_cast<short>(POLLIN | (unsent ? POLLOUT : 0)), 0};
-      poll(&fd, 1, -1);
-    }
-  };
-  PQsetnonblocking(c, 1);
-  if (!PQenterPipelineMode(c)) raw.fail("enter pipeline mode");
-  std::vector<const char*> v(static_cast<std::size_t>(params));
-  for (int i = 0; i < sets; ++i) {
-    values(i, v.data());
-    if (!PQsendQueryPrepared(c, name, params, v.data(), nullptr, nullptr, 0)) raw.fail("send");
-    ++expected;
-    if (i % 256 == 255) pump(false);
-  }
-  if (!PQpipelineSync(c)) raw.fail("sync");
-  ++expected;
-  pump(true);
-  while (PQgetResult(c)) {
-  }
-  if (!PQexitPipelineMode(c)) raw.fail("exit pipeline mode");
-  PQsetnonblocking(c, 0);
-  return changed;
-}
+struct Raw : bench::pg::Connection {
+  std::string table;
+  Raw(const std::string& url, std::string t) : Connection(url), table(std::move(t)) {}
+};
 
 void raw_insert(const Raw& raw, const std::vector<NewRow>& rows) {
   raw.exec("BEGIN");
-  const auto n = raw_pipeline(raw, "insert_one", kInsertRows, 2, [&](int i, const char** v) {
+  const auto n = bench::pg::pipeline(raw, "insert_one", kInsertRows, 2, [&](int i, const char** v) {
     const auto& [name, description] = rows[static_cast<std::size_t>(i)];
     v[0] = name.c_str();
     v[1] = description.c_str();
@@ -185,7 +112,7 @@ void raw_update(const Raw& raw, int round) {
     keys[static_cast<std::size_t>(i)] = std::to_string(i + 1);
   }
   raw.exec("BEGIN");
-  const auto n = raw_pipeline(raw, "update_one", kUpdates, 2, [&](int i, const char** v) {
+  const auto n = bench::pg::pipeline(raw, "update_one", kUpdates, 2, [&](int i, const char** v) {
     v[0] = texts[static_cast<std::size_t>(i)].c_str();
     v[1] = keys[static_cast<std::size_t>(i)].c_str();
   });

@@ -66,14 +66,16 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
     started = Clock::now();
   }
   std::int64_t total = 0;
-  // UPDATE and DELETE go to the driver's batch path on a server inside a transaction. INSERTs
-  // run set by set: executed() reports each set's last insert id.
-  if (n >= 2 && compiled->kind != sql::StatementKind::insert && !compiled->returns_rows &&
+  // UPDATE, DELETE and statements returning rows (the binder's rows() reads them) go to the
+  // driver's batch path on a server inside a transaction. Other INSERTs run set by set:
+  // executed() reports each set's last insert id.
+  if (n >= 2 && (compiled->kind != sql::StatementKind::insert || compiled->returns_rows) &&
       !engine.dialect->features().in_process && c.in_transaction()) {
     dialects::BatchOutcome outcome;
     bool batched = false;
     try {
-      batched = lease->execute_batch(binder, outcome);
+      batched = compiled->returns_rows ? lease->execute_batch_rows(binder, outcome)
+                                       : lease->execute_batch(binder, outcome);
     } catch (dialects::DriverException& error) {
       fail_batch(*compiled, lease, error, binder, outcome);
     }
@@ -90,6 +92,7 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
     for (; row < n; ++row) {
       lease->reset();
       binder.bind(*lease, row);
+      if (compiled->returns_rows) binder.rows(row, *lease);  // its first step() executes
       while (lease->step()) {
       }
       total += lease->changes();

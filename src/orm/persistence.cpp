@@ -60,10 +60,7 @@ std::shared_ptr<const PlacedStatement> insert_statement(const Mapper& mapper, co
     for (std::size_t c : shape.columns)
       row.push_back(ColumnValue{&columns[c], placeholder(position++, columns[c])});
   }
-  // One values() call per row would copy the growing statement each time; build the rows first
-  // and add them to a statement in one pass.
-  Insert ins = insert(table);
-  for (auto& row : rows) ins = ins.values(std::move(row));
+  Insert ins = insert(table).values(std::move(rows));
   if (!shape.returning.empty()) {
     std::vector<ExprArg> ret;
     for (std::size_t c : shape.returning) ret.emplace_back(Expr<Value>(table.column_nodes()[c]));

@@ -60,35 +60,53 @@ Insert::Insert(const Table& table) : Statement(nullptr) {
 const InsertNode& Insert::ins() const { return static_cast<const InsertNode&>(*root()); }
 const Table& Insert::table() const { return *ins().table; }
 
-Insert Insert::values(std::vector<ColumnValue> row) const {
-  const Table& t = table();
+namespace {
+
+// Appends one row to a node being built: its columns must be the first row's.
+void append_row(InsertNode& node, std::vector<ColumnValue> row) {
+  const Table& t = *node.table;
   for (const auto& cv : row) check_owner(t, cv);
-  if (ins().from_select) throw ArgumentError("insert(): values() and from_select() cannot be combined");
-  auto node = std::make_shared<InsertNode>(ins());
   // Client-side defaults for the columns this row leaves out.
   for (const auto& col : t.columns()) {
     if (!col.has_default()) continue;
     bool given = std::any_of(row.begin(), row.end(), [&](const ColumnValue& cv) { return cv.column == &col; });
     if (!given) row.push_back({&col, std::make_shared<ComputedLiteralNode>(col.default_function(), col.type())});
   }
-  if (node->rows.empty()) {
-    node->columns.clear();
+  if (node.rows.empty()) {
+    node.columns.clear();
     for (const auto& cv : row) {
-      if (std::find(node->columns.begin(), node->columns.end(), cv.column) != node->columns.end())
+      if (std::find(node.columns.begin(), node.columns.end(), cv.column) != node.columns.end())
         throw ArgumentError("insert(): column '" + cv.column->name() + "' given twice in one row");
-      node->columns.push_back(cv.column);
+      node.columns.push_back(cv.column);
     }
-  } else if (row.size() != node->columns.size()) {
+  } else if (row.size() != node.columns.size()) {
     throw ArgumentError("insert(): every row of a multi-row insert must give the same columns");
   }
-  NodeList values(node->columns.size());
+  NodeList values(node.columns.size());
   for (const auto& cv : row) {
-    auto it = std::find(node->columns.begin(), node->columns.end(), cv.column);
-    if (it == node->columns.end() || values[static_cast<std::size_t>(it - node->columns.begin())])
+    auto it = std::find(node.columns.begin(), node.columns.end(), cv.column);
+    if (it == node.columns.end() || values[static_cast<std::size_t>(it - node.columns.begin())])
       throw ArgumentError("insert(): every row of a multi-row insert must give the same columns");
-    values[static_cast<std::size_t>(it - node->columns.begin())] = cv.value;
+    values[static_cast<std::size_t>(it - node.columns.begin())] = cv.value;
   }
-  node->rows.push_back(std::move(values));
+  node.rows.push_back(std::move(values));
+}
+
+}  // namespace
+
+Insert Insert::values(std::vector<ColumnValue> row) const {
+  if (ins().from_select) throw ArgumentError("insert(): values() and from_select() cannot be combined");
+  auto node = std::make_shared<InsertNode>(ins());
+  append_row(*node, std::move(row));
+  return Insert(NodePtr(std::move(node)));
+}
+
+// One copy of the node for all the rows: values() per row would copy the growing node each time.
+Insert Insert::values(std::vector<std::vector<ColumnValue>> rows) const {
+  if (ins().from_select) throw ArgumentError("insert(): values() and from_select() cannot be combined");
+  auto node = std::make_shared<InsertNode>(ins());
+  node->rows.reserve(node->rows.size() + rows.size());
+  for (auto& row : rows) append_row(*node, std::move(row));
   return Insert(NodePtr(std::move(node)));
 }
 

@@ -110,6 +110,39 @@ TEST_P(OrmSession, RowsOfOneTableShareOneInsertWhereKeysAndDefaultsComeBackInIt)
               1);
 }
 
+TEST_P(OrmSession, ManyNewRowsGoInFullBatchesAndEveryKeyFindsItsObject) {
+  // 2,500 rows whose only fetched column is the key: on a server, two full 1,000-row INSERT ...
+  // RETURNING batches as one execute_many (pipelined on PostgreSQL) and one of 500; in process,
+  // one prepared INSERT per row as one execute_many.
+  Session session(engine());
+  std::vector<Note> notes;
+  for (int i = 0; i < 2500; ++i) notes.push_back(Note{.body = "n" + std::to_string(i), .priority = 1 + i % 3});
+  auto handles = session.add_all(std::move(notes));
+  take();
+  session.flush();
+  const auto sql = take();
+  const bool batches = !features().in_process && features().supports_insert_returning;
+  if (batches) {
+    ASSERT_EQ(sql.size(), 2u);
+    EXPECT_NE(sql[0].find("RETURNING"), std::string::npos);
+    EXPECT_LT(sql[1].size(), sql[0].size());  // 500 rows against 1,000
+  } else if (features().in_process) {
+    EXPECT_EQ(sql.size(), 1u);
+  }
+  for (std::size_t i = 1; i < handles.size(); ++i) ASSERT_GT(handles[i]->id, handles[i - 1]->id);
+  session.commit();
+  // Each object holds the key of the row made from it.
+  auto conn = engine().connect();
+  std::size_t matched = 0;
+  for (auto [id, body] : conn.execute(text("SELECT id, body FROM os_notes ORDER BY id")).as<std::int64_t, std::string>()) {
+    ASSERT_LT(matched, handles.size());
+    EXPECT_EQ(id, handles[matched]->id);
+    EXPECT_EQ(body, handles[matched]->body);
+    ++matched;
+  }
+  EXPECT_EQ(matched, handles.size());
+}
+
 TEST_P(OrmSession, IntKeysComeBackAndFindTheirObjects) {
   Session session(engine());
   // Only the key to fetch, then the key and a server default: both ways of reading keys back.

@@ -41,6 +41,21 @@ TEST_F(DmlTest, InsertManyRows) {
   EXPECT_THROW((void)insert(posts).values(set(p_user_id, 1)).values(set(p_title, "x")), ArgumentError);
 }
 
+TEST_F(DmlTest, InsertManyRowsInOneCall) {
+  // The same statement as values() per row; rows appended to earlier ones.
+  auto stmt = insert(posts)
+                  .values(set(p_user_id, 1), set(p_title, "a"))
+                  .values(std::vector<std::vector<ColumnValue>>{{set(p_title, "b"), set(p_user_id, 2)},
+                                                                {set(p_user_id, 3), set(p_title, "c")}});
+  expect_sql(stmt, "INSERT INTO posts (user_id, title) VALUES (?, ?), (?, ?), (?, ?)",
+             "INSERT INTO posts (user_id, title) VALUES ($1, $2), ($3, $4), ($5, $6)");
+  EXPECT_EQ(bound_values(stmt, postgresql()), (std::vector<Value>{1, "a", 2, "b", 3, "c"}));
+  EXPECT_THROW((void)insert(posts).values(std::vector<std::vector<ColumnValue>>{{set(p_user_id, 1)},
+                                                                                {set(p_title, "x")}}),
+               ArgumentError);
+  EXPECT_THROW((void)insert(posts).values(std::vector<std::vector<ColumnValue>>{{set(u_name, "x")}}), ArgumentError);
+}
+
 TEST_F(DmlTest, InsertWithoutValuesUsesNamedBinds) {
   auto all = insert(posts);
   expect_sql(all,

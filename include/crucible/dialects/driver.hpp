@@ -81,6 +81,14 @@ class BatchSource {
  public:
   virtual std::size_t size() const = 0;
   virtual void bind(DriverStatement& stmt, std::size_t index) const = 0;
+  // Set `index` returned rows (execute_batch_rows): `stmt` steps through them (step() until
+  // false, reading the current row between steps), before the next set's rows are handed over.
+  // The default ignores them. An exception from it ends the batch: the driver drains what it
+  // sent, then rethrows it.
+  virtual void rows(std::size_t index, DriverStatement& stmt) const {
+    (void)index;
+    (void)stmt;
+  }
 
  protected:
   ~BatchSource() = default;
@@ -104,6 +112,9 @@ class DriverStatement : public RowSource {
   virtual void bind_double(int index, double value) = 0;
   // Not copied: `value` must stay valid until the statement has been stepped to completion.
   virtual void bind_text(int index, std::string_view value) = 0;
+  // The same for a std::string, whose characters are NUL-terminated: a driver whose client
+  // library reads C strings (libpq) borrows them too instead of copying.
+  virtual void bind_string(int index, const std::string& value) { bind_text(index, value); }
   virtual void bind_blob(int index, std::span<const unsigned char> value) = 0;
   // Any Value, in this backend's storage form (bool, calendar types, Decimal, Uuid, Json).
   // Copied: the statement may be stepped after `value` is gone.
@@ -134,6 +145,15 @@ class DriverStatement : public RowSource {
   // DriverException with outcome.first_failed / last_failed set. Bindings afterwards are
   // unspecified (rebind every placeholder before the next execution).
   virtual bool execute_batch(const BatchSource& sets, BatchOutcome& outcome) {
+    (void)sets;
+    (void)outcome;
+    return false;
+  }
+  // The same for a statement that returns rows (INSERT ... RETURNING): each set's rows go to
+  // sets.rows(), in set order, while later sets are still on their way (PostgreSQL: pipeline
+  // mode). Returns false, having done nothing, where the protocol cannot batch such a statement
+  // (MariaDB's array binding has no result sets): the caller then runs set by set.
+  virtual bool execute_batch_rows(const BatchSource& sets, BatchOutcome& outcome) {
     (void)sets;
     (void)outcome;
     return false;

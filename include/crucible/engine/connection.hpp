@@ -136,8 +136,9 @@ class Connection {
   // (src/engine/connection_bound.cpp)
   Result execute_bound(const sql::CompiledPtr& compiled, const detail::StatementBinder& binder);
   // Runs a precompiled DML statement once per parameter set of `binder`, as execute_many (one
-  // execute event with the batch size; UPDATE and DELETE batched on the servers); returns the
-  // total rows affected. (src/engine/connection_bound.cpp)
+  // execute event with the batch size; UPDATE, DELETE and statements with RETURNING batched on
+  // the servers where the driver can); rows a set returns go to binder.rows(). Returns the total
+  // rows affected. (src/engine/connection_bound.cpp)
   Result execute_many_bound(const sql::CompiledPtr& compiled, const detail::StatementBinder& binder);
 
   // Runs a statement once per parameter set. Sets are a range of Params (binds by name) or of

@@ -63,6 +63,8 @@ class Insert : public sql::Statement {
 
   // Adds one row; every row must give the same columns.
   Insert values(std::vector<ColumnValue> row) const;
+  // Adds several rows at once (SQLAlchemy's values([...])); cheaper than one call per row.
+  Insert values(std::vector<std::vector<ColumnValue>> rows) const;
   template <typename... V>
     requires(std::is_same_v<V, ColumnValue> && ...)
   Insert values(const V&... v) const {

@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -86,8 +87,9 @@ std::int64_t rows_changed(const PGresult* r);
 // "aborted" without running, exactly as row by row.
 //
 //   Pipeline p(conn);              // enters pipeline mode
+//   p.on_rows(handler);            // optional: each set's returned rows, as they arrive
 //   p.prepare(name, sql, types);   // when the statement is new
-//   p.execute(name, n, values, lengths, formats, set);   // per parameter set
+//   p.execute(name, n, values, lengths, formats, set, bytes);   // per parameter set
 //   PipelineOutcome out = p.finish();
 //
 // The destructor of an unfinished pipeline (an exception while binding) drains it and leaves
@@ -107,10 +109,17 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
   ~Pipeline();
 
+  // Receives the rows (PGRES_TUPLES_OK) of each set's query, in order; it runs inside
+  // execute() and finish(), and must not throw.
+  using RowsHandler = std::function<void(std::size_t set, ResultPtr rows)>;
+  void on_rows(RowsHandler handler) { on_rows_ = std::move(handler); }
+
   void prepare(const std::string& name, const std::string& sql, const std::vector<Oid>& types,
                std::size_t set);
+  // `bytes`: about how much the parameters weigh, so that big sets are followed by a look at
+  // the socket sooner than every kPumpEvery queries.
   void execute(const std::string& name, int count, const char* const* values, const int* lengths,
-               const int* formats, std::size_t set);
+               const int* formats, std::size_t set, std::size_t bytes = 0);
   // An error (or a broken connection) was already seen: later sets need not be sent.
   bool failed() const { return outcome_.error != nullptr || outcome_.broken; }
   // Syncs, reads every result and leaves pipeline mode.
@@ -132,6 +141,8 @@ class Pipeline {
   std::size_t head_ = 0;
   bool got_result_ = false;  // the oldest pending query has its result; NULL ends it
   std::size_t since_pump_ = 0;
+  std::size_t bytes_since_pump_ = 0;
+  RowsHandler on_rows_;
   bool synced_ = false;
   bool open_ = false;
   PipelineOutcome outcome_;

@@ -15,6 +15,8 @@ namespace {
 // server's output (and so its input) flowing, while one recv() per query would cost more than
 // the query itself.
 constexpr std::size_t kPumpEvery = 256;
+// ... or this many parameter bytes: big sets (multi-row INSERTs) keep both sides busy sooner.
+constexpr std::size_t kPumpBytes = 64 * 1024;
 
 }  // namespace
 
@@ -56,12 +58,14 @@ void Pipeline::prepare(const std::string& name, const std::string& sql, const st
 }
 
 void Pipeline::execute(const std::string& name, int count, const char* const* values, const int* lengths,
-                       const int* formats, std::size_t set) {
+                       const int* formats, std::size_t set, std::size_t bytes) {
   if (outcome_.broken) return;
   if (!PQsendQueryPrepared(conn_, name.c_str(), count, values, lengths, formats, 0)) return fail_connection();
   pending_.push_back({Pending::query, set});
-  if (++since_pump_ >= kPumpEvery) {
+  bytes_since_pump_ += bytes;
+  if (++since_pump_ >= kPumpEvery || bytes_since_pump_ >= kPumpBytes) {
     since_pump_ = 0;
+    bytes_since_pump_ = 0;
     pump(false);
   }
 }
@@ -113,7 +117,9 @@ void Pipeline::take(PGresult* r) {
     case PGRES_COMMAND_OK:
     case PGRES_TUPLES_OK:
     case PGRES_EMPTY_QUERY:
-      if (p.kind == Pending::query) outcome_.changes += rows_changed(r);
+      if (p.kind != Pending::query) return;
+      outcome_.changes += rows_changed(r);
+      if (on_rows_ && PQresultStatus(r) == PGRES_TUPLES_OK) on_rows_(p.set, std::move(result));
       return;
     default:
       if (!outcome_.error) {

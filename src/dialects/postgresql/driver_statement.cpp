@@ -54,8 +54,9 @@ double parse_double(std::string_view text) {
 }
 
 // One parameter slot. Text parameters must reach libpq zero-terminated, so they are copied into
-// `owned` (its capacity is reused from one execution to the next); borrowed blobs are sent in
-// binary format with a length and need no copy.
+// `owned` (its capacity is reused from one execution to the next), except a std::string's, which
+// is terminated already and borrowed; borrowed blobs are sent in binary format with a length and
+// need no copy.
 struct Param {
   Oid type = oid::unknown;
   bool null = true;
@@ -165,6 +166,16 @@ class PgStatement final : public DriverStatement {
     // "unknown": the server infers the type from the context (varchar, text, json, enums...).
     set_text(index, oid::unknown, value);
   }
+  void bind_string(int index, const std::string& value) override {
+    Param* p = slot(index);
+    if (!p) return;
+    p->has_nul = std::memchr(value.data(), '\0', value.size()) != nullptr;
+    p->type = oid::unknown;
+    p->null = false;
+    p->binary = false;
+    p->borrowed = value.c_str();  // terminated: libpq reads text parameters up to the NUL
+    p->size = value.size();
+  }
   void bind_blob(int index, std::span<const unsigned char> value) override {
     Param* p = slot(index);
     if (!p) return;
@@ -240,22 +251,48 @@ class PgStatement final : public DriverStatement {
   std::int64_t changes() const override { return changes_; }
   const std::string& sql() const override { return sql_; }
 
-  // Pipeline mode: each set is bound, sent, and the statement (re)prepared inside the pipeline
-  // when it is new or its parameter types changed; one Sync for the whole batch.
+  // Both in pipeline mode (run_pipeline).
   bool execute_batch(const BatchSource& sets, BatchOutcome& outcome) override {
+    return run_pipeline(sets, outcome, false);
+  }
+  bool execute_batch_rows(const BatchSource& sets, BatchOutcome& outcome) override {
+    return run_pipeline(sets, outcome, true);
+  }
+
+ private:
+  // Pipeline mode: each set is bound, sent, and the statement (re)prepared inside the pipeline
+  // when it is new or its parameter types changed; one Sync for the whole batch. With `rows`,
+  // each set's result is read through this statement by sets.rows() as it arrives.
+  bool run_pipeline(const BatchSource& sets, BatchOutcome& outcome, bool rows) {
     PGconn* conn = session_->conn;
     const std::size_t n = sets.size();
     if (!persistent_ || !conn || n == 0 || PQpipelineStatus(conn) != PQ_PIPELINE_OFF) return false;
     outcome = BatchOutcome{};
     reset();
     std::exception_ptr bind_failure;  // from the caller's binder: rethrown once the pipeline is drained
+    std::exception_ptr rows_failure;  // from its rows(): the same
     std::string problem_state, problem;
     std::size_t stopped_at = 0;
     bool prepared_here = false;
     PipelineOutcome out;
     {
       Pipeline pipeline(conn);
-      for (std::size_t i = 0; i < n && !pipeline.failed(); ++i) {
+      // Each set's rows are read through this statement, as from an execution of its own.
+      if (rows) pipeline.on_rows([&](std::size_t set, ResultPtr result) {
+        if (rows_failure) return;
+        result_ = std::move(result);
+        rows_ = PQntuples(result_.get());
+        row_ = -1;
+        executed_ = true;
+        describe(result_.get());
+        try {
+          sets.rows(set, *this);
+        } catch (...) {
+          rows_failure = std::current_exception();
+        }
+        reset();
+      });
+      for (std::size_t i = 0; i < n && !pipeline.failed() && !rows_failure; ++i) {
         stopped_at = i;
         try {
           sets.bind(*this, i);
@@ -264,7 +301,7 @@ class PgStatement final : public DriverStatement {
           break;
         }
         if (parameter_problem(problem_state, problem)) break;
-        gather();
+        const std::size_t bytes = gather();
         if (!prepared_ || types_changed()) {
           choose_types();
           if (prepared_) session_->pending_deallocate.push_back(std::move(name_));  // freed when idle
@@ -274,7 +311,7 @@ class PgStatement final : public DriverStatement {
           prepared_ = prepared_here = true;
         }
         pipeline.execute(name_, static_cast<int>(params_.size()), values_.data(), lengths_.data(),
-                         formats_.data(), i);
+                         formats_.data(), i, bytes);
       }
       out = pipeline.finish();
     }
@@ -298,11 +335,11 @@ class PgStatement final : public DriverStatement {
     }
     outcome.first_failed = outcome.last_failed = stopped_at;
     if (bind_failure) std::rethrow_exception(bind_failure);
+    if (rows_failure) std::rethrow_exception(rows_failure);
     if (!problem.empty()) throw_client_error(problem_state, std::move(problem));
     return true;
   }
 
- private:
   struct Column {
     std::string name;
     Oid type = oid::unknown;
@@ -365,20 +402,24 @@ class PgStatement final : public DriverStatement {
   void bind_one(int index, const Json& v) { set_text(index, oid::jsonb, v.dump()); }
 
   // The arrays libpq reads, rebuilt per execution (the owned buffers may have moved).
-  void gather() {
+  // Returns the parameters' size in bytes.
+  std::size_t gather() {
     const std::size_t n = params_.size();
     values_.resize(n);
     lengths_.resize(n);
     formats_.resize(n);
     types_.resize(n);
+    std::size_t bytes = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const Param& p = params_[i];
       values_[i] = p.null ? nullptr : (p.borrowed ? p.borrowed : p.owned.c_str());
       lengths_[i] = static_cast<int>(p.size);
       formats_[i] = p.binary ? 1 : 0;
+      bytes += p.size;
       // A NULL fits any type: keep the type the statement was prepared with.
       types_[i] = p.null && i < prepared_types_.size() ? prepared_types_[i] : p.type;
     }
+    return bytes;
   }
 
   // Whether a value no longer fits the type its slot was prepared with. An int4 value fits an

@@ -178,6 +178,83 @@ TEST_F(PostgresqlPipeline, LargeParametersAndResultsDoNotStallEitherSide) {
   EXPECT_EQ(lease->get_int64(0), 100 * 200'000 + 10 * 1 + 90 * 2);
 }
 
+TEST_F(PostgresqlPipeline, ReturnedRowsReachTheSourceSetBySetInOrder) {
+  conn_->begin();
+  auto insert = conn_->acquire("INSERT INTO " + name_ + " (id, n, s) VALUES ($1, $2, $3), ($4, $5, $6) RETURNING id, s");
+  std::vector<std::string> seen;  // "set:id:s" per returned row, in the order they came
+  std::vector<std::string> values;  // borrowed by bind_string until the batch returns
+  for (int id = 0; id < 600; ++id) values.push_back("v" + std::to_string(id));
+  BatchOutcome out;
+  ASSERT_TRUE(insert->execute_batch_rows(
+      Sets(
+          300,
+          [&values](DriverStatement& s, std::size_t i) {
+            for (int r = 0; r < 2; ++r) {
+              const auto id = static_cast<std::int64_t>(2 * i) + r;
+              s.bind_int64(3 * r, id);
+              s.bind_null(3 * r + 1);
+              s.bind_string(3 * r + 2, values[static_cast<std::size_t>(id)]);
+            }
+          },
+          [&](DriverStatement& s, std::size_t i) {
+            while (s.step()) seen.push_back(std::to_string(i) + ":" + std::to_string(s.get_int64(0)) + ":" +
+                                            std::string(s.get_text(1)));
+          }),
+      out));
+  EXPECT_EQ(out.rows_affected, 600);
+  ASSERT_EQ(seen.size(), 600u);
+  for (std::size_t k = 0; k < seen.size(); ++k)
+    EXPECT_EQ(seen[k], std::to_string(k / 2) + ":" + std::to_string(k) + ":v" + std::to_string(k));
+  conn_->commit();
+  EXPECT_EQ(count(), 600);
+}
+
+TEST_F(PostgresqlPipeline, WithoutRowsTheBatchKeepsItsDiscardingPath) {
+  // execute_batch on a statement that returns rows discards them; the source never sees them.
+  conn_->begin();
+  auto insert = conn_->acquire(insert_sql() + " RETURNING id");
+  BatchOutcome out;
+  int handed = 0;
+  ASSERT_TRUE(insert->execute_batch(Sets(
+                                        5,
+                                        [](DriverStatement& s, std::size_t i) {
+                                          s.bind_int64(0, static_cast<std::int64_t>(i));
+                                          s.bind_null(1);
+                                          s.bind_null(2);
+                                        },
+                                        [&](DriverStatement&, std::size_t) { ++handed; }),
+                                    out));
+  EXPECT_EQ(out.rows_affected, 5);
+  EXPECT_EQ(handed, 0);
+  conn_->commit();
+}
+
+TEST_F(PostgresqlPipeline, AnExceptionFromTheRowReaderStopsAndDrainsThePipeline) {
+  conn_->begin();
+  auto insert = conn_->acquire(insert_sql() + " RETURNING id");
+  BatchOutcome out;
+  std::size_t read = 0;
+  EXPECT_THROW(insert->execute_batch_rows(Sets(
+                                              2000,
+                                              [](DriverStatement& s, std::size_t i) {
+                                                s.bind_int64(0, static_cast<std::int64_t>(i));
+                                                s.bind_null(1);
+                                                s.bind(2, Value("r" + std::to_string(i)));
+                                              },
+                                              [&](DriverStatement& s, std::size_t i) {
+                                                if (i == 7) throw std::runtime_error("reader gave up");
+                                                while (s.step()) ++read;
+                                              }),
+                                          out),
+               std::runtime_error);
+  EXPECT_EQ(read, 7u);  // sets 0..6; none after the failure
+  // What was sent before the reader failed ran; the connection and its transaction work on.
+  const auto sent = count();
+  EXPECT_GE(sent, 8);
+  EXPECT_LE(sent, 2000);
+  conn_->commit();
+}
+
 // ---- through the engine ---------------------------------------------------------------------
 
 class PostgresqlExecuteMany : public testkit::PostgresqlTest {};

@@ -202,6 +202,31 @@ TEST_F(PostgresqlDriver, NulBytesInTextAreRefusedNotTruncated) {
   EXPECT_EQ(lease->get_text(0), "ab");
 }
 
+TEST_F(PostgresqlDriver, BorrowedStringsGoAsTheyAreAndNulBytesAreRefused) {
+  auto conn = open();
+  auto lease = conn->acquire(std::string_view("SELECT $1::text, length($1::text)"));
+  const std::string text = "h\xC3\xA9llo, 'world' \\ $1";
+  lease->bind_string(0, text);
+  ASSERT_TRUE(lease->step());
+  EXPECT_EQ(lease->get_text(0), text);
+  EXPECT_EQ(lease->get_int64(1), 19);
+  lease->reset();
+  const std::string nul("a\0b", 3);
+  lease->bind_string(0, nul);
+  try {
+    lease->step();
+    FAIL() << "a NUL byte was accepted";
+  } catch (const DriverException& e) {
+    EXPECT_EQ(e.info().sqlstate, "22021");
+  }
+  lease->reset();
+  const std::string empty;
+  lease->bind_string(0, empty);
+  ASSERT_TRUE(lease->step());
+  EXPECT_EQ(lease->get_text(0), "");
+  EXPECT_FALSE(lease->is_null(0));
+}
+
 TEST_F(PostgresqlDriver, ServerErrorsCarrySqlstateAndPrimaryMessage) {
   auto conn = open();
   try {

@@ -29,6 +29,8 @@ void bind_typed(dialects::DriverStatement& stmt, int index, const T& v) {
     stmt.bind_int64(index, static_cast<std::int64_t>(v));
   } else if constexpr (std::is_floating_point_v<T>) {
     stmt.bind_double(index, static_cast<double>(v));
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    stmt.bind_string(index, v);
   } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
     stmt.bind_text(index, std::string_view(v));
   } else if constexpr (std::is_same_v<T, Blob>) {
