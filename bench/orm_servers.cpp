@@ -21,8 +21,9 @@
 //               Sync) or array-bound (MariaDB, STMT_ATTR_ARRAY_SIZE, one execution).
 //   orm_load    100,000 rows as objects (Session::query<Item>().all()). Raw: the rows into
 //               structs; PostgreSQL one PQexec, MariaDB the text protocol (mysql_real_query +
-//               mysql_store_result), which costs the client less than a prepared statement's
-//               binary rows (also on the NOTE line).
+//               mysql_store_result), which costs the client fewer instructions than a prepared
+//               statement's binary rows or the same text rows streamed (mysql_use_result); the
+//               NOTE line times all three.
 //
 // Usage: bench_orm_servers [--rounds N] [--backend postgresql|mariadb] [--workload NAME]
 // (--backend and --workload run one of each, for profiling; the tables are filled regardless.)
@@ -406,13 +407,14 @@ struct MyRaw : bench::my::Connection {
     exec("COMMIT");
   }
 
-  // The text protocol: one result read whole, cells as text.
-  std::vector<Item> select(const std::string& sql) const {
+  // The text protocol, cells as text: the result read whole, or (`streamed`) row by row
+  // as it arrives.
+  std::vector<Item> select(const std::string& sql, bool streamed = false) const {
     if (mysql_real_query(mysql, sql.data(), sql.size())) fail("select");
-    MYSQL_RES* res = mysql_store_result(mysql);
+    MYSQL_RES* res = streamed ? mysql_use_result(mysql) : mysql_store_result(mysql);
     if (!res) fail("store result");
     std::vector<Item> out;
-    out.reserve(mysql_num_rows(res));
+    if (!streamed) out.reserve(mysql_num_rows(res));
     while (MYSQL_ROW row = mysql_fetch_row(res)) {
       const unsigned long* len = mysql_fetch_lengths(res);
       out.push_back(Item{parse_int(row[0], len[0]), std::string(row[1], len[1]), std::string(row[2], len[2]),
@@ -422,8 +424,8 @@ struct MyRaw : bench::my::Connection {
     return out;
   }
 
-  std::vector<Item> load() const {
-    auto rows = select(std::string("SELECT id, name, description, score FROM ") + kRaw);
+  std::vector<Item> load(bool streamed = false) const {
+    auto rows = select(std::string("SELECT id, name, description, score FROM ") + kRaw, streamed);
     exec("ROLLBACK");
     return rows;
   }
@@ -476,7 +478,7 @@ struct MyRaw : bench::my::Connection {
   }
 
   void notes(const std::vector<Item>& items) const {
-    double returning = 1e300, ids = 1e300, text = 1e300, binary = 1e300;
+    double returning = 1e300, ids = 1e300, text = 1e300, streamed = 1e300, binary = 1e300;
     for (int r = 0; r < 3; ++r) {
       exec(std::string("TRUNCATE TABLE ") + kRaw);
       auto a = items;
@@ -486,10 +488,11 @@ struct MyRaw : bench::my::Connection {
       auto b = items;
       ids = std::min(ids, bench::time_ms([&] { insert(b); }));
       text = std::min(text, bench::time_ms([&] { load(); }));
+      streamed = std::min(streamed, bench::time_ms([&] { load(true); }));
       binary = std::min(binary, bench::time_ms([&] { load_prepared(); }));
     }
     std::printf("NOTE raw mariadb insert of %d rows: RETURNING %.2f ms, insert id %.2f ms; load: text %.2f ms, "
-                "binary %.2f ms\n", kRows, returning, ids, text, binary);
+                "text streamed %.2f ms, binary %.2f ms\n", kRows, returning, ids, text, streamed, binary);
   }
 
   void update() const {

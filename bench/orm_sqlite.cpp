@@ -8,7 +8,9 @@
 // 10,000 objects, change one field on each, commit). Rounds alternate; the best counts. Memory is
 // the heap in use (mallinfo2) held by the loaded result, raw tuples against objects + session.
 //
-// Usage: bench_orm_sqlite [--rounds N] [--dir DIR]
+// Usage: bench_orm_sqlite [--rounds N] [--dir DIR] [--only WORKLOAD]
+// (--only runs one workload, after an untimed insert round that fills both databases: handy
+// under a profiler.)
 #include <malloc.h>
 #include <sqlite3.h>
 
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -197,6 +200,10 @@ double heap_mb() {
 int main(int argc, char** argv) {
   const auto options = bench::parse_options(argc, argv, 5);
   const int rounds = options.rounds;
+  std::string_view only;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string_view(argv[i]) == "--only") only = argv[i + 1];
+  auto wanted = [&](std::string_view workload) { return only.empty() || only == workload; };
   const std::filesystem::path& dir = options.dir;
   const auto raw_path = (dir / "crucible_orm_bench_raw.db").string();
   const auto ours_path = (dir / "crucible_orm_bench_orm.db").string();
@@ -213,41 +220,50 @@ int main(int argc, char** argv) {
   const auto items = make_items();
 
   bench::Best inserts;
-  for (int r = 0; r < rounds; ++r) {
+  if (!wanted("orm_insert")) {  // the other workloads read what the inserts wrote
+    auto raw_items = items;
+    raw_insert(raw, raw_items);
+    orm_insert(engine, items);
+  }
+  for (int r = 0; wanted("orm_insert") && r < rounds; ++r) {
     auto raw_items = items;
     inserts.raw(bench::time_ms([&] { raw_insert(raw, raw_items); }));
     auto our_items = items;  // copied outside the timing, moved into the session inside it
     std::vector<std::shared_ptr<Item>> inserted;
     inserts.ours(bench::time_ms([&] { inserted = orm_insert(engine, std::move(our_items)); }));
   }
-  bench::report("orm_insert", "sqlite", kRows, inserts);
+  if (wanted("orm_insert")) bench::report("orm_insert", "sqlite", kRows, inserts);
 
   bench::Best loads;
-  for (int r = 0; r < rounds; ++r) {
+  for (int r = 0; wanted("orm_load") && r < rounds; ++r) {
     std::size_t a = 0, b = 0;
     loads.raw(bench::time_ms([&] { a = raw_load(raw).size(); }));
     loads.ours(bench::time_ms([&] { b = orm_load(engine); }));
     if (a != kRows || b != kRows) return 1;
   }
-  bench::report("orm_load", "sqlite", kRows, loads);
+  if (wanted("orm_load")) bench::report("orm_load", "sqlite", kRows, loads);
 
   bench::Best gets;
-  for (int r = 0; r < rounds; ++r) {
+  for (int r = 0; wanted("orm_get") && r < rounds; ++r) {
     std::int64_t a = 0, b = 0;
     gets.raw(bench::time_ms([&] { a = raw_get(raw); }));
     gets.ours(bench::time_ms([&] { b = orm_get(engine); }));
     if (a != b) return 1;
   }
-  bench::report("orm_get", "sqlite", kGets, gets);
+  if (wanted("orm_get")) bench::report("orm_get", "sqlite", kGets, gets);
 
   bench::Best updates;
-  for (int r = 0; r < rounds; ++r) {
+  for (int r = 0; wanted("orm_update") && r < rounds; ++r) {
     updates.raw(bench::time_ms([&] { raw_update(raw); }));
     updates.ours(bench::time_ms([&] { orm_update(engine); }));
   }
-  bench::report("orm_update", "sqlite", kUpdates, updates);
+  if (wanted("orm_update")) bench::report("orm_update", "sqlite", kUpdates, updates);
 
   double raw_mb = 0, ours_mb = 0;
+  if (!wanted("orm_load_memory")) {
+    cleanup();
+    return 0;
+  }
   {
     const double before = heap_mb();
     auto rows = raw_load(raw);

@@ -56,9 +56,16 @@ const IntStateMap::StatePtr* IntStateMap::find(std::int64_t key) const {
 bool IntStateMap::emplace(std::int64_t key, const StatePtr& state) {
   if ((size_ + 1) * 5 > slots_.size() * 4) rehash(std::max<std::size_t>(16, slots_.size() * 2));
   const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = home(key);; i = (i + 1) & mask) {
+  std::size_t run = 0;
+  for (std::size_t i = home(key);; i = (i + 1) & mask, ++run) {
     Slot& slot = slots_[i];
     if (!slot.state) {
+      if (run > kMaxRun && !scrambled_) {
+        // Long runs only grow: spread the keys now (the key is not in the table, see above).
+        scrambled_ = true;
+        rehash(slots_.size());
+        return emplace(key, state);
+      }
       slot.key = key;
       slot.state = state;
       ++size_;

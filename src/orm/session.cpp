@@ -280,6 +280,11 @@ Session::StatePtr Session::fetch_by_key(const Mapper& mapper, const std::vector<
 
 Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::size_t offset, bool overwrite) {
   const auto& attrs = mapper.attributes();
+  // Once for every column read below (load_committed does not check each one).
+  if (row.size() < offset + attrs.size())
+    throw InvalidRequestError("a row of " + std::to_string(row.size()) + " columns cannot hold " +
+                              mapper.class_name() + "'s " + std::to_string(attrs.size()) + " columns at offset " +
+                              std::to_string(offset));
   if (mapper.integer_primary_key()) {
     const auto k = row.get<std::int64_t>(offset + mapper.primary_key()[0]->index());
     if (const StatePtr* existing = identity_.lookup(mapper, k)) {

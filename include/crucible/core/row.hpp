@@ -208,6 +208,10 @@ T cell_as(const Cell& c, const ResultMeta* meta, int index) {
 
 }  // namespace detail
 
+namespace detail {
+struct RowAccess;
+}
+
 class Row {
  public:
   Row() = default;
@@ -327,10 +331,25 @@ class Row {
     else cell = detail::value_to_cell(values_[static_cast<std::size_t>(index)], scratch);
   }
 
+  friend struct detail::RowAccess;
+
   const detail::ResultMeta* meta_ = nullptr;
   RowSource* source_ = nullptr;                           // view rows
   std::shared_ptr<const detail::ResultMeta> meta_owner_;  // owning rows
   std::vector<Value> values_;                             // owning rows
 };
+
+namespace detail {
+// Row::get<T> without its per-call range check, for a hydration loop that checked size() once
+// for all the columns it reads (the ORM's Session::load_row).
+struct RowAccess {
+  template <typename T>
+  static T get(const Row& row, std::size_t index) {
+    Cell cell;
+    std::string scratch;
+    return row.read_as<T>(static_cast<int>(index), cell, scratch);
+  }
+};
+}  // namespace detail
 
 }  // namespace crucible

@@ -60,7 +60,8 @@ class Attribute : public MapperProperty {
   virtual void set(detail::InstanceState& s, const Value& v) const = 0;
   // Reads column `index` of `row` into the member.
   virtual void load(detail::InstanceState& s, const Row& row, std::size_t index) const = 0;
-  // Reads column `index` of `row` into the member and the snapshot (one read, hydration).
+  // Reads column `index` of `row` into the member and the snapshot (one read, hydration). The
+  // caller has checked that the row has that column.
   virtual void load_committed(detail::InstanceState& s, const Row& row, std::size_t index) const = 0;
   // Binds the member as placeholder `index` of `stmt`, typed (no Value); strings are borrowed
   // from the object, which must outlive the statement's execution.
@@ -123,7 +124,7 @@ class MemberAttribute final : public Attribute {
   }
   void load_committed(InstanceState& s, const Row& row, std::size_t index) const override {
     auto& t = typed(s);
-    t.object.*member_ = row.get<M>(index);
+    t.object.*member_ = RowAccess::get<M>(row, index);
     t.committed.*member_ = t.object.*member_;
   }
   void bind(dialects::DriverStatement& stmt, int index, const InstanceState& s) const override {

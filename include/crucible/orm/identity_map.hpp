@@ -41,6 +41,9 @@ struct ValuesHash {
 
 // Integer key -> state, open addressing with linear probing and backward-shift deletion: one
 // flat array of (key, state) slots, no node allocation per object. Load factor at most 0.8.
+// Keys start at their own low bits (see home()); a table whose keys pile into one long probe run
+// (runs of consecutive keys landing on each other: children of a few parents, 1, 1001, 2001...)
+// switches to a multiplicative hash for the rest of its life.
 class IntStateMap {
  public:
   using StatePtr = std::shared_ptr<InstanceState>;
@@ -62,9 +65,14 @@ class IntStateMap {
   };
   // Keys are mostly consecutive (autoincrement): their low bits are their home, so a load or a
   // flush of ascending keys walks the array in order instead of missing the cache per object;
-  // the higher bits are folded in so that strided keys still spread.
+  // the higher bits are folded in so that strided keys still spread. Runs of consecutive keys
+  // that overlap make linear probing quadratic, though: once an insert probes more than
+  // kMaxRun slots the table is rehashed with Fibonacci hashing (scrambled_), which spreads any
+  // key pattern at the price of that locality.
+  static constexpr std::size_t kMaxRun = 32;
   std::size_t home(std::int64_t key) const {
     const auto k = static_cast<std::uint64_t>(key);
+    if (scrambled_) return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ULL) >> (64 - bits_));
     return static_cast<std::size_t>((k ^ (k >> bits_) ^ (k >> (2 * bits_))) & mask_);
   }
   void rehash(std::size_t capacity);
@@ -72,6 +80,7 @@ class IntStateMap {
   std::size_t size_ = 0;
   std::size_t mask_ = 0;
   unsigned bits_ = 0;
+  bool scrambled_ = false;
 };
 
 class IdentityMap {

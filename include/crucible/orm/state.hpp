@@ -126,11 +126,12 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
  private:
   ObjectGraph() = default;
   friend struct GraphDeleter;
+  static constexpr std::size_t kChunkAlign = 64;
   struct ChunkFree {
+    std::size_t align = kChunkAlign;  // as allocated
     void operator()(std::byte* chunk) const noexcept;
   };
   using Chunk = std::unique_ptr<std::byte[], ChunkFree>;
-  static constexpr std::size_t kChunkAlign = 64;
 
   std::vector<InstanceState*> states_;
   std::vector<Chunk> chunks_;             // the arena; the last one is being filled
