@@ -3,6 +3,7 @@
 // UPDATE (exactly this statement), rollback (pending expunged, persistent expired, deleted
 // restored, inserted-and-deleted transient), close, a failed flush, expire / refresh / merge,
 // autoflush.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -174,6 +175,43 @@ TEST_P(OrmStates, CloseDropsObjectsNobodyHoldsAndDetachesTheRest) {
   EXPECT_EQ(held->email, "a");
   ASSERT_FALSE(other.expired());
   EXPECT_TRUE(inspect(other.lock()).detached());
+}
+
+TEST_P(OrmStates, LargeGraphsKeepEveryObjectIntact) {
+  // Enough objects for the graph's arena to reach its 2 MiB (huge page) chunks, added and then
+  // loaded: each object keeps its own values, finds its own state, and goes with the graph.
+  constexpr int kUsers = 20'000;
+  std::vector<std::shared_ptr<User>> added;
+  {
+    Session session(engine());
+    std::vector<User> users;
+    for (int i = 0; i < kUsers; ++i)
+      users.push_back(User{.username = "user number " + std::to_string(i), .email = std::to_string(i) + "@x"});
+    added = session.add_all(std::move(users));
+    session.commit();
+  }
+  for (int i = 0; i < kUsers; ++i) {
+    ASSERT_EQ(added[static_cast<std::size_t>(i)]->username, "user number " + std::to_string(i));
+    ASSERT_TRUE(inspect(added[static_cast<std::size_t>(i)]).detached());
+  }
+  std::weak_ptr<User> last = added.back();
+  added.clear();
+  EXPECT_TRUE(last.expired());
+
+  Session session(engine());
+  auto loaded = session.query<User>().order_by(col(&User::id)).all();
+  ASSERT_EQ(loaded.size(), static_cast<std::size_t>(kUsers));
+  for (int i = 0; i < kUsers; ++i) {
+    const auto& u = loaded[static_cast<std::size_t>(i)];
+    ASSERT_EQ(u->email, std::to_string(i) + "@x");
+    ASSERT_EQ(session.get<User>(u->id), u);
+  }
+  loaded[7]->email = "changed";
+  take();
+  session.commit();
+  const auto sql = take();
+  EXPECT_EQ(std::count_if(sql.begin(), sql.end(), [](const std::string& s) { return verb(s) == "UPDATE"; }), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_users WHERE email = 'changed' AND id = " + std::to_string(loaded[7]->id)), 1);
 }
 
 TEST_P(OrmStates, FailedFlushRollsBackAndLeavesDefinedStates) {
