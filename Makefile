@@ -3,8 +3,8 @@
 # or with sudo, CMake configure, build); the work is in scripts/build.sh.
 #
 #   make demo     build and run the demo program (DEMO_TARGET, an examples/ program)
-#   make test     build/ + ctest, then build-asan/ (ASan+UBSan) + ctest, servers up meanwhile
-#   make check    build/ + ctest only (quicker; CI runs `make test`)
+#   make test     build-asan/ (ASan+UBSan) + ctest, servers up meanwhile (what CI runs)
+#   make check    build/ (RelWithDebInfo) + ctest: the same tests unsanitized, quicker
 #   make bench    Release build in build-release/, run every bench_* program, print BENCH lines
 #   make build    configure and build build/
 #   make deps     install the Debian packages (scripts/deps.sh test)
