@@ -40,6 +40,7 @@
 
 #include "bench_support.hpp"
 #include "crucible/crucible.hpp"
+#include "orm_item.hpp"
 
 #if CRUCIBLE_HAVE_POSTGRESQL
 #include "raw_postgresql.hpp"
@@ -48,21 +49,6 @@
 #include "raw_mysql.hpp"
 #endif
 
-namespace bench {
-
-struct Item {
-  std::int64_t id = 0;
-  std::string name{};
-  std::string description{};
-  std::int64_t score = 0;
-};
-CRUCIBLE_MAPPING(Item, "bench_orm_items",
-  column("id", &Item::id).primary_key(),
-  column("name", &Item::name, String(100)),
-  column("description", &Item::description, Text()),
-  column("score", &Item::score));
-
-}  // namespace bench
 
 namespace {
 
@@ -72,16 +58,6 @@ constexpr int kUpdates = 10'000;
 constexpr int kBatch = 1'000;  // rows per raw multi-row INSERT
 const char* const kOurs = "bench_orm_items";
 const char* const kRaw = "bench_orm_items_raw";
-
-std::vector<Item> make_items() {
-  std::vector<Item> items;
-  items.reserve(kRows);
-  for (int i = 1; i <= kRows; ++i)
-    items.push_back(Item{.name = "name " + std::to_string(i),
-                         .description = "a description of row " + std::to_string(i) + " with some text",
-                         .score = i});
-  return items;
-}
 
 // Both sides start from an empty table with its key counter reset: keys must come back 1..n.
 template <typename Get>
@@ -125,7 +101,7 @@ struct Selection {
 
 template <typename Raw>
 void run(const char* backend, crucible::Engine& engine, Raw& raw, const Selection& selection) {
-  const auto items = make_items();
+  const auto items = bench::make_items(kRows);
   const bool inserting = selection.workload_on("orm_insert");
   const int rounds = selection.rounds;
 
@@ -385,20 +361,25 @@ struct MyRaw : bench::my::Connection {
     exec(std::string("TRUNCATE TABLE ") + kOurs);
   }
 
+  // Binds rows start .. start + kBatch of `items` as (name, description, score) triples.
+  static void bind_batch(std::vector<MYSQL_BIND>& binds, std::vector<Item>& items, std::size_t start) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      Item& it = items[start + i];
+      MYSQL_BIND& n = binds[3 * i];
+      MYSQL_BIND& d = binds[3 * i + 1];
+      n = d = bench::my::string_bind();
+      n.buffer = it.name.data();
+      n.buffer_length = static_cast<unsigned long>(it.name.size());
+      d.buffer = it.description.data();
+      d.buffer_length = static_cast<unsigned long>(it.description.size());
+      binds[3 * i + 2] = bench::my::int64_bind(&it.score);
+    }
+  }
+
   void insert(std::vector<Item>& items) const {
     std::vector<MYSQL_BIND> binds(3 * kBatch);
     for (std::size_t start = 0; start < items.size(); start += kBatch) {
-      for (std::size_t i = 0; i < kBatch; ++i) {
-        Item& it = items[start + i];
-        MYSQL_BIND& n = binds[3 * i];
-        MYSQL_BIND& d = binds[3 * i + 1];
-        n = d = bench::my::string_bind();
-        n.buffer = it.name.data();
-        n.buffer_length = static_cast<unsigned long>(it.name.size());
-        d.buffer = it.description.data();
-        d.buffer_length = static_cast<unsigned long>(it.description.size());
-        binds[3 * i + 2] = bench::my::int64_bind(&it.score);
-      }
+      bind_batch(binds, items, start);
       check(insert_, mysql_stmt_bind_param(insert_, binds.data()));
       check(insert_, mysql_stmt_execute(insert_));
       const auto first = static_cast<std::int64_t>(mysql_stmt_insert_id(insert_));
@@ -454,17 +435,7 @@ struct MyRaw : bench::my::Connection {
     std::int64_t id = 0;
     MYSQL_BIND out = bench::my::int64_bind(&id);
     for (std::size_t start = 0; start < items.size(); start += kBatch) {
-      for (std::size_t i = 0; i < kBatch; ++i) {
-        Item& it = items[start + i];
-        MYSQL_BIND& n = binds[3 * i];
-        MYSQL_BIND& d = binds[3 * i + 1];
-        n = d = bench::my::string_bind();
-        n.buffer = it.name.data();
-        n.buffer_length = static_cast<unsigned long>(it.name.size());
-        d.buffer = it.description.data();
-        d.buffer_length = static_cast<unsigned long>(it.description.size());
-        binds[3 * i + 2] = bench::my::int64_bind(&it.score);
-      }
+      bind_batch(binds, items, start);
       check(s, mysql_stmt_bind_param(s, binds.data()));
       check(s, mysql_stmt_execute(s));
       check(s, mysql_stmt_store_result(s));

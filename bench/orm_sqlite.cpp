@@ -26,22 +26,8 @@
 
 #include "bench_support.hpp"
 #include "crucible/crucible.hpp"
+#include "orm_item.hpp"
 
-namespace bench {
-
-struct Item {
-  std::int64_t id = 0;
-  std::string name{};
-  std::string description{};
-  std::int64_t score = 0;
-};
-CRUCIBLE_MAPPING(Item, "items",
-  column("id", &Item::id).primary_key(),
-  column("name", &Item::name, String(100)),
-  column("description", &Item::description, Text()),
-  column("score", &Item::score));
-
-}  // namespace bench
 
 namespace {
 
@@ -56,16 +42,6 @@ void check(int rc, sqlite3* db, const char* what) {
     std::fprintf(stderr, "raw sqlite %s failed: %s\n", what, sqlite3_errmsg(db));
     std::exit(1);
   }
-}
-
-std::vector<Item> make_items() {
-  std::vector<Item> items;
-  items.reserve(kRows);
-  for (int i = 1; i <= kRows; ++i)
-    items.push_back(Item{.name = "name " + std::to_string(i),
-                         .description = "a description of row " + std::to_string(i) + " with some text",
-                         .score = i});
-  return items;
 }
 
 struct RawDb {
@@ -92,9 +68,9 @@ std::string text(sqlite3_stmt* s, int i) {
 
 // Raw: prepared INSERT per row, generated ids read back with sqlite3_last_insert_rowid.
 void raw_insert(RawDb& raw, std::vector<Item>& items) {
-  raw.exec("DELETE FROM items");
+  raw.exec("DELETE FROM bench_orm_items");
   raw.exec("BEGIN");
-  sqlite3_stmt* stmt = raw.prepare("INSERT INTO items (name, description, score) VALUES (?, ?, ?)");
+  sqlite3_stmt* stmt = raw.prepare("INSERT INTO bench_orm_items (name, description, score) VALUES (?, ?, ?)");
   for (auto& it : items) {
     sqlite3_bind_text(stmt, 1, it.name.data(), static_cast<int>(it.name.size()), SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, it.description.data(), static_cast<int>(it.description.size()), SQLITE_STATIC);
@@ -109,7 +85,7 @@ void raw_insert(RawDb& raw, std::vector<Item>& items) {
 
 std::vector<RawRow> raw_load(RawDb& raw) {
   std::vector<RawRow> out;
-  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM items");
+  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM bench_orm_items");
   while (sqlite3_step(s) == SQLITE_ROW)
     out.emplace_back(sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), sqlite3_column_int64(s, 3));
   sqlite3_finalize(s);
@@ -119,7 +95,7 @@ std::vector<RawRow> raw_load(RawDb& raw) {
 std::int64_t raw_get(RawDb& raw) {
   std::int64_t sum = 0;
   raw.exec("BEGIN");
-  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM items WHERE id = ?");
+  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM bench_orm_items WHERE id = ?");
   for (int i = 0; i < kGets; ++i) {
     sqlite3_bind_int64(s, 1, (i * 7919) % kRows + 1);
     if (sqlite3_step(s) != SQLITE_ROW) std::exit(1);
@@ -135,12 +111,12 @@ std::int64_t raw_get(RawDb& raw) {
 void raw_update(RawDb& raw) {
   raw.exec("BEGIN");
   std::vector<RawRow> rows;
-  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM items WHERE id <= ?");
+  sqlite3_stmt* s = raw.prepare("SELECT id, name, description, score FROM bench_orm_items WHERE id <= ?");
   sqlite3_bind_int64(s, 1, kUpdates);
   while (sqlite3_step(s) == SQLITE_ROW)
     rows.emplace_back(sqlite3_column_int64(s, 0), text(s, 1), text(s, 2), sqlite3_column_int64(s, 3));
   sqlite3_finalize(s);
-  sqlite3_stmt* u = raw.prepare("UPDATE items SET score = ? WHERE id = ?");
+  sqlite3_stmt* u = raw.prepare("UPDATE bench_orm_items SET score = ? WHERE id = ?");
   for (auto& r : rows) {
     std::get<3>(r) += 1;
     sqlite3_bind_int64(u, 1, std::get<3>(r));
@@ -156,7 +132,7 @@ void raw_update(RawDb& raw) {
 std::vector<std::shared_ptr<Item>> orm_insert(crucible::Engine& engine, std::vector<Item> items) {
   {
     auto conn = engine.connect();
-    conn.execute("DELETE FROM items");
+    conn.execute("DELETE FROM bench_orm_items");
     conn.commit();
   }
   crucible::Session session(engine);
@@ -215,9 +191,9 @@ int main(int argc, char** argv) {
   auto engine = crucible::create_engine("sqlite:///" + ours_path);
   crucible::create_all(engine, crucible::default_registry().metadata());
   RawDb raw(raw_path);
-  raw.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+  raw.exec("CREATE TABLE bench_orm_items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, "
            "description TEXT NOT NULL, score BIGINT NOT NULL)");
-  const auto items = make_items();
+  const auto items = bench::make_items(kRows);
 
   bench::Best inserts;
   if (!wanted("orm_insert")) {  // the other workloads read what the inserts wrote

@@ -72,25 +72,19 @@ TEST_F(SetOpsTest, RecursiveCte) {
                          Column("parent_id", Integer()).references("nodes.id"));
   auto n_id = nodes.c<int>("id");
   auto n_parent = nodes.c<std::optional<int>>("parent_id");
+  const char* const kTreeIds =
+      "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = ? UNION ALL "
+      "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id FROM tree";
+  const char* const kTreeIdsPg =
+      "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = $1 UNION ALL "
+      "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id FROM tree";
   auto anchor = select(n_id, n_parent).where(n_id == 1).cte("tree", true);
   auto tree = anchor.union_all(
       select(n_id, n_parent).join(anchor, n_parent == anchor.c<int>("id")));
-  expect_sql(select(tree.c<int>("id")),
-             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = ? UNION ALL "
-             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id "
-             "FROM tree",
-             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = $1 UNION ALL "
-             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id "
-             "FROM tree");
+  expect_sql(select(tree.c<int>("id")), kTreeIds, kTreeIdsPg);
   EXPECT_TRUE(tree.recursive());
   // Columns taken from the CTE before its recursive part was added name the same CTE.
-  expect_sql(select(anchor.c<int>("id")).select_from(tree),
-             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = ? UNION ALL "
-             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id "
-             "FROM tree",
-             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = $1 UNION ALL "
-             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id "
-             "FROM tree");
+  expect_sql(select(anchor.c<int>("id")).select_from(tree), kTreeIds, kTreeIdsPg);
   EXPECT_EQ(sqlite().compile(select(anchor.c<int>("id")).add_columns(tree.c<std::optional<int>>("parent_id")))->sql,
             "WITH RECURSIVE tree AS (SELECT nodes.id, nodes.parent_id FROM nodes WHERE nodes.id = ? UNION ALL "
             "SELECT nodes.id, nodes.parent_id FROM nodes JOIN tree ON nodes.parent_id = tree.id) SELECT tree.id, "
