@@ -272,9 +272,7 @@ std::vector<RowTuple> crucible_select(crucible::Engine& engine, const Schema& sc
   const auto id = schema.items.c<std::int64_t>("id");
   const auto name = schema.items.c<std::string>("name");
   const auto description = schema.items.c<std::string>("description");
-  std::vector<RowTuple> out;
-  for (auto&& row : conn.execute(crucible::select(id, name, description)).as<std::int64_t, std::string, std::string>())
-    out.push_back(std::move(row));
+  auto out = conn.execute(crucible::select(id, name, description)).as<std::int64_t, std::string, std::string>().all();
   conn.rollback();
   return out;
 }

@@ -209,10 +209,9 @@ void crucible_update(crucible::Engine& engine, const Schema& schema, int round) 
 
 std::vector<RowTuple> crucible_select(crucible::Engine& engine, const Schema& schema) {
   auto conn = engine.connect();
-  std::vector<RowTuple> out;
-  for (auto&& row : conn.execute(crucible::select(schema.id(), schema.name(), schema.description()))
-                        .as<std::int64_t, std::string, std::string>())
-    out.push_back(std::move(row));
+  auto out = conn.execute(crucible::select(schema.id(), schema.name(), schema.description()))
+                 .as<std::int64_t, std::string, std::string>()
+                 .all();
   conn.rollback();
   return out;
 }

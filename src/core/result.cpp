@@ -46,7 +46,10 @@ std::vector<Row> Result::all() {
   std::vector<Row> rows;
   if (!cursor_) return rows;
   auto meta = cursor_->meta();  // one shared copy for every row
-  while (advance()) rows.push_back(Row::owning(meta, row_.values()));
+  if (!advance()) return rows;
+  rows.reserve(rows_hint());
+  do rows.push_back(Row::owning(meta, row_.values()));
+  while (advance());
   return rows;
 }
 

@@ -187,6 +187,25 @@ TEST_P(ErrorsAndResults, ResultOneFirstScalarsAll) {
   conn.rollback();
 }
 
+TEST_P(ErrorsAndResults, RowsHintIsExactWhereTheDriverHoldsTheResult) {
+  auto conn = engine().connect();
+  for (std::int64_t id = 3; id <= 5; ++id)
+    conn.execute(insert(*parents_).values(set(parent_id(), id), set(name(), "p" + std::to_string(id))));
+  Result r = conn.execute(select(parent_id()).order_by(parent_id()));
+  ASSERT_TRUE(r.advance());
+  // The servers' drivers hold all five rows after the first step; SQLite steps row by row.
+  const std::size_t first = r.rows_hint();
+  EXPECT_TRUE(first == 5 || first == 1) << first;
+  ASSERT_TRUE(r.advance());
+  EXPECT_EQ(r.rows_hint(), first == 5 ? 4u : 1u);
+  EXPECT_EQ(r.scalars<std::int64_t>(), (std::vector<std::int64_t>{3, 4, 5}));  // from the third row on
+  const auto typed = conn.execute(select(parent_id(), name()).order_by(parent_id())).as<std::int64_t, std::string>().all();
+  ASSERT_EQ(typed.size(), 5u);
+  EXPECT_EQ(typed[4], (std::tuple<std::int64_t, std::string>{5, "p5"}));
+  EXPECT_TRUE(conn.execute(select(parent_id()).where(parent_id() == 9)).as<std::int64_t>().all().empty());
+  conn.rollback();
+}
+
 TEST_P(ErrorsAndResults, WrongTypedReadsAreTypeErrors) {
   auto conn = engine().connect();
   const auto by_id = select(parent_id(), name()).order_by(parent_id());

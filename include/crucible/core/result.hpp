@@ -61,6 +61,8 @@ class Cursor {
     release();
   }
   bool is_open() const { return open_; }
+  // Rows known to follow the current one (the driver holds the whole result), or -1.
+  std::int64_t rows_ahead() const { return open_ ? ahead() + (prefetched_ ? 1 : 0) : 0; }
   // Valid once exhausted (DML with RETURNING counts its rows as they are read).
   std::int64_t rows_affected() const { return rows_affected_; }
   std::optional<std::int64_t> last_insert_id() const { return last_insert_id_; }
@@ -84,6 +86,8 @@ class Cursor {
   virtual bool fetch() = 0;
   // Gives the statement back; called once, by close().
   virtual void release() = 0;
+  // Rows the source holds beyond the current one, -1 when unknown (see rows_ahead()).
+  virtual std::int64_t ahead() const { return -1; }
 
   std::int64_t rows_affected_ = -1;
   std::optional<std::int64_t> last_insert_id_;
@@ -121,11 +125,7 @@ class TypedRows {
   iterator begin();
   std::default_sentinel_t end() const { return {}; }
   // Every row, materialised.
-  std::vector<std::tuple<Ts...>> all() {
-    std::vector<std::tuple<Ts...>> out;
-    for (auto&& t : *this) out.push_back(std::move(t));
-    return out;
-  }
+  std::vector<std::tuple<Ts...>> all();
 
  private:
   Result* r_;
@@ -203,7 +203,10 @@ class Result {
   template <typename T>
   std::vector<T> scalars() {
     std::vector<T> out;
-    while (advance()) out.push_back(row_.get<T>(0));
+    if (!advance()) return out;
+    out.reserve(rows_hint());
+    do out.push_back(row_.get<T>(0));
+    while (advance());
     return out;
   }
 
@@ -274,6 +277,12 @@ class Result {
     return false;
   }
   const Row& row() const { return row_; }
+  // After advance() returned true: the rows from the current one to the end when the driver
+  // holds the whole result already (PostgreSQL, MariaDB), else 1. For reserving room.
+  std::size_t rows_hint() const {
+    const std::int64_t ahead = cursor_ ? cursor_->rows_ahead() : -1;
+    return ahead > 0 ? static_cast<std::size_t>(ahead) + 1 : 1;
+  }
 
  private:
   // After the row one() / one_or_none() return: whether another follows. A statement that
@@ -306,6 +315,16 @@ class Result {
 template <typename... Ts>
 typename TypedRows<Ts...>::iterator TypedRows<Ts...>::begin() {
   return r_->advance() ? iterator(r_) : iterator();
+}
+
+template <typename... Ts>
+std::vector<std::tuple<Ts...>> TypedRows<Ts...>::all() {
+  std::vector<std::tuple<Ts...>> out;
+  auto it = begin();
+  if (it == end()) return out;
+  out.reserve(r_->rows_hint());  // one allocation when the driver holds the whole result
+  for (; it != end(); ++it) out.push_back(*it);
+  return out;
 }
 
 template <typename... Ts>

@@ -134,6 +134,10 @@ class DriverStatement : public RowSource {
   virtual void reset() = 0;
   // Rows changed by the last completed execution of this statement.
   virtual std::int64_t changes() const = 0;
+  // Rows the current execution will still return after the current one, when the client holds
+  // the whole result already (PostgreSQL, MariaDB); -1 when only stepping tells (SQLite). A
+  // hint for reserving room, read after step() returned true.
+  virtual std::int64_t rows_ahead() const { return -1; }
   virtual const std::string& sql() const = 0;
 
   // Runs the statement once per set of `sets` in as few round trips as the protocol allows

@@ -138,6 +138,8 @@ class Stream {
   Stream(Session& session, const Mapper& mapper, Result result, bool overwrite = false)
       : session_(&session), mapper_(&mapper), result_(std::move(result)), overwrite_(overwrite) {}
   iterator begin() { return iterator(this); }
+  // Once begun: the rows from the current one on, when the driver holds them all (else 1).
+  std::size_t rows_hint() const { return result_.rows_hint(); }
   std::default_sentinel_t end() const { return {}; }
 
  private:
@@ -221,7 +223,10 @@ class Query {
       return out;
     }
     auto rows = stream();
-    for (auto it = rows.begin(); it != rows.end(); ++it) out.push_back(it.take());
+    auto it = rows.begin();
+    if (it == rows.end()) return out;
+    out.reserve(rows.rows_hint());
+    for (; it != rows.end(); ++it) out.push_back(it.take());
     return out;
   }
   // Rows streamed from the database as the loop advances.

@@ -250,15 +250,21 @@ class MysqlStatement final : public DriverStatement {
     }
     if (!has_result_) return false;
     const int rc = mysql_stmt_fetch(stmt_);
-    if (rc == 0) return on_row_ = true;
+    if (rc == 0) {
+      ++fetched_;
+      return on_row_ = true;
+    }
     on_row_ = false;
     if (rc == MYSQL_NO_DATA) return false;
     if (rc == MYSQL_DATA_TRUNCATED) {
       fetch_long_columns();
+      ++fetched_;
       return on_row_ = true;
     }
     throw_statement_error(*session_, stmt_);
   }
+
+  std::int64_t rows_ahead() const override { return has_result_ && on_row_ ? stored_rows_ - fetched_ : -1; }
 
   CellKind column_type(int index) override {
     Cell c;
@@ -461,6 +467,8 @@ class MysqlStatement final : public DriverStatement {
     // The whole result now: the connection is free for other statements while it is read.
     if (mysql_stmt_store_result(stmt_) != 0) throw_statement_error(s, stmt_);
     has_result_ = true;
+    stored_rows_ = static_cast<std::int64_t>(mysql_stmt_num_rows(stmt_));
+    fetched_ = 0;
     // Rebinding is a copy of the array, no allocation; an execution may have re-created
     // libmariadb's own bind array (procedures, new metadata), so it is always done.
     if (mysql_stmt_bind_result(stmt_, result_binds_.data())) throw_statement_error(s, stmt_);
@@ -655,6 +663,8 @@ class MysqlStatement final : public DriverStatement {
   bool executed_ = false;
   bool has_result_ = false;
   bool on_row_ = false;
+  std::int64_t stored_rows_ = 0;  // rows of the stored result, and how many step() has read
+  std::int64_t fetched_ = 0;
 };
 
 }  // namespace

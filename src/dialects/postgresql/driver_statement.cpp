@@ -205,6 +205,7 @@ class PgStatement final : public DriverStatement {
     row_ = rows_;
     return false;
   }
+  std::int64_t rows_ahead() const override { return executed_ && row_ < rows_ ? rows_ - row_ - 1 : -1; }
 
   CellKind column_type(int index) override {
     if (!on_row() || index < 0 || index >= static_cast<int>(columns_.size()) ||

@@ -132,6 +132,7 @@ class StatementCursor final : public Cursor {
  private:
   bool fetch() override;
   void release() override;
+  std::int64_t ahead() const override { return lease_ ? lease_->rows_ahead() : -1; }
 
   ConnectionState* conn_;
   dialects::StatementLease lease_;
