@@ -2,7 +2,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <mutex>
 #include <new>
+#include <vector>
 #include <string>
 
 #include "crucible/orm/inspection.hpp"
@@ -40,7 +42,55 @@ ObjectGraph::~ObjectGraph() {
   for (InstanceState* s : states_) s->~InstanceState();
 }
 
+namespace {
+
+constexpr std::size_t kHugeChunk = 2 * 1024 * 1024;
+
+// Freed 2 MiB arena chunks kept for the next graph, up to kMaxSpare (32 MiB). A service opens a
+// session per request: without this every big load or add_all faults its memory in afresh (on a
+// virtual machine that was a third of a 100,000-object load). Never destroyed, so a graph freed
+// during static destruction still finds it, and LeakSanitizer sees the kept chunks as reachable.
+class SpareChunks {
+ public:
+  static SpareChunks& instance() {
+    static auto* spare = new SpareChunks;
+    return *spare;
+  }
+  std::byte* take() {
+    std::lock_guard lock(mutex_);
+    if (chunks_.empty()) return nullptr;
+    std::byte* chunk = chunks_.back();
+    chunks_.pop_back();
+    return chunk;
+  }
+  bool keep(std::byte* chunk) {
+    std::lock_guard lock(mutex_);
+    if (chunks_.size() >= kMaxSpare) return false;
+    chunks_.push_back(chunk);  // reserved below: never allocates, never throws
+    return true;
+  }
+  std::size_t release() {
+    std::vector<std::byte*> freed;
+    {
+      std::lock_guard lock(mutex_);
+      freed.assign(chunks_.begin(), chunks_.end());
+      chunks_.clear();
+    }
+    for (std::byte* chunk : freed) ::operator delete[](chunk, std::align_val_t{kHugeChunk});
+    return freed.size() * kHugeChunk;
+  }
+
+ private:
+  static constexpr std::size_t kMaxSpare = 16;
+  SpareChunks() { chunks_.reserve(kMaxSpare); }
+  std::mutex mutex_;
+  std::vector<std::byte*> chunks_;
+};
+
+}  // namespace
+
 void ObjectGraph::ChunkFree::operator()(std::byte* chunk) const noexcept {
+  if (align == kHugeChunk && SpareChunks::instance().keep(chunk)) return;
   ::operator delete[](chunk, std::align_val_t{align});
 }
 
@@ -54,13 +104,16 @@ void* ObjectGraph::allocate(std::size_t size, std::size_t align) {
     // is aligned to 2 MiB and offered to the kernel as one transparent huge page: the states of
     // a big load or add_all then cost one page fault per 2 MiB instead of 512 (first touches of
     // fresh memory were most of the time of add_all on virtual machines, tens of us a fault).
-    constexpr std::size_t kHugeChunk = 2 * 1024 * 1024;
+    // Freed 2 MiB chunks are reused first (SpareChunks).
     const std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
     chunk_size_ = std::max(next, size);
     const std::size_t chunk_align = chunk_size_ == kHugeChunk ? kHugeChunk : kChunkAlign;
-    chunks_.push_back(Chunk(new (std::align_val_t{chunk_align}) std::byte[chunk_size_], ChunkFree{chunk_align}));
+    std::byte* spare = chunk_align == kHugeChunk ? SpareChunks::instance().take() : nullptr;
+    chunks_.push_back(Chunk(spare ? spare : new (std::align_val_t{chunk_align}) std::byte[chunk_size_],
+                            ChunkFree{chunk_align}));
 #ifdef MADV_HUGEPAGE
-    if (chunk_align == kHugeChunk) madvise(chunks_.back().get(), kHugeChunk, MADV_HUGEPAGE);  // a hint only
+    if (chunk_align == kHugeChunk && !spare)
+      madvise(chunks_.back().get(), kHugeChunk, MADV_HUGEPAGE);  // a hint only
 #endif
     at = 0;
   }
@@ -69,6 +122,12 @@ void* ObjectGraph::allocate(std::size_t size, std::size_t align) {
 }
 
 void GraphDeleter::operator()(ObjectGraph* graph) const noexcept { delete graph; }
+
+}  // namespace detail
+
+std::size_t release_spare_object_memory() { return detail::SpareChunks::instance().release(); }
+
+namespace detail {
 
 ObjectGraph* ObjectGraph::root() {
   ObjectGraph* g = this;
