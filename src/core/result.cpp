@@ -46,11 +46,7 @@ std::vector<Row> Result::all() {
   std::vector<Row> rows;
   if (!cursor_) return rows;
   auto meta = cursor_->meta();  // one shared copy for every row
-  if (!advance()) return rows;
-  rows.reserve(rows_hint());
-  do rows.push_back(Row::owning(meta, row_.values()));
-  while (advance());
-  return rows;
+  return collect<Row>([&] { return Row::owning(meta, row_.values()); });
 }
 
 std::int64_t Result::rows_affected() const {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <mutex>
 #include <new>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "crucible/orm/inspection.hpp"
 #include "crucible/orm/mapper.hpp"

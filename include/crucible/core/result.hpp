@@ -62,7 +62,7 @@ class Cursor {
   }
   bool is_open() const { return open_; }
   // Rows known to follow the current one (the driver holds the whole result), or -1.
-  std::int64_t rows_ahead() const { return open_ ? ahead() + (prefetched_ ? 1 : 0) : 0; }
+  virtual std::int64_t rows_ahead() const { return -1; }
   // Valid once exhausted (DML with RETURNING counts its rows as they are read).
   std::int64_t rows_affected() const { return rows_affected_; }
   std::optional<std::int64_t> last_insert_id() const { return last_insert_id_; }
@@ -86,8 +86,6 @@ class Cursor {
   virtual bool fetch() = 0;
   // Gives the statement back; called once, by close().
   virtual void release() = 0;
-  // Rows the source holds beyond the current one, -1 when unknown (see rows_ahead()).
-  virtual std::int64_t ahead() const { return -1; }
 
   std::int64_t rows_affected_ = -1;
   std::optional<std::int64_t> last_insert_id_;
@@ -202,12 +200,7 @@ class Result {
   // First column of every remaining row.
   template <typename T>
   std::vector<T> scalars() {
-    std::vector<T> out;
-    if (!advance()) return out;
-    out.reserve(rows_hint());
-    do out.push_back(row_.get<T>(0));
-    while (advance());
-    return out;
+    return collect<T>([this] { return row_.get<T>(0); });
   }
 
   // Exactly one row (NoResultFound / MultipleResultsFound otherwise); closes the result.
@@ -294,6 +287,17 @@ class Result {
     }
     return advance();
   }
+  // Every remaining row as read(), into a vector allocated once when the driver says how many
+  // rows it holds (rows_hint()).
+  template <typename T, typename Read>
+  std::vector<T> collect(Read read) {
+    std::vector<T> out;
+    if (!advance()) return out;
+    out.reserve(rows_hint());
+    do out.push_back(read());
+    while (advance());
+    return out;
+  }
   template <typename... Ts>
   friend class TypedRows;
   void check_arity(std::size_t wanted) {
@@ -319,12 +323,7 @@ typename TypedRows<Ts...>::iterator TypedRows<Ts...>::begin() {
 
 template <typename... Ts>
 std::vector<std::tuple<Ts...>> TypedRows<Ts...>::all() {
-  std::vector<std::tuple<Ts...>> out;
-  auto it = begin();
-  if (it == end()) return out;
-  out.reserve(r_->rows_hint());  // one allocation when the driver holds the whole result
-  for (; it != end(); ++it) out.push_back(*it);
-  return out;
+  return r_->template collect<std::tuple<Ts...>>([r = r_] { return r->row_.template as<Ts...>(); });
 }
 
 template <typename... Ts>

@@ -167,14 +167,8 @@ class PgStatement final : public DriverStatement {
     set_text(index, oid::unknown, value);
   }
   void bind_string(int index, const std::string& value) override {
-    Param* p = slot(index);
-    if (!p) return;
-    p->has_nul = std::memchr(value.data(), '\0', value.size()) != nullptr;
-    p->type = oid::unknown;
-    p->null = false;
-    p->binary = false;
-    p->borrowed = value.c_str();  // terminated: libpq reads text parameters up to the NUL
-    p->size = value.size();
+    // Terminated already: libpq reads text parameters up to the NUL, so no copy is needed.
+    if (Param* p = text_slot(index, oid::unknown, value)) p->borrowed = value.c_str();
   }
   void bind_blob(int index, std::span<const unsigned char> value) override {
     Param* p = slot(index);
@@ -358,17 +352,24 @@ class PgStatement final : public DriverStatement {
     return nullptr;
   }
 
-  void set_text(int index, Oid type, std::string_view text) {
+  // Slot `index` set up for `text` in text format, its characters still to be placed (copied
+  // into `owned` or borrowed); nullptr when the index is out of range.
+  Param* text_slot(int index, Oid type, std::string_view text) {
     Param* p = slot(index);
-    if (!p) return;
+    if (!p) return nullptr;
     // Reported by step(), inside the engine's error translation, rather than from a bind.
     p->has_nul = std::memchr(text.data(), '\0', text.size()) != nullptr;
     p->type = type;
     p->null = false;
     p->binary = false;
-    p->borrowed = nullptr;
-    p->owned.assign(text);
     p->size = text.size();
+    return p;
+  }
+  void set_text(int index, Oid type, std::string_view text) {
+    if (Param* p = text_slot(index, type, text)) {
+      p->borrowed = nullptr;
+      p->owned.assign(text);
+    }
   }
 
   void bind_one(int index, Null) { bind_null(index); }

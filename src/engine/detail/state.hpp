@@ -120,6 +120,7 @@ class StatementCursor final : public Cursor {
   static void operator delete(void* block, std::size_t size) noexcept;
 
   dialects::DriverStatement& statement() const { return *lease_; }
+  std::int64_t rows_ahead() const override { return lease_ ? lease_->rows_ahead() : -1; }
 
   // After the first step (`has_row`: the statement stands on a row): a statement without
   // columns is finished at once, its statement going straight back to the cache and its count
@@ -132,7 +133,6 @@ class StatementCursor final : public Cursor {
  private:
   bool fetch() override;
   void release() override;
-  std::int64_t ahead() const override { return lease_ ? lease_->rows_ahead() : -1; }
 
   ConnectionState* conn_;
   dialects::StatementLease lease_;
