@@ -147,14 +147,14 @@ IdentityMap::StatePtr IdentityMap::find(const Mapper& mapper, const std::vector<
 
 IdentityMap::StatePtr IdentityMap::find(const InstanceState& like) const {
   if (!like.has_identity) return nullptr;
-  return like.mapper->integer_primary_key() ? find(*like.mapper, like.int_key) : find(*like.mapper, like.key);
+  return like.mapper->integer_primary_key() ? find(*like.mapper, like.int_key) : find(*like.mapper, *like.key);
 }
 
 void IdentityMap::add(const StatePtr& state) {
   PerMapper& t = table(*state->mapper);
   bool inserted;
   if (state->mapper->integer_primary_key()) inserted = t.ints.emplace(state->int_key, state);
-  else inserted = t.others.emplace(state->key, state).second;
+  else inserted = t.others.emplace(*state->key, state).second;
   if (!inserted) {
     if (find(*state) == state) return;
     throw InvalidRequestError("another object with identity " + identity_of(*state).to_string() +
@@ -167,7 +167,7 @@ void IdentityMap::remove(const InstanceState& state) {
   if (find(state).get() != &state) return;
   PerMapper& t = table(*state.mapper);
   if (state.mapper->integer_primary_key()) t.ints.erase(state.int_key);
-  else t.others.erase(state.key);
+  else t.others.erase(*state.key);
   --size_;
 }
 
@@ -186,8 +186,9 @@ void assign_identity(InstanceState& state) {
   if (m.integer_primary_key()) {
     m.primary_key()[0]->integer(state, state.int_key);
   } else {
-    state.key.clear();
-    for (const Attribute* a : m.primary_key()) state.key.push_back(a->get(state));
+    if (state.key) state.key->clear();
+    else state.key = std::make_unique<std::vector<Value>>();
+    for (const Attribute* a : m.primary_key()) state.key->push_back(a->get(state));
   }
   state.has_identity = true;
 }
@@ -195,7 +196,7 @@ void assign_identity(InstanceState& state) {
 IdentityKey identity_of(const InstanceState& state) {
   IdentityKey k{state.mapper, {}};
   if (state.mapper->integer_primary_key()) k.values.emplace_back(state.int_key);
-  else k.values = state.key;
+  else if (state.key) k.values = *state.key;
   return k;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "crucible/orm/relationship.hpp"
@@ -40,6 +41,11 @@ struct LinkAccess {
   static void populate_append(LinkBase& l, InstanceState* item) {
     join_graphs(l, item);
     coll(l).items_.push_back(item);
+  }
+  static void populate_extend(LinkBase& l, std::span<InstanceState* const> items) {
+    for (InstanceState* item : items) join_graphs(l, item);
+    auto& held = coll(l).items_;
+    held.insert(held.end(), items.begin(), items.end());
   }
   static void reset(LinkBase& l, bool loaded);
   static void flushed(LinkBase& l);

@@ -4,6 +4,7 @@
 #include "orm/loading.hpp"
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -153,9 +154,10 @@ namespace {
 // Runs `run` with the conditions that select the targets of `keys`: one IN (SELECT key FROM
 // (the parent query) AS anon_1) for the subquery strategy (single-column keys; the derived table
 // lets LIMIT stand inside it on every backend), else IN lists of kInBatch keys.
+// The subquery strategy's one statement; false when it does not apply (no parent query, or a
+// composite key).
 template <typename Run>
-void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& keys, const QueryCriteria* subquery_of,
-                  Run&& run) {
+bool run_subquery_matcher(const Relationship& r, const QueryCriteria* subquery_of, Run&& run) {
   if (subquery_of && r.parent_columns().size() == 1) {
     QueryCriteria c = *subquery_of;
     c.order.clear();
@@ -166,8 +168,15 @@ void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& 
     Subquery inner = c.build({P.column_nodes()[r.parent_columns()[0]]}).subquery("anon_1");
     Select keys_select = Select(sql::NodeList{inner.column_node(key_col.name(), key_col.type())}).select_from(inner);
     run([&](const sql::NodeList& cols) { return make_in_select(cols[0], keys_select.select_node(), false); });
-    return;
+    return true;
   }
+  return false;
+}
+
+template <typename Run>
+void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& keys, const QueryCriteria* subquery_of,
+                  Run&& run) {
+  if (run_subquery_matcher(r, subquery_of, run)) return;
   for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
     const std::vector<std::vector<Value>> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
                                                 keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kInBatch)));
@@ -175,8 +184,88 @@ void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& 
   }
 }
 
+// The common case: a collection over one integer key. The parents' keys are integers, sorted
+// (parents sharing a key side by side), and children go straight into their parents'
+// collections as rows arrive: no Value, key vector or per-key list is made for a parent.
+std::vector<InstanceState*> load_integer_batch(Session& session, const Relationship& r,
+                                               const std::vector<InstanceState*>& parents,
+                                               const QueryCriteria* subquery_of, bool collect) {
+  const Attribute& parent_key = *r.parent().attributes()[r.parent_columns()[0]];
+  std::vector<InstanceState*> out;
+  std::unordered_set<InstanceState*> seen;
+  std::vector<std::pair<std::int64_t, InstanceState*>> wanted;  // (key, parent)
+  wanted.reserve(parents.size());
+  for (InstanceState* p : parents) {
+    LinkBase& link = r.link(*p);
+    if (LinkAccess::loaded(link)) {
+      if (collect)
+        for (InstanceState* t : LinkAccess::items(link)) append_unique(out, seen, t);
+      continue;
+    }
+    populate(link, r, {});  // filled below as rows arrive; a parent without children stays empty
+    std::int64_t k = 0;
+    if (p->has_identity && parent_key.integer(*p, k)) wanted.emplace_back(k, p);
+  }
+  if (wanted.empty()) return out;
+  std::stable_sort(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::int64_t> keys;
+  keys.reserve(wanted.size());
+  for (const auto& w : wanted)
+    if (keys.empty() || keys.back() != w.first) keys.push_back(w.first);
+
+  const std::size_t target_key = r.target_columns()[0];
+  const bool m2m = r.direction() == RelationshipDirection::many_to_many;
+  auto run = [&](const Matcher& match) {
+    std::size_t offset = 0;
+    Result result = session.connection().execute(related_select(r, match, offset));
+    // Rows come grouped by key (the IN is answered through the foreign key's index): the
+    // parents of a key are looked up once per group, and the group's targets go into their
+    // collections together (one allocation each, not one per doubling).
+    auto first = wanted.end(), last = wanted.end();
+    std::int64_t last_key = 0;
+    std::vector<InstanceState*> group;
+    auto hand_over = [&] {
+      for (auto it = first; it != last && !group.empty(); ++it) LinkAccess::populate_extend(r.link(*it->second), group);
+      group.clear();
+    };
+    while (result.advance()) {
+      const Row& row = result.row();
+      InstanceState* t = session.load_row(r.target(), row, offset).get();
+      std::int64_t k = 0;
+      if (m2m) k = row.get<std::int64_t>(0);
+      else if (!t->mapper->attributes()[target_key]->integer(*t, k)) continue;
+      if (first == wanted.end() || k != last_key) {
+        hand_over();
+        const auto range = std::ranges::equal_range(wanted, k, {}, &std::pair<std::int64_t, InstanceState*>::first);
+        first = range.begin();
+        last = range.end();
+        last_key = k;
+      }
+      group.push_back(t);
+      if (collect) append_unique(out, seen, t);
+    }
+    hand_over();
+  };
+  if (run_subquery_matcher(r, subquery_of, run)) return out;
+  for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
+    const std::span<const std::int64_t> chunk(keys.data() + at, std::min(kInBatch, keys.size() - at));
+    run([&](const sql::NodeList& cols) {
+      sql::NodeList items;
+      items.reserve(chunk.size());
+      for (std::int64_t k : chunk) items.push_back(make_literal(Value(k), cols[0]->type()));
+      if (items.size() == 1) return make_compare(sql::BinaryOp::eq, cols[0], items[0]);
+      return make_in_list(cols[0], std::move(items), false);
+    });
+  }
+  return out;
+}
+
 std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, const std::vector<InstanceState*>& parents,
                                        const QueryCriteria* subquery_of, bool collect) {
+  if (r.collection() && r.parent_columns().size() == 1 && r.parent().attributes()[r.parent_columns()[0]]->is_integer() &&
+      (r.direction() == RelationshipDirection::many_to_many ||
+       r.target().attributes()[r.target_columns()[0]]->is_integer()))
+    return load_integer_batch(session, r, parents, subquery_of, collect);
   KeyMap by_key;
   std::vector<std::vector<Value>> keys;
   std::vector<InstanceState*> out;
@@ -202,46 +291,6 @@ std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, 
     it->second.push_back(p);
   }
   if (by_key.empty()) return out;
-
-  // The common case: one integer key, collections. Children go straight into their parents'
-  // collections as rows arrive (no key vectors, no per-key lists copied afterwards).
-  const bool integer_path = r.collection() && r.parent_columns().size() == 1 &&
-                            r.parent().attributes()[r.parent_columns()[0]]->is_integer() &&
-                            (r.direction() == RelationshipDirection::many_to_many ||
-                             r.target().attributes()[r.target_columns()[0]]->is_integer());
-  if (integer_path) {
-    std::unordered_map<std::int64_t, std::vector<InstanceState*>> parents_of;
-    parents_of.reserve(by_key.size());
-    for (auto& [key, ps] : by_key) {
-      parents_of.emplace(key[0].get<std::int64_t>(), ps);
-      for (InstanceState* p : ps) populate(r.link(*p), r, {});
-    }
-    const std::size_t target_key = r.target_columns()[0];
-    const bool m2m = r.direction() == RelationshipDirection::many_to_many;
-    auto run_int = [&](const Matcher& match) {
-      std::size_t offset = 0;
-      Result result = session.connection().execute(related_select(r, match, offset));
-      const std::vector<InstanceState*>* last_parents = nullptr;
-      std::int64_t last_key = 0;
-      while (result.advance()) {
-        const Row& row = result.row();
-        InstanceState* t = session.load_row(r.target(), row, offset).get();
-        std::int64_t k = 0;
-        if (m2m) k = row.get<std::int64_t>(0);
-        else if (!t->mapper->attributes()[target_key]->integer(*t, k)) continue;
-        if (!last_parents || k != last_key) {
-          auto it = parents_of.find(k);
-          if (it == parents_of.end()) continue;
-          last_parents = &it->second;
-          last_key = k;
-        }
-        for (InstanceState* p : *last_parents) LinkAccess::populate_append(r.link(*p), t);
-        if (collect) append_unique(out, seen, t);
-      }
-    };
-    run_matchers(r, keys, subquery_of, run_int);
-    return out;
-  }
 
   KeyMap found;
   if (r.direction() == RelationshipDirection::many_to_one && r.targets_key()) {

@@ -26,6 +26,7 @@ Mapper::Mapper(std::string class_name, const Table& table,
     a.index_ = i;
     a.column_ = &columns[i];
     a.mapper_ = this;
+    if (a.text_snapshot_) a.text_slot_ = text_snapshots_++;
   }
   for (const Column* c : table.primary_key())
     primary_key_.push_back(attributes_[static_cast<std::size_t>(c - columns.data())].get());
@@ -95,6 +96,8 @@ Registry& default_registry() {
 }
 
 namespace detail {
+
+std::size_t text_snapshot_count(const Mapper& mapper) { return mapper.text_snapshots(); }
 
 const Mapper& finish_mapping(Registry& registry, std::string class_name, std::string table_name,
                              MappingParts parts, Mapper::StateFactory factory) {

@@ -285,9 +285,10 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
     throw InvalidRequestError("a row of " + std::to_string(row.size()) + " columns cannot hold " +
                               mapper.class_name() + "'s " + std::to_string(attrs.size()) + " columns at offset " +
                               std::to_string(offset));
+  std::int64_t key = 0;
   if (mapper.integer_primary_key()) {
-    const auto k = row.get<std::int64_t>(offset + mapper.primary_key()[0]->index());
-    if (const StatePtr* existing = identity_.lookup(mapper, k)) {
+    key = row.get<std::int64_t>(offset + mapper.primary_key()[0]->index());
+    if (const StatePtr* existing = identity_.lookup(mapper, key)) {
       InstanceState& e = **existing;
       if (e.expired || overwrite) {
         for (const auto& a : attrs) a->load_committed(e, row, offset + a->index());
@@ -298,8 +299,14 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
   }
   StatePtr s = mapper.new_state(graph(), /*links_loaded=*/false);
   if (mapper.integer_primary_key()) {
-    // Hydrate object and snapshot in one pass; the identity is the key column just read.
-    for (const auto& a : attrs) a->load_committed(*s, row, offset + a->index());
+    // Hydrate object and snapshot in one pass; the key column was read above already.
+    const Attribute* key_attr = mapper.primary_key()[0];
+    for (const auto& a : attrs) {
+      std::int64_t stored = 0;
+      if (a.get() == key_attr) a->set_integer(*s, key);
+      if (a.get() == key_attr && a->integer(*s, stored) && stored == key) a->commit(*s);
+      else a->load_committed(*s, row, offset + a->index());  // converts, or names what does not fit
+    }
     detail::assign_identity(*s);
     s->has_snapshot = true;
     s->transition(ObjectState::persistent);

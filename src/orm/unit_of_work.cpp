@@ -95,6 +95,9 @@ UnitOfWork::MapperActions& UnitOfWork::actions_for(const Mapper& mapper) {
 
 void UnitOfWork::collect() {
   const SessionEvents& events = session_.events_;
+  // A flush of many new objects is usually of one class: its list takes them all at once
+  // instead of doubling (a copy, and fresh pages, at every step).
+  if (!session_.new_.empty()) actions_for(*session_.new_.front()->mapper).inserts.reserve(session_.new_.size());
   for (const auto& s : session_.new_) {
     if (s->state != ObjectState::pending) continue;
     events.fire(MapperEvent::before_insert, *s);
@@ -557,6 +560,12 @@ void UnitOfWork::finish() {
       session_.tx_deleted_.push_back(s);
     }
   }
+  std::size_t inserted = 0;
+  for (auto& act : actions_) {
+    inserted += act->inserts.size();
+    if (!act->inserts.empty()) session_.identity_.reserve(*act->mapper, act->inserts.size());
+  }
+  session_.tx_inserted_.reserve(session_.tx_inserted_.size() + inserted);
   for (auto& act : actions_) {
     for (const auto& s : act->inserts) {
       s->transition(ObjectState::persistent);

@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <algorithm>
 #include <string>
 #include <type_traits>
 
@@ -83,11 +85,19 @@ class Attribute : public MapperProperty {
   // Copies the member from another state of the same mapper (merge).
   virtual void copy(detail::InstanceState& to, const detail::InstanceState& from) const = 0;
 
+  // std::string members keep their snapshot as a TextSnapshot (state.hpp): which one of the
+  // state's is this attribute's.
+  bool has_text_snapshot() const { return text_snapshot_; }
+  std::size_t text_slot() const { return text_slot_; }
+
  protected:
-  explicit Attribute(std::string key) : MapperProperty(std::move(key)) {}
+  Attribute(std::string key, bool text_snapshot)
+      : MapperProperty(std::move(key)), text_snapshot_(text_snapshot) {}
 
  private:
   friend class Mapper;
+  bool text_snapshot_ = false;
+  std::size_t text_slot_ = 0;
   std::size_t index_ = 0;
   const Column* column_ = nullptr;
   const Mapper* mapper_ = nullptr;
@@ -111,12 +121,14 @@ M from_value(const Value& v) {
 template <typename T, typename M>
 class MemberAttribute final : public Attribute {
  public:
-  MemberAttribute(std::string key, M T::*member) : Attribute(std::move(key)), member_(member) {}
+  MemberAttribute(std::string key, M T::*member)
+      : Attribute(std::move(key), kText), member_(member) {}
   M T::*member() const { return member_; }
 
   Value get(const InstanceState& s) const override { return to_value(obj(s).*member_); }
   Value get_committed(const InstanceState& s) const override {
-    return to_value(typed(s).committed.*member_);
+    if constexpr (kText) return Value(std::string(snapshot(s).view()));
+    else return to_value(typed(s).committed.*member_);
   }
   void set(InstanceState& s, const Value& v) const override { obj(s).*member_ = from_value<M>(v); }
   void load(InstanceState& s, const Row& row, std::size_t index) const override {
@@ -125,20 +137,35 @@ class MemberAttribute final : public Attribute {
   void load_committed(InstanceState& s, const Row& row, std::size_t index) const override {
     auto& t = typed(s);
     t.object.*member_ = RowAccess::get<M>(row, index);
-    t.committed.*member_ = t.object.*member_;
+    commit(s);
   }
   void bind(dialects::DriverStatement& stmt, int index, const InstanceState& s) const override {
     bind_typed(stmt, index, obj(s).*member_);
   }
   void bind_committed(dialects::DriverStatement& stmt, int index, const InstanceState& s) const override {
-    bind_typed(stmt, index, typed(s).committed.*member_);
+    if constexpr (kText) stmt.bind_text(index, snapshot(s).view());
+    else bind_typed(stmt, index, typed(s).committed.*member_);
   }
   bool modified(const InstanceState& s) const override {
-    return !(typed(s).object.*member_ == typed(s).committed.*member_);
+    if constexpr (kText) return std::string_view(obj(s).*member_) != snapshot(s).view();
+    else return !(typed(s).object.*member_ == typed(s).committed.*member_);
   }
   void commit(InstanceState& s) const override {
     auto& t = typed(s);
-    t.committed.*member_ = t.object.*member_;
+    if constexpr (kText) {
+      const std::string& value = t.object.*member_;
+      TextSnapshot& snap = text_snapshots(t)[text_slot()];
+      if (value.size() > snap.capacity) {
+        if (value.size() > UINT32_MAX) throw_text_too_long(value.size());
+        const std::size_t room = std::min<std::size_t>(std::max<std::size_t>(value.size(), 2ull * snap.capacity), UINT32_MAX);
+        snap.data = static_cast<char*>(s.graph->root()->allocate(room, 1));
+        snap.capacity = static_cast<std::uint32_t>(room);
+      }
+      if (!value.empty()) std::memcpy(snap.data, value.data(), value.size());
+      snap.size = static_cast<std::uint32_t>(value.size());
+    } else {
+      t.committed.*member_ = t.object.*member_;
+    }
   }
   bool unset(const InstanceState& s) const override { return obj(s).*member_ == M{}; }
   bool is_integer() const override { return std::is_integral_v<M> && !std::is_same_v<M, bool>; }
@@ -167,6 +194,9 @@ class MemberAttribute final : public Attribute {
   }
   static T& obj(InstanceState& s) { return typed(s).object; }
   static const T& obj(const InstanceState& s) { return typed(s).object; }
+  const TextSnapshot& snapshot(const InstanceState& s) const { return text_snapshots(typed(s))[text_slot()]; }
+
+  static constexpr bool kText = std::is_same_v<M, std::string>;
 
   M T::*member_;
 };

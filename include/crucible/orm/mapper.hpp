@@ -79,6 +79,8 @@ class Mapper {
   }
 
   detail::PersistenceCache& persistence_cache() const { return *cache_; }
+  // String columns, whose snapshots each state keeps beside it (state.hpp, TextSnapshot).
+  std::size_t text_snapshots() const { return text_snapshots_; }
 
  private:
   friend class Registry;
@@ -95,6 +97,7 @@ class Mapper {
   bool integer_pk_ = false;
   StateFactory factory_;
   std::size_t index_ = 0;
+  std::size_t text_snapshots_ = 0;
   std::unique_ptr<detail::PersistenceCache> cache_;
 };
 

@@ -84,7 +84,7 @@ struct InstanceState {
   std::int64_t int_key = 0;         // single integer primary keys
   std::uint64_t insert_order = 0;
   std::uint64_t inserted_transaction = 0;  // the session transaction whose flush inserted it (rollback)
-  std::vector<Value> key;           // other primary keys
+  std::unique_ptr<std::vector<Value>> key;  // other primary keys (only they pay for a vector)
   ObjectState state = ObjectState::transient;
   bool has_identity = false;        // the key above is valid
   bool has_snapshot = false;        // committed holds the database's values
@@ -93,14 +93,50 @@ struct InstanceState {
   bool links_changed = false;       // a relationship changed since the last flush (session list)
 
   // Moves to `to`; InvalidRequestError naming both states when the diagram forbids it.
-  void transition(ObjectState to);
+  void transition(ObjectState to) {
+    if (!allowed_transition(state, to)) [[unlikely]]
+      refuse_transition(to);
+    state = to;
+  }
+
+ private:
+  [[noreturn]] void refuse_transition(ObjectState to) const;
 };
 
 template <typename T>
 struct TypedState final : InstanceState {
   T object{};
-  T committed{};  // snapshot of the column values (only columns are copied into it)
+  T committed{};  // snapshot of the column values (only columns are copied into it; not strings)
 };
+
+// The snapshot of a std::string column. Its characters live in the arena of the object's graph
+// beside the state, not in a heap block of their own: hydrating or flushing an object then copies
+// each string once into memory that is already there, and frees nothing (the graph frees its
+// chunks). A later snapshot of the column reuses the room when it fits; otherwise it takes twice
+// as much, so the room given up stays within twice the value's size. The snapshots of a state's
+// string columns sit right after its TypedState<T> (Attribute::text_slot() indexes them).
+// 32-bit lengths: no backend stores a text value of 4 GiB (SQLite and PostgreSQL stop at 1 GB,
+// MariaDB's LONGTEXT at 4 GiB - 1).
+struct TextSnapshot {
+  char* data = nullptr;
+  std::uint32_t size = 0;
+  std::uint32_t capacity = 0;
+  std::string_view view() const { return {data, size}; }
+};
+[[noreturn]] void throw_text_too_long(std::size_t size);
+
+template <typename T>
+TextSnapshot* text_snapshots(TypedState<T>& s) {
+  static_assert(sizeof(TypedState<T>) % alignof(TextSnapshot) == 0);
+  return std::launder(reinterpret_cast<TextSnapshot*>(reinterpret_cast<unsigned char*>(&s) + sizeof(TypedState<T>)));
+}
+template <typename T>
+const TextSnapshot* text_snapshots(const TypedState<T>& s) {
+  return text_snapshots(const_cast<TypedState<T>&>(s));
+}
+
+// How many string columns `mapper` snapshots (mapper.cpp; Mapper is incomplete here).
+std::size_t text_snapshot_count(const Mapper& mapper);
 
 // Owns the states of a group of objects that may point at each other (see the ownership model
 // above). Made only by create(); a graph belongs to one thread at a time, as its session does.
@@ -112,7 +148,7 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
   ObjectGraph& operator=(const ObjectGraph&) = delete;
 
   // The graph that owns this one's objects now (itself unless merged into another).
-  ObjectGraph* root();
+  ObjectGraph* root() { return forward_ ? forwarded_root() : this; }
   // Memory for a state of `size` bytes, from this graph's arena (this must be a root). States
   // are only ever destroyed with their graph, so they need no allocation of their own: a load
   // of many rows places them side by side, and the graph frees them a chunk at a time.
@@ -126,9 +162,10 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
  private:
   ObjectGraph() = default;
   friend struct GraphDeleter;
+  ObjectGraph* forwarded_root();
   static constexpr std::size_t kChunkAlign = 64;
   struct ChunkFree {
-    std::size_t align = kChunkAlign;  // as allocated
+    std::size_t size = 0;  // as allocated (its alignment follows from it)
     void operator()(std::byte* chunk) const noexcept;
   };
   using Chunk = std::unique_ptr<std::byte[], ChunkFree>;
@@ -162,8 +199,11 @@ std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, const std::shared
                                          bool links_loaded = true) {
   ensure_configured();
   ObjectGraph& root = *graph->root();
+  const std::size_t texts = text_snapshot_count(mapper);
   // A throwing constructor or adopt() leaves unused bytes in the arena, nothing else.
-  auto* raw = new (root.allocate(sizeof(TypedState<T>), alignof(TypedState<T>))) TypedState<T>();
+  void* at = root.allocate(sizeof(TypedState<T>) + texts * sizeof(TextSnapshot), alignof(TypedState<T>));
+  auto* raw = new (at) TypedState<T>();
+  if (texts) new (raw + 1) TextSnapshot[texts]{};  // trivial: nothing to destroy with the state
   raw->mapper = &mapper;
   try {
     root.adopt(raw);
