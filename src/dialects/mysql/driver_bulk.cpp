@@ -52,7 +52,7 @@ void BulkArrays::reset(std::size_t params) {
     c.times.clear();
     c.time_ptrs.clear();
     c.data.clear();
-    c.copied_at.clear();
+    c.copies.clear();
     c.lengths.clear();
   }
   arena_.clear();
@@ -104,17 +104,17 @@ void BulkArrays::push(Column& c, const BoundParam& v) {
       bytes_ += 13;
       return;
     case Kind::bytes: {
-      c.data.resize(row, nullptr);
-      c.copied_at.resize(row, std::string::npos);
-      c.lengths.resize(row, 0);
+      if (c.data.size() != row) {  // rows that were NULL before the column's first value
+        c.data.resize(row, "");
+        c.lengths.resize(row, 0);
+      }
       const unsigned long length = null ? 0 : v.length;
       if (!null && v.copy) {
-        c.copied_at.push_back(arena_.size());
+        c.copies.emplace_back(row, arena_.size());
         arena_.append(static_cast<const char*>(v.buffer), length);
         c.data.push_back(nullptr);  // pointed into arena_ by binds(), once it stops growing
       } else {
-        c.copied_at.push_back(std::string::npos);
-        c.data.push_back(null ? nullptr : static_cast<const char*>(v.buffer));
+        c.data.push_back(null ? "" : static_cast<const char*>(v.buffer));  // NULL rows: never read
       }
       c.lengths.push_back(length);
       bytes_ += 9 + length;
@@ -151,13 +151,9 @@ MYSQL_BIND* BulkArrays::binds() {
         b.buffer = c.time_ptrs.data();
         break;
       case Kind::bytes:
-        c.data.resize(rows_, nullptr);
-        c.copied_at.resize(rows_, std::string::npos);
+        c.data.resize(rows_, "");
         c.lengths.resize(rows_, 0);
-        for (std::size_t r = 0; r < rows_; ++r) {
-          if (c.copied_at[r] != std::string::npos) c.data[r] = arena_.data() + c.copied_at[r];
-          else if (!c.data[r]) c.data[r] = "";  // NULL rows: never read, but not a null pointer
-        }
+        for (const auto& [r, at] : c.copies) c.data[r] = arena_.data() + at;
         b.buffer = c.data.data();
         b.length = c.lengths.data();
         break;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "crucible/dialects/driver.hpp"
@@ -116,7 +117,7 @@ class BulkArrays {
     std::vector<MYSQL_TIME> times;
     std::vector<MYSQL_TIME*> time_ptrs;
     std::vector<const char*> data;
-    std::vector<std::size_t> copied_at;  // offset in arena_ of a copied value, else npos
+    std::vector<std::pair<std::size_t, std::size_t>> copies;  // (row, offset in arena_) of copied values
     std::vector<unsigned long> lengths;
   };
   static Kind kind_of(enum_field_types type);
