@@ -287,7 +287,7 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
                               std::to_string(offset));
   std::int64_t key = 0;
   if (mapper.integer_primary_key()) {
-    key = row.get<std::int64_t>(offset + mapper.primary_key()[0]->index());
+    key = detail::RowAccess::get<std::int64_t>(row, offset + mapper.primary_key()[0]->index());
     if (const StatePtr* existing = identity_.lookup(mapper, key)) {
       InstanceState& e = **existing;
       if (e.expired || overwrite) {

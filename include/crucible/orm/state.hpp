@@ -203,7 +203,8 @@ std::shared_ptr<TypedState<T>> new_state(const Mapper& mapper, const std::shared
   // A throwing constructor or adopt() leaves unused bytes in the arena, nothing else.
   void* at = root.allocate(sizeof(TypedState<T>) + texts * sizeof(TextSnapshot), alignof(TypedState<T>));
   auto* raw = new (at) TypedState<T>();
-  if (texts) new (raw + 1) TextSnapshot[texts]{};  // trivial: nothing to destroy with the state
+  auto* snapshots = reinterpret_cast<TextSnapshot*>(raw + 1);
+  for (std::size_t i = 0; i < texts; ++i) new (snapshots + i) TextSnapshot{};  // trivial: never destroyed
   raw->mapper = &mapper;
   try {
     root.adopt(raw);
