@@ -2,8 +2,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <mutex>
 #include <new>
 #include <string>
@@ -44,15 +42,10 @@ ObjectGraph::~ObjectGraph() {
 namespace {
 
 constexpr std::size_t kHugeChunk = 2 * 1024 * 1024;
-constexpr std::size_t kSmallestSpare = 64 * 1024;
 
-std::size_t chunk_alignment(std::size_t size) { return size == kHugeChunk ? kHugeChunk : std::size_t{64}; }
-
-// Freed arena chunks of 64 KiB to 2 MiB kept for the next graph: 16 of 2 MiB (32 MiB) and 4 of
-// each smaller size (the chunks a graph grows through on its way to 2 MiB, 8 MiB in all). A
-// service opens a session per request: without this every load of more than a few hundred
-// objects faults its memory in afresh (on a virtual machine that was a third of a 100,000-object
-// load, and a tenth of loading 11,000 objects with selectin). Never destroyed, so a graph freed
+// Freed 2 MiB arena chunks kept for the next graph, up to kMaxSpare (32 MiB). A service opens a
+// session per request: without this every big load or add_all faults its memory in afresh (on a
+// virtual machine that was a third of a 100,000-object load). Never destroyed, so a graph freed
 // during static destruction still finds it, and LeakSanitizer sees the kept chunks as reachable.
 class SpareChunks {
  public:
@@ -60,62 +53,42 @@ class SpareChunks {
     static auto* spare = new SpareChunks;
     return *spare;
   }
-  // A kept chunk of exactly `size` bytes, or nullptr.
-  std::byte* take(std::size_t size) {
-    const int c = size_class(size);
-    if (c < 0) return nullptr;
+  std::byte* take() {
     std::lock_guard lock(mutex_);
-    auto& kept = classes_[static_cast<std::size_t>(c)];
-    if (kept.empty()) return nullptr;
-    std::byte* chunk = kept.back();
-    kept.pop_back();
+    if (chunks_.empty()) return nullptr;
+    std::byte* chunk = chunks_.back();
+    chunks_.pop_back();
     return chunk;
   }
-  bool keep(std::byte* chunk, std::size_t size) {
-    const int c = size_class(size);
-    if (c < 0) return false;
+  bool keep(std::byte* chunk) {
     std::lock_guard lock(mutex_);
-    auto& kept = classes_[static_cast<std::size_t>(c)];
-    if (kept.size() >= limit(c)) return false;
-    kept.push_back(chunk);  // reserved below: never allocates, never throws
+    if (chunks_.size() >= kMaxSpare) return false;
+    chunks_.push_back(chunk);  // reserved below: never allocates, never throws
     return true;
   }
   std::size_t release() {
-    std::size_t bytes = 0;
-    for (std::size_t c = 0; c < kClasses; ++c) {
-      std::vector<std::byte*> freed;
-      {
-        std::lock_guard lock(mutex_);
-        freed.assign(classes_[c].begin(), classes_[c].end());
-        classes_[c].clear();
-      }
-      const std::size_t size = kSmallestSpare << c;
-      for (std::byte* chunk : freed) ::operator delete[](chunk, std::align_val_t{chunk_alignment(size)});
-      bytes += freed.size() * size;
+    std::vector<std::byte*> freed;
+    {
+      std::lock_guard lock(mutex_);
+      freed.assign(chunks_.begin(), chunks_.end());
+      chunks_.clear();
     }
-    return bytes;
+    for (std::byte* chunk : freed) ::operator delete[](chunk, std::align_val_t{kHugeChunk});
+    return freed.size() * kHugeChunk;
   }
 
  private:
-  static constexpr std::size_t kClasses = 6;  // 64 KiB, 128 KiB ... 2 MiB
-  static std::size_t limit(int c) { return static_cast<std::size_t>(c) == kClasses - 1 ? 16 : 4; }
-  static int size_class(std::size_t size) {
-    for (std::size_t c = 0; c < kClasses; ++c)
-      if (size == kSmallestSpare << c) return static_cast<int>(c);
-    return -1;
-  }
-  SpareChunks() {
-    for (std::size_t c = 0; c < kClasses; ++c) classes_[c].reserve(limit(static_cast<int>(c)));
-  }
+  static constexpr std::size_t kMaxSpare = 16;
+  SpareChunks() { chunks_.reserve(kMaxSpare); }
   std::mutex mutex_;
-  std::array<std::vector<std::byte*>, kClasses> classes_;
+  std::vector<std::byte*> chunks_;
 };
 
 }  // namespace
 
 void ObjectGraph::ChunkFree::operator()(std::byte* chunk) const noexcept {
-  if (SpareChunks::instance().keep(chunk, size)) return;
-  ::operator delete[](chunk, std::align_val_t{chunk_alignment(size)});
+  if (align == kHugeChunk && SpareChunks::instance().keep(chunk)) return;
+  ::operator delete[](chunk, std::align_val_t{align});
 }
 
 void* ObjectGraph::allocate(std::size_t size, std::size_t align) {
@@ -123,20 +96,18 @@ void* ObjectGraph::allocate(std::size_t size, std::size_t align) {
     throw ArgumentError("a mapped class aligned to more than " + std::to_string(kChunkAlign) + " bytes");
   std::size_t at = (chunk_used_ + align - 1) & ~(align - 1);
   if (chunks_.empty() || at + size > chunk_size_) {
-    // Chunks double from 256 bytes (or the first state's size, rounded up to a power of two) up
-    // to 2 MiB: a graph of one object (a transient make_instance) costs one small chunk, a load
-    // of thousands a few large ones. A 2 MiB chunk is aligned to 2 MiB and offered to the kernel
-    // as one transparent huge page: the states of a big load or add_all then cost one page fault
-    // per 2 MiB instead of 512 (first touches of fresh memory were most of the time of add_all on
-    // virtual machines, tens of us a fault). Freed chunks of 64 KiB and more are reused first
-    // (SpareChunks); a value larger than 2 MiB gets a chunk of its own size.
-    const std::size_t next =
-        chunks_.empty() ? std::bit_ceil(std::max<std::size_t>(size, 256)) : std::min(kHugeChunk, chunk_size_ * 2);
+    // Chunks double from one state's worth up to 2 MiB: a graph of one object (a transient
+    // make_instance) costs one small chunk, a load of thousands a few large ones. A 2 MiB chunk
+    // is aligned to 2 MiB and offered to the kernel as one transparent huge page: the states of
+    // a big load or add_all then cost one page fault per 2 MiB instead of 512 (first touches of
+    // fresh memory were most of the time of add_all on virtual machines, tens of us a fault).
+    // Freed 2 MiB chunks are reused first (SpareChunks).
+    const std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
     chunk_size_ = std::max(next, size);
-    const std::size_t chunk_align = chunk_alignment(chunk_size_);
-    std::byte* spare = SpareChunks::instance().take(chunk_size_);
+    const std::size_t chunk_align = chunk_size_ == kHugeChunk ? kHugeChunk : kChunkAlign;
+    std::byte* spare = chunk_align == kHugeChunk ? SpareChunks::instance().take() : nullptr;
     chunks_.push_back(Chunk(spare ? spare : new (std::align_val_t{chunk_align}) std::byte[chunk_size_],
-                            ChunkFree{chunk_size_}));
+                            ChunkFree{chunk_align}));
 #ifdef MADV_HUGEPAGE
     if (chunk_align == kHugeChunk && !spare)
       madvise(chunks_.back().get(), kHugeChunk, MADV_HUGEPAGE);  // a hint only

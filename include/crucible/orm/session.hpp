@@ -276,11 +276,10 @@ class Session {
   std::uint64_t add_counter_ = 0;
 };
 
-// Sessions keep their objects in blocks that double up to 2 MiB; when a session's objects go, its
-// blocks of 64 KiB and more are kept for the next session (up to 16 of 2 MiB and 4 of each
-// smaller size: 40 MiB) instead of being returned, so a service that opens a session per request
-// does not fault the same memory in again each time. This returns them to the allocator now
-// (after a one-off big load, say) and says how many bytes it freed.
+// Sessions keep their objects in 2 MiB blocks; when a session's objects go, up to 16 of those
+// blocks (32 MiB) are kept for the next session instead of being returned, so a service that
+// opens a session per request does not fault the same memory in again each time. This returns
+// them to the allocator now (after a one-off big load, say) and says how many bytes it freed.
 std::size_t release_spare_object_memory();
 
 }  // namespace crucible

@@ -165,7 +165,7 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
   ObjectGraph* forwarded_root();
   static constexpr std::size_t kChunkAlign = 64;
   struct ChunkFree {
-    std::size_t size = 0;  // as allocated (its alignment follows from it)
+    std::size_t align = kChunkAlign;  // as allocated
     void operator()(std::byte* chunk) const noexcept;
   };
   using Chunk = std::unique_ptr<std::byte[], ChunkFree>;
