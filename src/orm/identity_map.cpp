@@ -118,8 +118,8 @@ void IntStateMap::rehash(std::size_t capacity) {
 
 // ---- IdentityMap -------------------------------------------------------------------------------
 
-IdentityMap::PerMapper& IdentityMap::table(const Mapper& mapper) {
-  if (tables_.size() <= mapper.index()) tables_.resize(mapper.index() + 1);
+IdentityMap::PerMapper& IdentityMap::grow_to(const Mapper& mapper) {
+  tables_.resize(mapper.index() + 1);
   return tables_[mapper.index()];
 }
 

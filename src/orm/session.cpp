@@ -43,7 +43,7 @@ Session::~Session() {
   }
 }
 
-const std::shared_ptr<detail::ObjectGraph>& Session::graph() {
+const std::shared_ptr<detail::ObjectGraph>& Session::refresh_graph() {
   if (!graph_) graph_ = detail::ObjectGraph::create();
   detail::ObjectGraph* root = graph_->root();
   if (root != graph_.get()) graph_ = root->shared_from_this();

@@ -91,31 +91,27 @@ void ObjectGraph::ChunkFree::operator()(std::byte* chunk) const noexcept {
   ::operator delete[](chunk, std::align_val_t{align});
 }
 
-void* ObjectGraph::allocate(std::size_t size, std::size_t align) {
+void* ObjectGraph::allocate_in_new_chunk(std::size_t size, std::size_t align) {
   if (align > kChunkAlign)
     throw ArgumentError("a mapped class aligned to more than " + std::to_string(kChunkAlign) + " bytes");
-  std::size_t at = (chunk_used_ + align - 1) & ~(align - 1);
-  if (chunks_.empty() || at + size > chunk_size_) {
-    // Chunks double from one state's worth up to 2 MiB: a graph of one object (a transient
-    // make_instance) costs one small chunk, a load of thousands a few large ones. A 2 MiB chunk
-    // is aligned to 2 MiB and offered to the kernel as one transparent huge page: the states of
-    // a big load or add_all then cost one page fault per 2 MiB instead of 512 (first touches of
-    // fresh memory were most of the time of add_all on virtual machines, tens of us a fault).
-    // Freed 2 MiB chunks are reused first (SpareChunks).
-    const std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
-    chunk_size_ = std::max(next, size);
-    const std::size_t chunk_align = chunk_size_ == kHugeChunk ? kHugeChunk : kChunkAlign;
-    std::byte* spare = chunk_align == kHugeChunk ? SpareChunks::instance().take() : nullptr;
-    chunks_.push_back(Chunk(spare ? spare : new (std::align_val_t{chunk_align}) std::byte[chunk_size_],
-                            ChunkFree{chunk_align}));
+  // Chunks double from one state's worth up to 2 MiB: a graph of one object (a transient
+  // make_instance) costs one small chunk, a load of thousands a few large ones. A 2 MiB chunk
+  // is aligned to 2 MiB and offered to the kernel as one transparent huge page: the states of
+  // a big load or add_all then cost one page fault per 2 MiB instead of 512 (first touches of
+  // fresh memory were most of the time of add_all on virtual machines, tens of us a fault).
+  // Freed 2 MiB chunks are reused first (SpareChunks).
+  const std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
+  chunk_size_ = std::max(next, size);
+  const std::size_t chunk_align = chunk_size_ == kHugeChunk ? kHugeChunk : kChunkAlign;
+  std::byte* spare = chunk_align == kHugeChunk ? SpareChunks::instance().take() : nullptr;
+  chunks_.push_back(Chunk(spare ? spare : new (std::align_val_t{chunk_align}) std::byte[chunk_size_],
+                          ChunkFree{chunk_align}));
 #ifdef MADV_HUGEPAGE
-    if (chunk_align == kHugeChunk && !spare)
-      madvise(chunks_.back().get(), kHugeChunk, MADV_HUGEPAGE);  // a hint only
+  if (chunk_align == kHugeChunk && !spare)
+    madvise(chunks_.back().get(), kHugeChunk, MADV_HUGEPAGE);  // a hint only
 #endif
-    at = 0;
-  }
-  chunk_used_ = at + size;
-  return chunks_.back().get() + at;
+  chunk_used_ = size;
+  return chunks_.back().get();
 }
 
 void GraphDeleter::operator()(ObjectGraph* graph) const noexcept { delete graph; }

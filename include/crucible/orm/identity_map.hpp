@@ -116,7 +116,10 @@ class IdentityMap {
     IntStateMap ints;
     std::unordered_map<std::vector<Value>, StatePtr, ValuesHash> others;
   };
-  PerMapper& table(const Mapper& mapper);
+  PerMapper& table(const Mapper& mapper) {
+    return mapper.index() < tables_.size() ? tables_[mapper.index()] : grow_to(mapper);
+  }
+  PerMapper& grow_to(const Mapper& mapper);
   const PerMapper* table_if(const Mapper& mapper) const;
   std::vector<PerMapper> tables_;  // indexed by Mapper::index()
   std::size_t size_ = 0;

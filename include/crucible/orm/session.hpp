@@ -226,9 +226,11 @@ class Session {
   void after_bulk_update(const Mapper& mapper, const std::vector<std::vector<Value>>& keys);
   void after_bulk_delete(const Mapper& mapper, const std::vector<std::vector<Value>>& keys);
   std::vector<StatePtr> dirty_states() const;
-  // The graph this session's objects live in (state.hpp).
-  // The session's graph, kept at its root.
-  const std::shared_ptr<detail::ObjectGraph>& graph();
+  // The graph this session's objects live in (state.hpp), kept at its root.
+  const std::shared_ptr<detail::ObjectGraph>& graph() {
+    return graph_ && graph_->root() == graph_.get() ? graph_ : refresh_graph();
+  }
+  const std::shared_ptr<detail::ObjectGraph>& refresh_graph();
   // A relationship member of `state` changed (recorded once per flush).
   void note_links_changed(detail::InstanceState& state);
   // Save-update cascade: a transient object reached through a relationship joins the session.

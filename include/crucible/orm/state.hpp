@@ -152,7 +152,13 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
   // Memory for a state of `size` bytes, from this graph's arena (this must be a root). States
   // are only ever destroyed with their graph, so they need no allocation of their own: a load
   // of many rows places them side by side, and the graph frees them a chunk at a time.
-  void* allocate(std::size_t size, std::size_t align);
+  void* allocate(std::size_t size, std::size_t align) {
+    const std::size_t at = (chunk_used_ + align - 1) & ~(align - 1);
+    if (align > kChunkAlign || chunks_.empty() || at + size > chunk_size_) [[unlikely]]
+      return allocate_in_new_chunk(size, align);
+    chunk_used_ = at + size;
+    return chunks_.back().get() + at;
+  }
   // Takes ownership of a new state placed in allocate()'s memory (this must be a root).
   void adopt(InstanceState* state);
   std::size_t size() const { return states_.size(); }
@@ -163,6 +169,7 @@ class ObjectGraph : public std::enable_shared_from_this<ObjectGraph> {
   ObjectGraph() = default;
   friend struct GraphDeleter;
   ObjectGraph* forwarded_root();
+  void* allocate_in_new_chunk(std::size_t size, std::size_t align);
   static constexpr std::size_t kChunkAlign = 64;
   struct ChunkFree {
     std::size_t align = kChunkAlign;  // as allocated
