@@ -85,6 +85,14 @@ class BufferedRows final : public RowSource {
     const std::size_t first = order_.size();
     while (stmt.step()) {
       if (columns_ == 0) columns_ = static_cast<std::size_t>(std::max(0, stmt.column_count()));
+      if (order_.size() == first) {
+        // Room for every row the driver holds already (PostgreSQL, MariaDB), growing
+        // geometrically across executions (an exact reserve per execution would copy every
+        // earlier row each time).
+        const std::size_t ahead = 1 + static_cast<std::size_t>(std::max<std::int64_t>(0, stmt.rows_ahead()));
+        grow(cells_, cells_.size() + ahead * columns_);
+        grow(order_, order_.size() + ahead);
+      }
       for (std::size_t c = 0; c < columns_; ++c) {
         Cell cell;
         stmt.read_cell(static_cast<int>(c), cell);
@@ -100,12 +108,17 @@ class BufferedRows final : public RowSource {
     };
     const bool integers = std::all_of(order_.begin() + static_cast<std::ptrdiff_t>(first), order_.end(),
                                       [&](std::size_t r) { return key(r).kind == CellKind::integer; });
-    if (integers)
-      std::stable_sort(order_.begin() + static_cast<std::ptrdiff_t>(first), order_.end(),
-                       [&](std::size_t a, std::size_t b) { return key(a).integer < key(b).integer; });
+    const auto ascending = [&](std::size_t a, std::size_t b) { return key(a).integer < key(b).integer; };
+    const auto from = order_.begin() + static_cast<std::ptrdiff_t>(first);
+    // Usually they come back in that order already.
+    if (integers && !std::is_sorted(from, order_.end(), ascending)) std::stable_sort(from, order_.end(), ascending);
   }
 
   std::size_t rows() const { return order_.size(); }
+  template <typename V>
+  static void grow(V& v, std::size_t needed) {
+    if (needed > v.capacity()) v.reserve(std::max(needed, 2 * v.capacity()));
+  }
   // Names of the columns the driver reported (for statements compiled without them).
   std::vector<std::string> driver_names(dialects::DriverStatement& stmt) const {
     std::vector<std::string> names;
