@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <numeric>
 #include <optional>
 
 #include "crucible/engine/connection.hpp"
@@ -63,7 +64,7 @@ class ParamsBinder final : public ManyBinder {
 
 // Rows read from one or more executions and kept for a Result: the executions are over (their
 // statements back in the cache) before the first row is read. Cells live in one array, their
-// bytes in one arena; `order_` gives the reading order.
+// bytes in one arena; `order_`, once some execution needed sorting, gives the reading order.
 class BufferedRows final : public RowSource {
  public:
   std::shared_ptr<const ResultMeta> meta;
@@ -73,7 +74,8 @@ class BufferedRows final : public RowSource {
     return meta->names.at(static_cast<std::size_t>(index));
   }
   void read_cell(int index, Cell& out) override {
-    const Stored& s = cells_[order_[current_] * columns_ + static_cast<std::size_t>(index)];
+    const std::size_t row = order_.empty() ? current_ : order_[current_];
+    const Stored& s = cells_[row * columns_ + static_cast<std::size_t>(index)];
     out.kind = s.kind;
     switch (s.kind) {
       case CellKind::integer: out.integer = s.integer; break;
@@ -87,16 +89,15 @@ class BufferedRows final : public RowSource {
   // Steps `stmt` to its end, keeping every row. With a sentinel column, this execution's rows
   // are put in ascending order of it (see docs/core.md: generated keys follow VALUES order).
   void read(dialects::DriverStatement& stmt, int sentinel) {
-    const std::size_t first = order_.size();
+    const std::size_t first = rows_;
     while (stmt.step()) {
       if (columns_ == 0) columns_ = static_cast<std::size_t>(std::max(0, stmt.column_count()));
-      if (order_.size() == first) {
+      if (rows_ == first) {
         // Room for every row the driver holds already (PostgreSQL, MariaDB), growing
         // geometrically across executions (an exact reserve per execution would copy every
         // earlier row each time).
         const std::size_t ahead = 1 + static_cast<std::size_t>(std::max<std::int64_t>(0, stmt.rows_ahead()));
         grow(cells_, cells_.size() + ahead * columns_);
-        grow(order_, order_.size() + ahead);
       }
       for (std::size_t c = 0; c < columns_; ++c) {
         Cell cell;
@@ -117,21 +118,30 @@ class BufferedRows final : public RowSource {
         }
         cells_.push_back(s);
       }
-      order_.push_back(order_.size());
+      if (!order_.empty()) order_.push_back(rows_);
+      ++rows_;
     }
     if (sentinel < 0 || static_cast<std::size_t>(sentinel) >= columns_) return;
     const auto key = [&](std::size_t row) -> const Stored& {
       return cells_[row * columns_ + static_cast<std::size_t>(sentinel)];
     };
-    const bool integers = std::all_of(order_.begin() + static_cast<std::ptrdiff_t>(first), order_.end(),
-                                      [&](std::size_t r) { return key(r).kind == CellKind::integer; });
-    const auto ascending = [&](std::size_t a, std::size_t b) { return key(a).integer < key(b).integer; };
-    const auto from = order_.begin() + static_cast<std::ptrdiff_t>(first);
-    // Usually they come back in that order already.
-    if (integers && !std::is_sorted(from, order_.end(), ascending)) std::stable_sort(from, order_.end(), ascending);
+    // Usually the keys come back in that order already: rows are read in the order they came
+    // (no order_ at all) until an execution's keys need sorting.
+    bool ascending = true;
+    for (std::size_t r = first; r < rows_; ++r) {
+      if (key(r).kind != CellKind::integer) return;  // not integer keys: kept as they came
+      ascending = ascending && (r == first || key(r - 1).integer <= key(r).integer);
+    }
+    if (ascending) return;
+    if (order_.empty()) {
+      order_.resize(rows_);
+      std::iota(order_.begin(), order_.end(), std::size_t{0});
+    }
+    std::stable_sort(order_.begin() + static_cast<std::ptrdiff_t>(first), order_.end(),
+                     [&](std::size_t a, std::size_t b) { return key(a).integer < key(b).integer; });
   }
 
-  std::size_t rows() const { return order_.size(); }
+  std::size_t rows() const { return rows_; }
   template <typename V>
   static void grow(V& v, std::size_t needed) {
     if (needed > v.capacity()) v.reserve(std::max(needed, 2 * v.capacity()));
@@ -144,9 +154,9 @@ class BufferedRows final : public RowSource {
   }
   // Moves to the next row; false at the end.
   bool next() {
-    if (started_ && current_ < order_.size()) ++current_;
+    if (started_ && current_ < rows_) ++current_;
     started_ = true;
-    return current_ < order_.size();
+    return current_ < rows_;
   }
 
  private:
@@ -166,7 +176,8 @@ class BufferedRows final : public RowSource {
   std::size_t columns_ = 0;
   std::vector<Stored> cells_;
   std::string arena_;
-  std::vector<std::size_t> order_;
+  std::size_t rows_ = 0;
+  std::vector<std::size_t> order_;  // reading order, once some execution's rows needed sorting
   std::size_t current_ = 0;
   bool started_ = false;
 };
