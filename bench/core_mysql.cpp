@@ -4,8 +4,9 @@
 // CRUCIBLE_TEST_MYSQL_URL (scripts/servers.sh starts one). Without it the program says so and
 // exits 0. Prints one line per workload:
 //   BENCH workload=<name> backend=mariadb rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// and a NOTE line comparing raw techniques. Each side runs several rounds, alternating; the best
-// round counts. Against the fastest raw libmariadb technique for the same result:
+// and a NOTE line comparing raw techniques. Each side runs 7 rounds, alternating; the best round
+// counts (3 let a server still settling after its start decide a line). Against the fastest raw
+// libmariadb technique for the same result:
 //
 //   core_insert            100,000 rows, no keys back: Connection::execute_many of
 //                          insert(items).columns(name, description) in one transaction (the
@@ -311,7 +312,7 @@ int main(int argc, char** argv) {
                 "(eval \"$(CRUCIBLE_TEST_SERVERS=mysql scripts/servers.sh start)\" starts a server)\n");
     return 0;
   }
-  const int rounds = bench::parse_options(argc, argv, 3).rounds;
+  const int rounds = bench::parse_options(argc, argv, 7).rounds;
 
   const auto url = crucible::Url::parse(url_text);
   const std::string suffix = std::to_string(::getpid());

@@ -4,8 +4,8 @@
 // CRUCIBLE_TEST_POSTGRESQL_URL (scripts/servers.sh starts one). Without it the program says so
 // and exits 0. Prints one line per workload:
 //   BENCH workload=<name> backend=postgresql rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// Each side runs several rounds, alternating; the best round counts. Against the fastest raw
-// libpq technique for the same result:
+// Each side runs 7 rounds, alternating; the best round counts. Against the fastest raw libpq
+// technique for the same result:
 //
 //   core_insert            100,000 rows, no keys back: Connection::execute_many of
 //                          insert(items).columns(name, description) in one transaction (the
@@ -248,7 +248,7 @@ int main(int argc, char** argv) {
                 "(eval \"$(scripts/servers.sh start)\" starts a server)\n");
     return 0;
   }
-  const int rounds = bench::parse_options(argc, argv, 5).rounds;
+  const int rounds = bench::parse_options(argc, argv, 7).rounds;
 
   const std::string suffix = std::to_string(::getpid());
   const std::string raw_table = "bench_items_raw_" + suffix;
