@@ -39,13 +39,18 @@ sql::NodeList nodes_of(const Table& t, const std::vector<std::size_t>& positions
   return out;
 }
 
+// col = v, or col IN (v, ...) for several.
+sql::NodePtr match_values(const sql::NodePtr& col, sql::NodeList items) {
+  if (items.size() == 1) return make_compare(sql::BinaryOp::eq, col, items[0]);
+  return make_in_list(col, std::move(items), false);
+}
+
 // cols = key[0] OR ...; one column: IN (...).
 sql::NodePtr match_keys(const sql::NodeList& cols, const std::vector<std::vector<Value>>& keys) {
   if (cols.size() == 1) {
     sql::NodeList items;
     for (const auto& k : keys) items.push_back(make_literal(k[0], cols[0]->type()));
-    if (items.size() == 1) return make_compare(sql::BinaryOp::eq, cols[0], items[0]);
-    return make_in_list(cols[0], std::move(items), false);
+    return match_values(cols[0], std::move(items));
   }
   sql::NodePtr any;
   for (const auto& k : keys) {
@@ -148,14 +153,9 @@ void load_relationship(InstanceState& owner, const Relationship& r) {
 
 namespace {
 
-// Loads `r` for every parent not loaded yet: the parents' keys in batches (IN), or — for the
-// subquery strategy — one statement whose IN is the parent query itself. Returns the distinct
-// targets (loaded now or before) for nested options.
-// Runs `run` with the conditions that select the targets of `keys`: one IN (SELECT key FROM
-// (the parent query) AS anon_1) for the subquery strategy (single-column keys; the derived table
-// lets LIMIT stand inside it on every backend), else IN lists of kInBatch keys.
-// The subquery strategy's one statement; false when it does not apply (no parent query, or a
-// composite key).
+// The subquery strategy's one statement: IN (SELECT key FROM (the parent query) AS anon_1), the
+// derived table letting LIMIT stand inside it on every backend. False when it does not apply (no
+// parent query, or a composite key).
 template <typename Run>
 bool run_subquery_matcher(const Relationship& r, const QueryCriteria* subquery_of, Run&& run) {
   if (subquery_of && r.parent_columns().size() == 1) {
@@ -173,6 +173,8 @@ bool run_subquery_matcher(const Relationship& r, const QueryCriteria* subquery_o
   return false;
 }
 
+// Runs `run` with the conditions that select the targets of `keys`: the subquery strategy's one
+// statement, else IN lists of kInBatch keys.
 template <typename Run>
 void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& keys, const QueryCriteria* subquery_of,
                   Run&& run) {
@@ -253,13 +255,15 @@ std::vector<InstanceState*> load_integer_batch(Session& session, const Relations
       sql::NodeList items;
       items.reserve(chunk.size());
       for (std::int64_t k : chunk) items.push_back(make_literal(Value(k), cols[0]->type()));
-      if (items.size() == 1) return make_compare(sql::BinaryOp::eq, cols[0], items[0]);
-      return make_in_list(cols[0], std::move(items), false);
+      return match_values(cols[0], std::move(items));
     });
   }
   return out;
 }
 
+// Loads `r` for every parent not loaded yet: the parents' keys in batches (IN), or — for the
+// subquery strategy — one statement whose IN is the parent query itself. Returns the distinct
+// targets (loaded now or before) for nested options.
 std::vector<InstanceState*> load_batch(Session& session, const Relationship& r, const std::vector<InstanceState*>& parents,
                                        const QueryCriteria* subquery_of, bool collect) {
   if (r.collection() && r.parent_columns().size() == 1 && r.parent().attributes()[r.parent_columns()[0]]->is_integer() &&
