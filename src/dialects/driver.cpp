@@ -30,12 +30,7 @@ StatementLease& StatementLease::operator=(StatementLease&& other) noexcept {
   return *this;
 }
 
-std::shared_ptr<void>* StatementLease::user_data() const {
-  return entry_ ? &entry_->user_data : nullptr;
-}
-
-void StatementLease::release() {
-  if (!stmt_) return;
+void StatementLease::release_held() {
   try {
     stmt_->reset();
   } catch (...) {

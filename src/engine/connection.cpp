@@ -62,10 +62,7 @@ const Value* find_param(const Params& params, std::string_view name) {
 void bind_all(dialects::DriverStatement& stmt, const sql::CompiledStatement& compiled,
               std::span<const Value> literals, const Params& params) {
   const auto& binds = compiled.binds;
-  if (static_cast<std::size_t>(stmt.parameter_count()) != binds.size())
-    throw ArgumentError("statement has " + std::to_string(stmt.parameter_count()) +
-                        " placeholders but " + std::to_string(binds.size()) +
-                        " bind slots: " + compiled.sql);
+  check_placeholders(stmt, compiled);
   for (std::size_t i = 0; i < binds.size(); ++i) {
     const sql::BindSlot& slot = binds[i];
     const Value* v = nullptr;
@@ -178,9 +175,11 @@ Result Connection::execute(const sql::Executable& statement, const Params& param
   const sql::Dialect& dialect = *st.engine->dialect;
   // A statement run before answers from its own memo (what CompiledCache::get asks first, here
   // without the extra call); anything else goes through the cache.
-  sql::CompiledPtr compiled = statement.memoized(dialect);
-  if (compiled) statement.extract_literals(st.literals);
-  else compiled = st.engine->compiled_cache->get(dialect, statement, st.literals);
+  if (const sql::CompiledPtr* memo = statement.memoized(dialect)) {
+    statement.extract_literals(st.literals);
+    return execute(*memo, params, st.literals);
+  }
+  const sql::CompiledPtr compiled = st.engine->compiled_cache->get(dialect, statement, st.literals);
   return execute(compiled, params, st.literals);
 }
 

@@ -16,9 +16,7 @@ Result Connection::execute_bound(const sql::CompiledPtr& compiled, const detail:
   st.autobegin();
   auto cursor = std::make_unique<detail::StatementCursor>(st, compiled);
   dialects::DriverStatement& stmt = cursor->statement();
-  if (static_cast<std::size_t>(stmt.parameter_count()) != compiled->binds.size())
-    throw ArgumentError("statement has " + std::to_string(stmt.parameter_count()) + " placeholders but " +
-                        std::to_string(compiled->binds.size()) + " bind slots: " + compiled->sql);
+  detail::check_placeholders(stmt, *compiled);
 
   const bool observed = engine.events->statement_listeners();
   std::vector<Value> shown;
@@ -54,9 +52,7 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
   auto& c = st.driver();
   st.autobegin();
   dialects::StatementLease lease = detail::guarded(st, compiled->sql, [&] { return c.acquire(compiled); });
-  if (static_cast<std::size_t>(lease->parameter_count()) != compiled->binds.size())
-    throw ArgumentError("statement has " + std::to_string(lease->parameter_count()) + " placeholders but " +
-                        std::to_string(compiled->binds.size()) + " bind slots: " + compiled->sql);
+  detail::check_placeholders(*lease, *compiled);
   const std::size_t n = binder.size();
   const bool observed = engine.events->statement_listeners();
   ExecuteInfo info{compiled->sql, {}, n};

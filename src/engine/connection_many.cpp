@@ -321,9 +321,7 @@ void Connection::start_many(const sql::Executable& statement, std::size_t arity,
   }
   st.autobegin();
   ex.lease = detail::guarded(st, ex.compiled->sql, [&] { return st.conn->acquire(ex.compiled); });
-  if (static_cast<std::size_t>(ex.lease->parameter_count()) != binds.size())
-    throw ArgumentError("statement has " + std::to_string(ex.lease->parameter_count()) +
-                        " placeholders but " + std::to_string(binds.size()) + " bind slots");
+  detail::check_placeholders(*ex.lease, *ex.compiled);
   ex.lease->reset();
   try {
     for (std::size_t i = 0; i < binds.size(); ++i)  // literals stay bound for every row

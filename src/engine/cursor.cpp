@@ -53,15 +53,6 @@ std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
 
 }  // namespace
 
-std::shared_ptr<const StatementInfo> statement_info(dialects::StatementLease& lease,
-                                                    const sql::CompiledStatement* compiled) {
-  if (auto* slot = lease.user_data()) {
-    if (!*slot) *slot = build_info(*lease, compiled);
-    return std::static_pointer_cast<const StatementInfo>(*slot);
-  }
-  return build_info(*lease, compiled);
-}
-
 namespace {
 // The spare block is a plain pointer, so taking or keeping it is a load and a store. The reaper,
 // armed when a thread first keeps a block, frees it when the thread exits; cursors deleted after
@@ -70,12 +61,35 @@ enum class Reaper : unsigned char { unarmed, armed, done };
 thread_local void* spare_block = nullptr;
 thread_local Reaper reaper_state = Reaper::unarmed;
 struct SpareReaper {
+  // The statement info the thread's last deleted cursor held: the next cursor over the same
+  // statement takes it over by a move instead of copying the cache's handle, which costs two
+  // atomic reference-count updates per execution of a statement run in a loop.
+  std::shared_ptr<const StatementInfo> info;
   ~SpareReaper() {
     reaper_state = Reaper::done;
+    info.reset();
     ::operator delete(std::exchange(spare_block, nullptr), sizeof(StatementCursor));
   }
 };
 thread_local SpareReaper reaper;
+
+// The info of the statement behind `lease`, built once per cached statement (and each time for a
+// private one).
+std::shared_ptr<const StatementInfo> statement_info(dialects::StatementLease& lease,
+                                                    const sql::CompiledStatement* compiled) {
+  std::shared_ptr<void>* slot = lease.user_data();
+  if (!slot) return build_info(*lease, compiled);
+  if (!*slot) *slot = build_info(*lease, compiled);
+  if (reaper_state == Reaper::armed && reaper.info.get() == slot->get()) return std::move(reaper.info);
+  return std::static_pointer_cast<const StatementInfo>(*slot);
+}
+
+bool is_insert(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
+  using sql::StatementKind;
+  if (compiled && compiled->kind != StatementKind::text && compiled->kind != StatementKind::other)
+    return compiled->kind == StatementKind::insert;
+  return statement_info(lease, compiled)->is_insert;
+}
 }  // namespace
 
 void* StatementCursor::operator new(std::size_t size) {
@@ -95,7 +109,11 @@ void StatementCursor::operator delete(void* block, std::size_t size) noexcept {
   }
 }
 
-StatementCursor::~StatementCursor() { close(); }
+StatementCursor::~StatementCursor() {
+  close();
+  // Kept for the next cursor (see SpareReaper::info); the one kept before is released here.
+  if (info_ && reaper_state == Reaper::armed) reaper.info = std::move(info_);
+}
 
 Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
                                const sql::CompiledStatement* compiled, bool has_row,
@@ -103,7 +121,8 @@ Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
   StatementCursor& c = *cursor;
   dialects::DriverStatement& stmt = *c.lease_;
   ConnectionState& conn = *c.conn_;
-  if (stmt.column_count() != 0) {
+  // A SELECT has columns; anything else asks the driver (DML with RETURNING, text SQL).
+  if ((compiled && compiled->kind == sql::StatementKind::select) || stmt.column_count() != 0) {
     c.info_ = statement_info(c.lease_, compiled);
     c.start(stmt, c.info_->meta, has_row);
     c.next_ = conn.cursors;
@@ -123,7 +142,7 @@ Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
   }
   rows_affected = stmt.changes();
   std::optional<std::int64_t> last_id;
-  if (statement_info(c.lease_, compiled)->is_insert) last_id = conn.conn->last_insert_id();
+  if (is_insert(c.lease_, compiled)) last_id = conn.conn->last_insert_id();
   return Result(rows_affected, last_id);
 }
 

@@ -35,6 +35,11 @@ void raise_driver_error(EngineState& engine, ConnectionState* conn,
   }
 }
 
+void throw_placeholder_mismatch(int placeholders, const sql::CompiledStatement& compiled) {
+  throw ArgumentError("statement has " + std::to_string(placeholders) + " placeholders but " +
+                      std::to_string(compiled.binds.size()) + " bind slots: " + compiled.sql);
+}
+
 void raise_lost_transaction(EngineState& engine) {
   DriverErrorInfo info;
   info.backend = std::string(engine.dialect->name());

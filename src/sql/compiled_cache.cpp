@@ -12,9 +12,9 @@ std::string CompiledCache::dialect_key(const Dialect& dialect) {
 }
 
 CompiledPtr CompiledCache::get(const Dialect& dialect, const Executable& stmt, std::vector<Value>& literals) {
-  if (auto memo = stmt.memoized(dialect)) {
+  if (const CompiledPtr* memo = stmt.memoized(dialect)) {
     stmt.extract_literals(literals);
-    return memo;
+    return *memo;
   }
   std::string key = dialect_key(dialect);
   std::size_t mark = literals.size();

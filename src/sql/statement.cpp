@@ -39,19 +39,19 @@ void Statement::extract_literals(std::vector<Value>& literals) const {
   for (const Node* n : memo_->literal_nodes) literals.push_back(literal_value(*n));
 }
 
-CompiledPtr Statement::memoized(const Dialect& dialect) const {
+const CompiledPtr* Statement::memoized(const Dialect& dialect) const {
   const std::uint64_t serial = dialect.serial();
   for (const MemoEntry* e = memo_->compiled.load(std::memory_order_acquire); e; e = e->next)
-    if (e->serial == serial) return e->compiled;
+    if (e->serial == serial) return &e->compiled;
   return nullptr;
 }
 
 CompiledPtr Statement::compile(const Dialect& dialect) const {
-  if (auto hit = memoized(dialect)) return hit;
+  if (const CompiledPtr* hit = memoized(dialect)) return *hit;
   // Compile outside the lock: two threads may both compile; the first to publish wins.
   auto compiled = dialect.make_compiler()->compile(*root_);
   std::lock_guard lock(memo_->add_mutex);
-  if (auto hit = memoized(dialect)) return hit;
+  if (const CompiledPtr* hit = memoized(dialect)) return *hit;
   const MemoEntry* head = memo_->compiled.load(std::memory_order_relaxed);
   memo_->compiled.store(new MemoEntry{dialect.serial(), compiled, head}, std::memory_order_release);
   return compiled;

@@ -41,11 +41,13 @@ TEST_F(CacheTest, StatementMemoisesPerDialect) {
   auto stmt = select(u_id).where(u_id == 1);
   EXPECT_EQ(stmt.memoized(sqlite()), nullptr);
   auto first = sqlite().compile(stmt);
-  EXPECT_EQ(stmt.memoized(sqlite()), first);
+  ASSERT_NE(stmt.memoized(sqlite()), nullptr);
+  EXPECT_EQ(*stmt.memoized(sqlite()), first);
   EXPECT_EQ(sqlite().compile(stmt), first);  // same object: no recompilation
   EXPECT_NE(postgresql().compile(stmt), first);
   auto copy = stmt;  // copies share the memo
-  EXPECT_EQ(copy.memoized(sqlite()), first);
+  ASSERT_NE(copy.memoized(sqlite()), nullptr);
+  EXPECT_EQ(*copy.memoized(sqlite()), first);
   auto derived = stmt.limit(1);  // builders start a new one
   EXPECT_EQ(derived.memoized(sqlite()), nullptr);
 }

@@ -107,6 +107,12 @@ class DriverStatement : public RowSource {
  public:
   // Number of placeholders.
   virtual int parameter_count() const = 0;
+  // parameter_count(), asked of the driver once: a prepared statement's placeholders do not
+  // change, and the engine checks them at every execution.
+  int placeholders() {
+    if (placeholders_ < 0) placeholders_ = parameter_count();
+    return placeholders_;
+  }
   virtual void bind_null(int index) = 0;
   virtual void bind_int64(int index, std::int64_t value) = 0;
   virtual void bind_double(int index, double value) = 0;
@@ -162,6 +168,9 @@ class DriverStatement : public RowSource {
     (void)outcome;
     return false;
   }
+
+ private:
+  int placeholders_ = -1;
 };
 
 class DriverConnection;
@@ -170,25 +179,33 @@ class DriverConnection;
 // still in use by an open result). Resets and returns it on destruction. A lease may outlive
 // clear_statement_cache() / close() of its connection: the statement is then handed over to it
 // (the lease must still not outlive the DriverConnection object itself).
+struct CacheEntry;
+
 class StatementLease {
  public:
   StatementLease() = default;
   StatementLease(StatementLease&& other) noexcept { *this = std::move(other); }
   StatementLease& operator=(StatementLease&& other) noexcept;
   ~StatementLease() { release(); }
+  // Takes the idle cached statement of `entry`.
+  inline explicit StatementLease(CacheEntry& entry);
 
   DriverStatement* get() const { return stmt_; }
   DriverStatement* operator->() const { return stmt_; }
   DriverStatement& operator*() const { return *stmt_; }
   explicit operator bool() const { return stmt_ != nullptr; }
-  // Per-statement data the engine caches beside the prepared statement (result metadata).
-  std::shared_ptr<void>* user_data() const;
-  void release();
+  // Per-statement data the engine caches beside the prepared statement (result metadata);
+  // nullptr for a private statement.
+  inline std::shared_ptr<void>* user_data() const;
+  void release() {
+    if (stmt_) release_held();
+  }
 
  private:
   friend class DriverConnection;
+  void release_held();
   DriverStatement* stmt_ = nullptr;
-  struct CacheEntry* entry_ = nullptr;         // cached statement
+  CacheEntry* entry_ = nullptr;                // cached statement
   std::unique_ptr<DriverStatement> owned_;     // private statement
 };
 
@@ -202,6 +219,13 @@ struct CacheEntry {
   StatementLease* holder = nullptr;  // the lease using it (in_use): clearing hands it over
   std::list<CacheEntry>::iterator self;
 };
+
+std::shared_ptr<void>* StatementLease::user_data() const { return entry_ ? &entry_->user_data : nullptr; }
+
+StatementLease::StatementLease(CacheEntry& entry) : stmt_(entry.stmt.get()), entry_(&entry) {
+  entry.in_use = true;
+  entry.holder = this;
+}
 
 class DriverConnection {
  public:
@@ -248,6 +272,10 @@ class DriverConnection {
   // The cached statement for a compiled statement: keyed by its address, which the cache pins
   // by holding `compiled`, so a hit needs no hashing of the text (and no refcount traffic).
   StatementLease acquire(const sql::CompiledPtr& compiled) {
+    // The statement run last, idle and at the front of the cache (a statement run in a loop):
+    // taken here, inline.
+    if (compiled.get() == last_key_ && !last_entry_->in_use && last_entry_->self == cache_.begin())
+      return StatementLease(*last_entry_);
     return acquire(compiled->sql, &compiled);
   }
   void set_statement_cache_size(std::size_t n) { cache_capacity_ = n; }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,22 @@ class Params {
         return *this;
       }
     items_.emplace_back(std::string(name), std::move(value));
+    return *this;
+  }
+  // An integer for a parameter that holds one already (the key of a lookup run in a loop) is
+  // stored in place, without building and moving a Value.
+  template <typename I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
+  Params& set(std::string_view name, I value) {
+    for (auto& item : items_)
+      if (item.first == name) {
+        if (auto* held = std::get_if<std::int64_t>(&item.second.variant()))
+          *held = static_cast<std::int64_t>(value);
+        else
+          item.second = Value(value);
+        return *this;
+      }
+    items_.emplace_back(std::string(name), Value(value));
     return *this;
   }
   const Value* find(std::string_view name) const {

@@ -37,8 +37,10 @@ class Executable {
   // The literal values alone (same order as cache_key), for the memoised path.
   virtual void extract_literals(std::vector<Value>& literals) const = 0;
   // The compiled form already memoised for `dialect`, or nullptr; lets the engine skip
-  // building a cache key for statements it has run before (see CompiledCache::lookup).
-  virtual CompiledPtr memoized(const Dialect& /*dialect*/) const { return nullptr; }
+  // building a cache key for statements it has run before (see CompiledCache::get). A pointer
+  // to the memo's own handle, valid while this statement (or a copy sharing its memo) lives:
+  // the engine executes through it without copying the shared_ptr.
+  virtual const CompiledPtr* memoized(const Dialect& /*dialect*/) const { return nullptr; }
 };
 
 }  // namespace crucible::sql

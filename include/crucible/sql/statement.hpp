@@ -34,7 +34,7 @@ class Statement : public Executable {
   bool cache_key(std::string& key, std::vector<Value>& literals) const override;
   CompiledPtr compile(const Dialect& dialect) const override;
   void extract_literals(std::vector<Value>& literals) const override;
-  CompiledPtr memoized(const Dialect& dialect) const override;
+  const CompiledPtr* memoized(const Dialect& dialect) const override;
 
   // The root of the statement's node tree.
   const NodePtr& root() const { return root_; }

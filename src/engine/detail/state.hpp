@@ -84,6 +84,15 @@ struct ConnectionState {
 // disconnect OperationalError, through the same error event as every driver error.
 [[noreturn]] void raise_lost_transaction(EngineState& engine);
 
+// ArgumentError unless `stmt` has one placeholder per bind slot of `compiled` (text SQL whose
+// placeholders the compiler did not see, such as a literal '?').
+[[noreturn]] void throw_placeholder_mismatch(int placeholders, const sql::CompiledStatement& compiled);
+inline void check_placeholders(dialects::DriverStatement& stmt, const sql::CompiledStatement& compiled) {
+  const int placeholders = stmt.placeholders();
+  if (static_cast<std::size_t>(placeholders) != compiled.binds.size())
+    throw_placeholder_mismatch(placeholders, compiled);
+}
+
 // Runs `fn` (a driver call); translates a DriverException.
 template <typename F>
 auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
@@ -93,10 +102,6 @@ auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
     raise_driver_error(*st.engine, &st, error, sql, {});
   }
 }
-
-// Info for the statement behind `lease`, built once per cached statement.
-std::shared_ptr<const StatementInfo> statement_info(dialects::StatementLease& lease,
-                                                    const sql::CompiledStatement* compiled);
 
 // One single execution, from the statement's acquisition to its Result. The cursor takes the
 // prepared statement from the connection's cache at construction, so no lease is handed over
