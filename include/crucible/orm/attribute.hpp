@@ -10,10 +10,10 @@
 // immutable afterwards and shared read-only between threads.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <algorithm>
 #include <string>
 #include <type_traits>
 
@@ -87,7 +87,6 @@ class Attribute : public MapperProperty {
 
   // std::string members keep their snapshot as a TextSnapshot (state.hpp): which one of the
   // state's is this attribute's.
-  bool has_text_snapshot() const { return text_snapshot_; }
   std::size_t text_slot() const { return text_slot_; }
 
  protected:
