@@ -25,6 +25,11 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Whether the compiled form says what the statement does; text SQL is read for its first keyword.
+bool kind_known(const sql::CompiledStatement* compiled) {
+  return compiled && compiled->kind != sql::StatementKind::text && compiled->kind != sql::StatementKind::other;
+}
+
 std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
                                           const sql::CompiledStatement* compiled) {
   auto info = std::make_shared<StatementInfo>();
@@ -39,7 +44,7 @@ std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
   if (compiled) meta->at_most_one_row = compiled->at_most_one_row;
   info->meta = std::move(meta);
   using sql::StatementKind;
-  if (compiled && compiled->kind != StatementKind::text && compiled->kind != StatementKind::other) {
+  if (kind_known(compiled)) {
     info->is_insert = compiled->kind == StatementKind::insert;
     info->is_dml = info->is_insert || compiled->kind == StatementKind::update ||
                    compiled->kind == StatementKind::del;
@@ -85,9 +90,7 @@ std::shared_ptr<const StatementInfo> statement_info(dialects::StatementLease& le
 }
 
 bool is_insert(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
-  using sql::StatementKind;
-  if (compiled && compiled->kind != StatementKind::text && compiled->kind != StatementKind::other)
-    return compiled->kind == StatementKind::insert;
+  if (kind_known(compiled)) return compiled->kind == sql::StatementKind::insert;
   return statement_info(lease, compiled)->is_insert;
 }
 }  // namespace

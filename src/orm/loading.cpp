@@ -39,6 +39,13 @@ sql::NodeList nodes_of(const Table& t, const std::vector<std::size_t>& positions
   return out;
 }
 
+// Calls `fn` with each run of at most kInBatch of `keys`: one IN list each.
+template <typename T, typename Fn>
+void for_each_batch(const std::vector<T>& keys, Fn&& fn) {
+  for (std::size_t at = 0; at < keys.size(); at += kInBatch)
+    fn(std::span<const T>(keys.data() + at, std::min(kInBatch, keys.size() - at)));
+}
+
 // col = v, or col IN (v, ...) for several.
 sql::NodePtr match_values(const sql::NodePtr& col, sql::NodeList items) {
   if (items.size() == 1) return make_compare(sql::BinaryOp::eq, col, items[0]);
@@ -46,7 +53,7 @@ sql::NodePtr match_values(const sql::NodePtr& col, sql::NodeList items) {
 }
 
 // cols = key[0] OR ...; one column: IN (...).
-sql::NodePtr match_keys(const sql::NodeList& cols, const std::vector<std::vector<Value>>& keys) {
+sql::NodePtr match_keys(const sql::NodeList& cols, std::span<const std::vector<Value>> keys) {
   if (cols.size() == 1) {
     sql::NodeList items;
     for (const auto& k : keys) items.push_back(make_literal(k[0], cols[0]->type()));
@@ -179,11 +186,9 @@ template <typename Run>
 void run_matchers(const Relationship& r, const std::vector<std::vector<Value>>& keys, const QueryCriteria* subquery_of,
                   Run&& run) {
   if (run_subquery_matcher(r, subquery_of, run)) return;
-  for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
-    const std::vector<std::vector<Value>> chunk(keys.begin() + static_cast<std::ptrdiff_t>(at),
-                                                keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), at + kInBatch)));
-    run([&](const sql::NodeList& cols) { return match_keys(cols, chunk); });
-  }
+  for_each_batch(keys, [&](std::span<const std::vector<Value>> batch) {
+    run([&](const sql::NodeList& cols) { return match_keys(cols, batch); });
+  });
 }
 
 // The common case: a collection over one integer key. The parents' keys are integers, sorted
@@ -249,15 +254,14 @@ std::vector<InstanceState*> load_integer_batch(Session& session, const Relations
     hand_over();
   };
   if (run_subquery_matcher(r, subquery_of, run)) return out;
-  for (std::size_t at = 0; at < keys.size(); at += kInBatch) {
-    const std::span<const std::int64_t> chunk(keys.data() + at, std::min(kInBatch, keys.size() - at));
+  for_each_batch(keys, [&](std::span<const std::int64_t> batch) {
     run([&](const sql::NodeList& cols) {
       sql::NodeList items;
-      items.reserve(chunk.size());
-      for (std::int64_t k : chunk) items.push_back(make_literal(Value(k), cols[0]->type()));
+      items.reserve(batch.size());
+      for (std::int64_t k : batch) items.push_back(make_literal(Value(k), cols[0]->type()));
       return match_values(cols[0], std::move(items));
     });
-  }
+  });
   return out;
 }
 

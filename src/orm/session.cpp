@@ -300,13 +300,11 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
   StatePtr s = mapper.new_state(graph(), /*links_loaded=*/false);
   if (mapper.integer_primary_key()) {
     // Hydrate object and snapshot in one pass; the key column was read above already, and only
-    // goes through the row again when the member cannot hold it as read (converts, or names it).
+    // goes through the row again when the member is too narrow for it (the read names the column).
     const Attribute* key_attr = mapper.primary_key()[0];
     for (const auto& a : attrs)
       if (a.get() != key_attr) a->load_committed(*s, row, offset + a->index());
-    std::int64_t stored = 0;
-    key_attr->set_integer(*s, key);
-    if (key_attr->integer(*s, stored) && stored == key) key_attr->commit(*s);
+    if (key_attr->set_integer(*s, key)) key_attr->commit(*s);
     else key_attr->load_committed(*s, row, offset + key_attr->index());
     detail::assign_identity(*s);
     s->has_snapshot = true;

@@ -2,6 +2,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <string>
@@ -156,9 +158,18 @@ ObjectGraph* ObjectGraph::merge(ObjectGraph* a, ObjectGraph* b) {
   return ra;
 }
 
-void throw_text_too_long(std::size_t size) {
-  throw ArgumentError("a string column value of " + std::to_string(size) +
-                      " bytes: no supported database stores a text value of 4 GiB or more");
+void TextSnapshot::assign(std::string_view value, ObjectGraph& root) {
+  if (value.size() > capacity) {
+    if (value.size() > UINT32_MAX)
+      throw ArgumentError("a string column value of " + std::to_string(value.size()) +
+                          " bytes: no supported database stores a text value of 4 GiB or more");
+    // At least doubling: a value that keeps growing takes new room a logarithmic number of times.
+    const std::size_t room = std::min<std::size_t>(std::max<std::size_t>(value.size(), 2ull * capacity), UINT32_MAX);
+    data = static_cast<char*>(root.allocate(room, 1));
+    capacity = static_cast<std::uint32_t>(room);
+  }
+  if (!value.empty()) std::memcpy(data, value.data(), value.size());
+  size = static_cast<std::uint32_t>(value.size());
 }
 
 void throw_not_instrumented(std::string_view what) {

@@ -53,7 +53,7 @@ class RowsBinder final : public StatementBinder {
     return out;
   }
   void executed(std::size_t set, std::int64_t last_insert_id) const override {
-    if (keys_ == Keys::last_insert_id) generated_->set_integer(*rows_[set], last_insert_id);
+    if (keys_ == Keys::last_insert_id) store_key(*rows_[set], last_insert_id);
   }
   void rows(std::size_t set, dialects::DriverStatement& stmt) const override {
     if (keys_ != Keys::returned) return;
@@ -66,10 +66,17 @@ class RowsBinder final : public StatementBinder {
     // PostgreSQL "insertmanyvalues"); the rows may come back in another order.
     if (!std::is_sorted(keys_read_.begin(), keys_read_.end())) std::sort(keys_read_.begin(), keys_read_.end());
     InstanceState* const* rows = rows_ + set * per_set_;
-    for (std::size_t r = 0; r < per_set_; ++r) generated_->set_integer(*rows[r], keys_read_[r]);
+    for (std::size_t r = 0; r < per_set_; ++r) store_key(*rows[r], keys_read_[r]);
   }
 
  private:
+  // A key the member cannot hold fails the flush (which rolls back) rather than being cut.
+  void store_key(InstanceState& row, std::int64_t key) const {
+    if (!generated_->set_integer(row, key))
+      throw TypeError("the database generated key " + std::to_string(key) + " for " + generated_->mapper().table().name() +
+                      "." + generated_->column().name() + ", which the mapped integer member cannot hold");
+  }
+
   const PlacedStatement& placed_;
   const std::vector<std::unique_ptr<Attribute>>& attrs_;
   const std::vector<std::size_t>& columns_;

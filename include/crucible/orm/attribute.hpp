@@ -10,12 +10,11 @@
 // immutable afterwards and shared read-only between threads.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "crucible/core/row.hpp"
 #include "crucible/core/types.hpp"
@@ -80,8 +79,9 @@ class Attribute : public MapperProperty {
   virtual bool is_integer() const = 0;
   // Integer members: the value; false for other types.
   virtual bool integer(const detail::InstanceState& s, std::int64_t& out) const = 0;
-  // Assigns an integer (a generated key) without a Value's conversions where the member is one.
-  virtual void set_integer(detail::InstanceState& s, std::int64_t v) const = 0;
+  // Assigns an integer (a generated or read key) without a Value's conversions where the member
+  // is one; false, having assigned nothing, when an integer member is too narrow to hold `v`.
+  [[nodiscard]] virtual bool set_integer(detail::InstanceState& s, std::int64_t v) const = 0;
   // Copies the member from another state of the same mapper (merge).
   virtual void copy(detail::InstanceState& to, const detail::InstanceState& from) const = 0;
 
@@ -151,20 +151,8 @@ class MemberAttribute final : public Attribute {
   }
   void commit(InstanceState& s) const override {
     auto& t = typed(s);
-    if constexpr (kText) {
-      const std::string& value = t.object.*member_;
-      TextSnapshot& snap = text_snapshots(t)[text_slot()];
-      if (value.size() > snap.capacity) {
-        if (value.size() > UINT32_MAX) throw_text_too_long(value.size());
-        const std::size_t room = std::min<std::size_t>(std::max<std::size_t>(value.size(), 2ull * snap.capacity), UINT32_MAX);
-        snap.data = static_cast<char*>(s.graph->root()->allocate(room, 1));
-        snap.capacity = static_cast<std::uint32_t>(room);
-      }
-      if (!value.empty()) std::memcpy(snap.data, value.data(), value.size());
-      snap.size = static_cast<std::uint32_t>(value.size());
-    } else {
-      t.committed.*member_ = t.object.*member_;
-    }
+    if constexpr (kText) text_snapshots(t)[text_slot()].assign(t.object.*member_, *s.graph->root());
+    else t.committed.*member_ = t.object.*member_;
   }
   bool unset(const InstanceState& s) const override { return obj(s).*member_ == M{}; }
   bool is_integer() const override { return std::is_integral_v<M> && !std::is_same_v<M, bool>; }
@@ -178,9 +166,14 @@ class MemberAttribute final : public Attribute {
       return false;
     }
   }
-  void set_integer(InstanceState& s, std::int64_t v) const override {
-    if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) obj(s).*member_ = static_cast<M>(v);
-    else set(s, Value(v));
+  bool set_integer(InstanceState& s, std::int64_t v) const override {
+    if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
+      if (!std::in_range<M>(v)) return false;
+      obj(s).*member_ = static_cast<M>(v);
+    } else {
+      set(s, Value(v));
+    }
+    return true;
   }
   void copy(InstanceState& to, const InstanceState& from) const override {
     obj(to).*member_ = obj(from).*member_;

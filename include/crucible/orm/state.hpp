@@ -122,8 +122,10 @@ struct TextSnapshot {
   std::uint32_t size = 0;
   std::uint32_t capacity = 0;
   std::string_view view() const { return {data, size}; }
+  // Copies `value` in: into the room it has when it fits, else into new room from `root`'s arena
+  // (the root graph of the object).
+  void assign(std::string_view value, ObjectGraph& root);
 };
-[[noreturn]] void throw_text_too_long(std::size_t size);
 
 template <typename T>
 TextSnapshot* text_snapshots(TypedState<T>& s) {

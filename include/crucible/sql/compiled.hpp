@@ -38,12 +38,8 @@ class Params {
     for (const auto& [name, value] : items) items_.emplace_back(std::string(name), value);
   }
   Params& set(std::string_view name, Value value) {
-    for (auto& item : items_)
-      if (item.first == name) {
-        item.second = std::move(value);
-        return *this;
-      }
-    items_.emplace_back(std::string(name), std::move(value));
+    if (Value* held = slot(*this, name)) *held = std::move(value);
+    else items_.emplace_back(std::string(name), std::move(value));
     return *this;
   }
   // An integer for a parameter that holds one already (the key of a lookup run in a loop) is
@@ -51,28 +47,27 @@ class Params {
   template <typename I>
     requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
   Params& set(std::string_view name, I value) {
-    for (auto& item : items_)
-      if (item.first == name) {
-        if (auto* held = std::get_if<std::int64_t>(&item.second.variant()))
-          *held = static_cast<std::int64_t>(value);
-        else
-          item.second = Value(value);
-        return *this;
-      }
-    items_.emplace_back(std::string(name), Value(value));
+    Value* held = slot(*this, name);
+    if (!held) items_.emplace_back(std::string(name), Value(value));
+    else if (auto* integer = std::get_if<std::int64_t>(&held->variant())) *integer = static_cast<std::int64_t>(value);
+    else *held = Value(value);
     return *this;
   }
-  const Value* find(std::string_view name) const {
-    for (const auto& item : items_)
-      if (item.first == name) return &item.second;
-    return nullptr;
-  }
+  const Value* find(std::string_view name) const { return slot(*this, name); }
   bool empty() const { return items_.empty(); }
   std::size_t size() const { return items_.size(); }
   auto begin() const { return items_.begin(); }
   auto end() const { return items_.end(); }
 
  private:
+  // The value named `name` (const or not, as `self`), or nullptr.
+  template <typename Self>
+  static auto slot(Self& self, std::string_view name) -> decltype(&self.items_.front().second) {
+    for (auto& item : self.items_)
+      if (item.first == name) return &item.second;
+    return nullptr;
+  }
+
   std::vector<std::pair<std::string, Value>> items_;
 };
 

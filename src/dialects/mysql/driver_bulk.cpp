@@ -39,22 +39,8 @@ BulkArrays::Kind BulkArrays::kind_of(enum_field_types type) {
 }
 
 void BulkArrays::reset(std::size_t params) {
-  // The chunks of one execute_many have the same placeholders: the arrays keep their room from
-  // one chunk to the next instead of growing from nothing again.
   columns_.resize(params);
-  for (Column& c : columns_) {
-    c.type = MYSQL_TYPE_NULL;
-    c.kind = Kind::unknown;
-    c.indicators.clear();
-    c.integers.clear();
-    c.reals.clear();
-    c.tinies.clear();
-    c.times.clear();
-    c.time_ptrs.clear();
-    c.data.clear();
-    c.copies.clear();
-    c.lengths.clear();
-  }
+  for (Column& c : columns_) c.clear();
   arena_.clear();
   rows_ = 0;
   bytes_ = 16;

@@ -119,6 +119,21 @@ class BulkArrays {
     std::vector<const char*> data;
     std::vector<std::pair<std::size_t, std::size_t>> copies;  // (row, offset in arena_) of copied values
     std::vector<unsigned long> lengths;
+    // Empty for the next chunk, keeping the arrays' room (the chunks of one execute_many have
+    // the same placeholders).
+    void clear() {
+      type = MYSQL_TYPE_NULL;
+      kind = Kind::unknown;
+      indicators.clear();
+      integers.clear();
+      reals.clear();
+      tinies.clear();
+      times.clear();
+      time_ptrs.clear();
+      data.clear();
+      copies.clear();
+      lengths.clear();
+    }
   };
   static Kind kind_of(enum_field_types type);
   void push(Column& c, const BoundParam& v);
