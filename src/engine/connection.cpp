@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Connection: execution paths (the hot path lives here), transactions, isolation, closing.
+// Connection: construction and closing, exec_driver_sql, transactions, isolation. (execute() and
+// its cursor: execute.cpp.)
 #include "crucible/engine/connection.hpp"
 
 #include <chrono>
@@ -39,86 +40,6 @@ void ConnectionState::end_transaction(bool commit) {
   else guarded(*this, "ROLLBACK", [&] { c.rollback(); });
 }
 
-namespace {
-
-[[noreturn]] void missing_parameter(const sql::CompiledStatement& compiled, const sql::BindSlot& slot) {
-  throw ArgumentError("no value for bind parameter '" + slot.name + "' in statement: " +
-                      compiled.sql);
-}
-
-// Params::find, with the names compared inline: they are a few bytes long, and a call to memcmp
-// per lookup showed up in primary-key loops.
-const Value* find_param(const Params& params, std::string_view name) {
-  for (const auto& [key, value] : params) {
-    if (key.size() != name.size()) continue;
-    std::size_t i = 0;
-    while (i < name.size() && key[i] == name[i]) ++i;
-    if (i == name.size()) return &value;
-  }
-  return nullptr;
-}
-
-// Binds every placeholder of `compiled` from literals and named params.
-void bind_all(dialects::DriverStatement& stmt, const sql::CompiledStatement& compiled,
-              std::span<const Value> literals, const Params& params) {
-  const auto& binds = compiled.binds;
-  check_placeholders(stmt, compiled);
-  for (std::size_t i = 0; i < binds.size(); ++i) {
-    const sql::BindSlot& slot = binds[i];
-    const Value* v = nullptr;
-    if (slot.literal_index >= 0) {
-      if (static_cast<std::size_t>(slot.literal_index) < literals.size()) v = &literals[slot.literal_index];
-    } else {
-      v = find_param(params, slot.name);
-    }
-    if (!v) missing_parameter(compiled, slot);
-    // Integers (keys, most parameters) skip the driver's visit over every Value alternative.
-    if (const auto* integer = std::get_if<std::int64_t>(&v->variant()))
-      stmt.bind_int64(static_cast<int>(i), *integer);
-    else
-      stmt.bind(static_cast<int>(i), *v);
-  }
-}
-
-std::vector<Value> bound_values(const sql::CompiledStatement& compiled,
-                                std::span<const Value> literals, const Params& params) {
-  std::vector<Value> out;
-  out.reserve(compiled.binds.size());
-  for (const auto& slot : compiled.binds) {
-    const Value* v = slot.literal_index >= 0
-                         ? (static_cast<std::size_t>(slot.literal_index) < literals.size()
-                                ? &literals[slot.literal_index]
-                                : nullptr)
-                         : params.find(slot.name);
-    out.push_back(v ? *v : Value());
-  }
-  return out;
-}
-
-// execute() when statement listeners are registered: the bound values are rendered, the events
-// fired and the execution timed (to completion for DML, to the first row for queries).
-Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor,
-                    const sql::CompiledPtr& compiled, std::span<const Value> literals,
-                    const Params& params) {
-  auto& events = *st.engine->events;
-  const std::vector<Value> shown = bound_values(*compiled, literals, params);
-  const ExecuteInfo info{compiled->sql, shown};
-  events.before_execute.fire(info);
-  const auto started = Clock::now();
-  bool has_row = false;
-  try {
-    has_row = cursor->statement().step();
-  } catch (dialects::DriverException& error) {
-    cursor.reset();
-    raise_driver_error(*st.engine, &st, error, compiled->sql, shown);
-  }
-  std::int64_t rows_affected;
-  Result result = StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
-  events.after_execute.fire(info, ExecuteStats{Clock::now() - started, rows_affected});
-  return result;
-}
-
-}  // namespace
 }  // namespace detail
 
 // ---- construction / closing ------------------------------------------------------------------
@@ -169,46 +90,7 @@ dialects::DriverConnection& Connection::driver_connection() const { return state
 
 // ---- execution -----------------------------------------------------------------------------
 
-Result Connection::execute(const sql::Executable& statement, const Params& params) {
-  auto& st = *state_;
-  st.literals.clear();
-  const sql::Dialect& dialect = *st.engine->dialect;
-  // A statement run before answers from its own memo (what CompiledCache::get asks first, here
-  // without the extra call); anything else goes through the cache.
-  if (const sql::CompiledPtr* memo = statement.memoized(dialect)) {
-    statement.extract_literals(st.literals);
-    return execute(*memo, params, st.literals);
-  }
-  const sql::CompiledPtr compiled = st.engine->compiled_cache->get(dialect, statement, st.literals);
-  return execute(compiled, params, st.literals);
-}
-
-Result Connection::execute(std::string_view sql_text, const Params& params) {
-  return execute(text(sql_text), params);
-}
-
-Result Connection::execute(const sql::CompiledPtr& compiled, const Params& params,
-                           std::span<const Value> literals) {
-  auto& st = *state_;
-  st.autobegin();
-  auto cursor = std::make_unique<detail::StatementCursor>(st, compiled);
-  detail::bind_all(cursor->statement(), *compiled, literals, params);
-  // Listeners only cost something when present.
-  if (st.engine->events->statement_listeners())
-    return detail::run_observed(st, std::move(cursor), compiled, literals, params);
-  bool has_row = false;
-  try {
-    has_row = cursor->statement().step();
-  } catch (dialects::DriverException& error) {
-    cursor.reset();
-    detail::raise_driver_error(*st.engine, &st, error, compiled->sql,
-                               detail::bound_values(*compiled, literals, params));
-  }
-  std::int64_t rows_affected;
-  return detail::StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
-}
-
-// execute_many (execute_params, start_many, run_many...): src/engine/connection_many.cpp.
+// execute(): execute.cpp, beside the cursor it creates; execute_many: connection_many.cpp.
 
 void Connection::exec_driver_sql(std::string_view sql_text) {
   auto& st = *state_;

@@ -135,7 +135,16 @@ class StatementCursor final : public Cursor {
                        const sql::CompiledStatement* compiled, bool has_row,
                        std::int64_t& rows_affected);
 
+  // finish(), inlined into execute() (defined in execute.cpp, for use there only).
+  [[gnu::always_inline]] static inline Result finish_here(std::unique_ptr<StatementCursor> cursor,
+                                                          const sql::CompiledStatement* compiled,
+                                                          bool has_row, std::int64_t& rows_affected);
+
  private:
+  // finish() for a statement without columns (DML, DDL).
+  static Result finish_without_rows(std::unique_ptr<StatementCursor> cursor,
+                                    const sql::CompiledStatement* compiled, bool has_row,
+                                    std::int64_t& rows_affected);
   bool fetch() override;
   void release() override;
 

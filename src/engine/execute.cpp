@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+// One execution, from a statement to its Result: Connection::execute binds and steps a cached
+// driver statement, and StatementCursor is the Result's view of it while rows remain. Kept in one
+// file so that the compiler sees the whole hot path (a primary-key lookup in a loop) at once and
+// inlines across it: the calls between these functions showed up in such loops.
+#include <chrono>
+#include <cctype>
+#include <new>
+#include <utility>
+
+#include "crucible/engine/connection.hpp"
+#include "engine/detail/state.hpp"
+
+namespace crucible::detail {
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string_view first_keyword(std::string_view sql) {
+  std::size_t i = 0;
+  while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '('))
+    ++i;
+  std::size_t j = i;
+  while (j < sql.size() && std::isalpha(static_cast<unsigned char>(sql[j]))) ++j;
+  return sql.substr(i, j - i);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  return true;
+}
+
+// Whether the compiled form says what the statement does; text SQL is read for its first keyword.
+bool kind_known(const sql::CompiledStatement* compiled) {
+  return compiled && compiled->kind != sql::StatementKind::text && compiled->kind != sql::StatementKind::other;
+}
+
+std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
+                                          const sql::CompiledStatement* compiled) {
+  auto info = std::make_shared<StatementInfo>();
+  auto meta = std::make_shared<ResultMeta>();
+  const int n = stmt.column_count();
+  if (compiled && compiled->result_names.size() == static_cast<std::size_t>(n)) {
+    meta->names = compiled->result_names;
+    if (compiled->result_types.size() == meta->names.size()) meta->types = compiled->result_types;
+  } else {
+    for (int i = 0; i < n; ++i) meta->names.emplace_back(stmt.column_name(i));
+  }
+  if (compiled) meta->at_most_one_row = compiled->at_most_one_row;
+  info->meta = std::move(meta);
+  using sql::StatementKind;
+  if (kind_known(compiled)) {
+    info->is_insert = compiled->kind == StatementKind::insert;
+    info->is_dml = info->is_insert || compiled->kind == StatementKind::update ||
+                   compiled->kind == StatementKind::del;
+  } else {
+    const auto kw = first_keyword(stmt.sql());
+    info->is_insert = iequals(kw, "INSERT") || iequals(kw, "REPLACE");
+    info->is_dml = info->is_insert || iequals(kw, "UPDATE") || iequals(kw, "DELETE");
+  }
+  return info;
+}
+
+}  // namespace
+
+namespace {
+// The spare block is a plain pointer, so taking or keeping it is a load and a store. The reaper,
+// armed when a thread first keeps a block, frees it when the thread exits; cursors deleted after
+// that (by other thread-local or static destructors) are freed at once.
+enum class Reaper : unsigned char { unarmed, armed, done };
+thread_local void* spare_block = nullptr;
+thread_local Reaper reaper_state = Reaper::unarmed;
+struct SpareReaper {
+  // The statement info the thread's last deleted cursor held: the next cursor over the same
+  // statement takes it over by a move instead of copying the cache's handle, which costs two
+  // atomic reference-count updates per execution of a statement run in a loop.
+  std::shared_ptr<const StatementInfo> info;
+  ~SpareReaper() {
+    reaper_state = Reaper::done;
+    info.reset();
+    ::operator delete(std::exchange(spare_block, nullptr), sizeof(StatementCursor));
+  }
+};
+thread_local SpareReaper reaper;
+
+// The info of the statement behind `lease`, built once per cached statement (and each time for a
+// private one).
+[[gnu::always_inline]] inline std::shared_ptr<const StatementInfo> statement_info(
+    dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
+  std::shared_ptr<void>* slot = lease.user_data();
+  if (!slot) return build_info(*lease, compiled);
+  if (!*slot) *slot = build_info(*lease, compiled);
+  if (reaper_state == Reaper::armed && reaper.info.get() == slot->get()) return std::move(reaper.info);
+  return std::static_pointer_cast<const StatementInfo>(*slot);
+}
+
+bool is_insert(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
+  if (kind_known(compiled)) return compiled->kind == sql::StatementKind::insert;
+  return statement_info(lease, compiled)->is_insert;
+}
+}  // namespace
+
+void* StatementCursor::operator new(std::size_t size) {
+  if (spare_block && size == sizeof(StatementCursor)) return std::exchange(spare_block, nullptr);
+  return ::operator new(size);
+}
+
+void StatementCursor::operator delete(void* block, std::size_t size) noexcept {
+  if (spare_block || size != sizeof(StatementCursor) || reaper_state == Reaper::done) {
+    ::operator delete(block, size);
+    return;
+  }
+  spare_block = block;
+  if (reaper_state == Reaper::unarmed) {
+    reaper_state = Reaper::armed;
+    static_cast<void>(&reaper);  // constructs it, registering its destructor for this thread
+  }
+}
+
+StatementCursor::~StatementCursor() {
+  close();
+  // Kept for the next cursor (see SpareReaper::info); the one kept before is released here.
+  if (info_ && reaper_state == Reaper::armed) reaper.info = std::move(info_);
+}
+
+Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
+                               const sql::CompiledStatement* compiled, bool has_row,
+                               std::int64_t& rows_affected) {
+  return finish_here(std::move(cursor), compiled, has_row, rows_affected);
+}
+
+Result StatementCursor::finish_here(std::unique_ptr<StatementCursor> cursor,
+                                    const sql::CompiledStatement* compiled, bool has_row,
+                                    std::int64_t& rows_affected) {
+  StatementCursor& c = *cursor;
+  // A SELECT has columns; anything else asks the driver (DML with RETURNING, text SQL).
+  if ((!compiled || compiled->kind != sql::StatementKind::select) && c.lease_->column_count() == 0)
+    return finish_without_rows(std::move(cursor), compiled, has_row, rows_affected);
+  ConnectionState& conn = *c.conn_;
+  c.info_ = statement_info(c.lease_, compiled);
+  c.start(*c.lease_, c.info_->meta, has_row);
+  c.next_ = conn.cursors;
+  if (c.next_) c.next_->prev_ = &c;
+  conn.cursors = &c;
+  rows_affected = -1;
+  return Result(std::move(cursor));
+}
+
+Result StatementCursor::finish_without_rows(std::unique_ptr<StatementCursor> cursor,
+                                            const sql::CompiledStatement* compiled, bool has_row,
+                                            std::int64_t& rows_affected) {
+  StatementCursor& c = *cursor;
+  dialects::DriverStatement& stmt = *c.lease_;
+  ConnectionState& conn = *c.conn_;
+  try {
+    if (has_row)
+      while (stmt.step()) {
+      }
+  } catch (dialects::DriverException& error) {
+    const std::string sql = stmt.sql();
+    cursor.reset();
+    raise_driver_error(*conn.engine, &conn, error, sql, {});
+  }
+  rows_affected = stmt.changes();
+  std::optional<std::int64_t> last_id;
+  if (is_insert(c.lease_, compiled)) last_id = conn.conn->last_insert_id();
+  return Result(rows_affected, last_id);
+}
+
+bool StatementCursor::fetch() {
+  dialects::DriverStatement& stmt = *lease_;  // open, so the lease holds the statement
+  try {
+    if (stmt.step()) return true;
+  } catch (dialects::DriverException& error) {
+    ConnectionState* conn = conn_;
+    const std::string sql = stmt.sql();
+    close();
+    raise_driver_error(*conn->engine, conn, error, sql, {});
+  }
+  if (info_->is_dml) rows_affected_ = stmt.changes();
+  if (info_->is_insert && conn_->conn) last_insert_id_ = conn_->conn->last_insert_id();
+  close();
+  return false;
+}
+
+void StatementCursor::release() {
+  lease_.release();
+  // A cursor that never had rows was never linked.
+  if (prev_) prev_->next_ = next_;
+  else if (conn_->cursors == this) conn_->cursors = next_;
+  if (next_) next_->prev_ = prev_;
+  prev_ = next_ = nullptr;
+}
+
+
+// ---- execution ---------------------------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void missing_parameter(const sql::CompiledStatement& compiled, const sql::BindSlot& slot) {
+  throw ArgumentError("no value for bind parameter '" + slot.name + "' in statement: " +
+                      compiled.sql);
+}
+
+// Params::find, with the names compared inline: they are a few bytes long, and a call to memcmp
+// per lookup showed up in primary-key loops.
+[[gnu::always_inline]] inline const Value* find_param(const Params& params, std::string_view name) {
+  for (const auto& [key, value] : params) {
+    if (key.size() != name.size()) continue;
+    std::size_t i = 0;
+    while (i < name.size() && key[i] == name[i]) ++i;
+    if (i == name.size()) return &value;
+  }
+  return nullptr;
+}
+
+// Binds every placeholder of `compiled` from literals and named params.
+[[gnu::always_inline]] inline void bind_all(dialects::DriverStatement& stmt,
+                                            const sql::CompiledStatement& compiled,
+                                            std::span<const Value> literals, const Params& params) {
+  const auto& binds = compiled.binds;
+  check_placeholders(stmt, compiled);
+  for (std::size_t i = 0; i < binds.size(); ++i) {
+    const sql::BindSlot& slot = binds[i];
+    const Value* v = nullptr;
+    if (slot.literal_index >= 0) {
+      if (static_cast<std::size_t>(slot.literal_index) < literals.size()) v = &literals[slot.literal_index];
+    } else {
+      v = find_param(params, slot.name);
+    }
+    if (!v) missing_parameter(compiled, slot);
+    // Integers (keys, most parameters) skip the driver's visit over every Value alternative.
+    if (const auto* integer = std::get_if<std::int64_t>(&v->variant()))
+      stmt.bind_int64(static_cast<int>(i), *integer);
+    else
+      stmt.bind(static_cast<int>(i), *v);
+  }
+}
+
+std::vector<Value> bound_values(const sql::CompiledStatement& compiled,
+                                std::span<const Value> literals, const Params& params) {
+  std::vector<Value> out;
+  out.reserve(compiled.binds.size());
+  for (const auto& slot : compiled.binds) {
+    const Value* v = slot.literal_index >= 0
+                         ? (static_cast<std::size_t>(slot.literal_index) < literals.size()
+                                ? &literals[slot.literal_index]
+                                : nullptr)
+                         : params.find(slot.name);
+    out.push_back(v ? *v : Value());
+  }
+  return out;
+}
+
+// execute() when statement listeners are registered: the bound values are rendered, the events
+// fired and the execution timed (to completion for DML, to the first row for queries).
+Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor,
+                    const sql::CompiledPtr& compiled, std::span<const Value> literals,
+                    const Params& params) {
+  auto& events = *st.engine->events;
+  const std::vector<Value> shown = bound_values(*compiled, literals, params);
+  const ExecuteInfo info{compiled->sql, shown};
+  events.before_execute.fire(info);
+  const auto started = Clock::now();
+  bool has_row = false;
+  try {
+    has_row = cursor->statement().step();
+  } catch (dialects::DriverException& error) {
+    cursor.reset();
+    raise_driver_error(*st.engine, &st, error, compiled->sql, shown);
+  }
+  std::int64_t rows_affected;
+  Result result = StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
+  events.after_execute.fire(info, ExecuteStats{Clock::now() - started, rows_affected});
+  return result;
+}
+
+
+// The execution shared by the execute() overloads, inlined into them (as finish_here() and
+// statement_info() are into it): a lookup in a loop pays no call between these steps.
+[[gnu::always_inline]] inline Result run(ConnectionState& st, const sql::CompiledPtr& compiled, const Params& params,
+                  std::span<const Value> literals) {
+  st.autobegin();
+  // A new-expression rather than make_unique, which GCC kept out of line, constructor and all.
+  std::unique_ptr<StatementCursor> cursor(new StatementCursor(st, compiled));
+  bind_all(cursor->statement(), *compiled, literals, params);
+  // Listeners only cost something when present.
+  if (st.engine->events->statement_listeners())
+    return run_observed(st, std::move(cursor), compiled, literals, params);
+  bool has_row = false;
+  try {
+    has_row = cursor->statement().step();
+  } catch (dialects::DriverException& error) {
+    cursor.reset();
+    raise_driver_error(*st.engine, &st, error, compiled->sql, bound_values(*compiled, literals, params));
+  }
+  std::int64_t rows_affected;
+  return StatementCursor::finish_here(std::move(cursor), compiled.get(), has_row, rows_affected);
+}
+
+}  // namespace
+}  // namespace crucible::detail
+
+namespace crucible {
+
+Result Connection::execute(const sql::Executable& statement, const Params& params) {
+  auto& st = *state_;
+  st.literals.clear();
+  const sql::Dialect& dialect = *st.engine->dialect;
+  // A statement run before answers from its own memo (what CompiledCache::get asks first, here
+  // without the extra call); anything else goes through the cache.
+  if (const sql::CompiledPtr* memo = statement.memoized(dialect)) {
+    statement.extract_literals(st.literals);
+    return detail::run(st, *memo, params, st.literals);
+  }
+  const sql::CompiledPtr compiled = st.engine->compiled_cache->get(dialect, statement, st.literals);
+  return detail::run(st, compiled, params, st.literals);
+}
+
+Result Connection::execute(std::string_view sql_text, const Params& params) {
+  return execute(text(sql_text), params);
+}
+
+Result Connection::execute(const sql::CompiledPtr& compiled, const Params& params,
+                           std::span<const Value> literals) {
+  return detail::run(*state_, compiled, params, literals);
+}
+
+// execute_many (execute_params, start_many, run_many...): connection_many.cpp; execute_bound:
+// connection_bound.cpp.
+
+}  // namespace crucible
