@@ -85,20 +85,26 @@ struct SpareReaper {
 };
 thread_local SpareReaper reaper;
 
-// The info of the statement behind `lease`, built once per cached statement (and each time for a
-// private one).
-[[gnu::always_inline]] inline std::shared_ptr<const StatementInfo> statement_info(
-    dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
+// Sets the empty `info` to the info of the statement behind `lease`, built once per cached
+// statement (and each time for a private one). Swapped in from the reaper when it holds it.
+[[gnu::always_inline]] inline void load_statement_info(std::shared_ptr<const StatementInfo>& info,
+                                                       dialects::StatementLease& lease,
+                                                       const sql::CompiledStatement* compiled) {
   std::shared_ptr<void>* slot = lease.user_data();
-  if (!slot) return build_info(*lease, compiled);
+  if (!slot) {
+    info = build_info(*lease, compiled);
+    return;
+  }
   if (!*slot) *slot = build_info(*lease, compiled);
-  if (reaper_state == Reaper::armed && reaper.info.get() == slot->get()) return std::move(reaper.info);
-  return std::static_pointer_cast<const StatementInfo>(*slot);
+  if (reaper_state == Reaper::armed && reaper.info.get() == slot->get()) info.swap(reaper.info);
+  else info = std::static_pointer_cast<const StatementInfo>(*slot);
 }
 
 bool is_insert(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
   if (kind_known(compiled)) return compiled->kind == sql::StatementKind::insert;
-  return statement_info(lease, compiled)->is_insert;
+  std::shared_ptr<const StatementInfo> info;
+  load_statement_info(info, lease, compiled);
+  return info->is_insert;
 }
 }  // namespace
 
@@ -122,7 +128,7 @@ void StatementCursor::operator delete(void* block, std::size_t size) noexcept {
 StatementCursor::~StatementCursor() {
   close();
   // Kept for the next cursor (see SpareReaper::info); the one kept before is released here.
-  if (info_ && reaper_state == Reaper::armed) reaper.info = std::move(info_);
+  if (info_ && reaper_state == Reaper::armed) reaper.info.swap(info_);
 }
 
 Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
@@ -139,7 +145,7 @@ Result StatementCursor::finish_here(std::unique_ptr<StatementCursor> cursor,
   if ((!compiled || compiled->kind != sql::StatementKind::select) && c.lease_->column_count() == 0)
     return finish_without_rows(std::move(cursor), compiled, has_row, rows_affected);
   ConnectionState& conn = *c.conn_;
-  c.info_ = statement_info(c.lease_, compiled);
+  load_statement_info(c.info_, c.lease_, compiled);
   c.start(*c.lease_, c.info_->meta, has_row);
   c.next_ = conn.cursors;
   if (c.next_) c.next_->prev_ = &c;
@@ -279,7 +285,7 @@ Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor
 
 
 // The execution shared by the execute() overloads, inlined into them (as finish_here() and
-// statement_info() are into it): a lookup in a loop pays no call between these steps.
+// load_statement_info() are into it): a lookup in a loop pays no call between these steps.
 [[gnu::always_inline]] inline Result run(ConnectionState& st, const sql::CompiledPtr& compiled, const Params& params,
                   std::span<const Value> literals) {
   st.autobegin();
