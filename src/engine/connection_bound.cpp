@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Connection::execute_bound / execute_many_bound: execute(compiled) / execute_many with the
 // placeholders bound by the caller straight into the driver statement (the ORM's unit of work).
-// Kept apart from connection.cpp's hot path; the same steps in the same order.
+// Kept apart from execute.cpp's hot path; the same steps in the same order.
 #include <chrono>
 
 #include "crucible/engine/connection.hpp"

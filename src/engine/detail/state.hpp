@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Engine internals shared by engine.cpp, connection.cpp, cursor.cpp and errors.cpp.
+// Engine internals shared by engine.cpp, connection.cpp, connection_bound.cpp,
+// connection_many.cpp, execute.cpp and errors.cpp.
 #pragma once
 
 #include <memory>
