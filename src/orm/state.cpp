@@ -44,6 +44,7 @@ ObjectGraph::~ObjectGraph() {
 namespace {
 
 constexpr std::size_t kHugeChunk = 2 * 1024 * 1024;
+constexpr std::size_t kSpareFrom = 64 * 1024;  // see allocate_in_new_chunk
 
 // Freed 2 MiB arena chunks kept for the next graph, up to kMaxSpare (32 MiB). A service opens a
 // session per request: without this every big load or add_all faults its memory in afresh (on a
@@ -101,11 +102,19 @@ void* ObjectGraph::allocate_in_new_chunk(std::size_t size, std::size_t align) {
   // is aligned to 2 MiB and offered to the kernel as one transparent huge page: the states of
   // a big load or add_all then cost one page fault per 2 MiB instead of 512 (first touches of
   // fresh memory were most of the time of add_all on virtual machines, tens of us a fault).
-  // Freed 2 MiB chunks are reused first (SpareChunks).
-  const std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
+  // Freed 2 MiB chunks are reused first (SpareChunks), and from kSpareFrom on a kept one is
+  // taken instead of a fresh smaller chunk: the doubling steps of every big load were otherwise
+  // fresh heap memory each time, given back to the kernel when the session ended (the heap's top
+  // trimmed) and faulted in again by the next one.
+  std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
+  std::byte* spare = nullptr;
+  if (next >= kSpareFrom && size <= kHugeChunk) {
+    spare = SpareChunks::instance().take();
+    if (spare) next = kHugeChunk;
+  }
   chunk_size_ = std::max(next, size);
   const std::size_t chunk_align = chunk_size_ == kHugeChunk ? kHugeChunk : kChunkAlign;
-  std::byte* spare = chunk_align == kHugeChunk ? SpareChunks::instance().take() : nullptr;
+  if (chunk_align == kHugeChunk && !spare) spare = SpareChunks::instance().take();
   chunks_.push_back(Chunk(spare ? spare : new (std::align_val_t{chunk_align}) std::byte[chunk_size_],
                           ChunkFree{chunk_align}));
 #ifdef MADV_HUGEPAGE

@@ -261,6 +261,33 @@ TEST_P(OrmStates, LargeGraphsKeepEveryObjectIntact) {
   EXPECT_EQ(release_spare_object_memory(), 0u);
 }
 
+TEST_P(OrmStates, AGraphPast64KiBTakesAKeptBlockRatherThanFreshHeap) {
+  // A big session leaves kept 2 MiB blocks. A later graph of a thousand objects (well past
+  // 64 KiB, far below 2 MiB) takes one of them instead of its next doubling step from the heap,
+  // and gives it back when it goes: kept memory is reused, not faulted in anew per session.
+  release_spare_object_memory();
+  auto users = [](int n) {
+    std::vector<User> out;
+    for (int i = 0; i < n; ++i)
+      out.push_back(User{.username = "user number " + std::to_string(i), .email = std::to_string(i) + "@x"});
+    return out;
+  };
+  {
+    Session big(engine());
+    big.add_all(users(20'000));
+  }
+  std::vector<std::shared_ptr<User>> held;
+  {
+    Session small(engine());
+    held = small.add_all(users(1'000));
+    ASSERT_EQ(held.back()->username, "user number 999");
+  }
+  // Only the blocks the small graph did not take.
+  release_spare_object_memory();
+  held.clear();
+  EXPECT_EQ(release_spare_object_memory(), std::size_t{2 * 1024 * 1024});
+}
+
 TEST_P(OrmStates, FailedFlushRollsBackAndLeavesDefinedStates) {
   Session session(engine());
   auto a = session.add(User{.username = "dup", .email = "1"});
