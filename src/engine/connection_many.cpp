@@ -32,31 +32,24 @@ class ParamsBinder final : public ManyBinder {
   void bind_at(dialects::DriverStatement& stmt, std::size_t row, int first) const override {
     const auto& binds = compiled_.binds;
     for (std::size_t i = 0; i < binds.size(); ++i) {
-      const Value* v = find(binds[i], rows_[row]);
+      const Value* v = slot_value(binds[i], literals_, rows_[row]);
       if (!v)
         throw ArgumentError("no value for bind parameter '" + binds[i].name + "' in parameter set " +
                             std::to_string(row + 1) + " of statement: " + compiled_.sql);
-      const int index = first + static_cast<int>(i);
-      if (const auto* integer = std::get_if<std::int64_t>(&v->variant())) stmt.bind_int64(index, *integer);
-      else stmt.bind(index, *v);
+      bind_value(stmt, first + static_cast<int>(i), *v);
     }
   }
   std::vector<Value> values(std::size_t row) const override {
     std::vector<Value> out;
     out.reserve(compiled_.binds.size());
     for (const auto& slot : compiled_.binds) {
-      const Value* v = find(slot, rows_[row]);
+      const Value* v = slot_value(slot, literals_, rows_[row]);
       out.push_back(v ? *v : Value());
     }
     return out;
   }
 
  private:
-  const Value* find(const sql::BindSlot& slot, const Params& params) const {
-    if (slot.literal_index < 0) return params.find(slot.name);
-    const auto at = static_cast<std::size_t>(slot.literal_index);
-    return at < literals_.size() ? &literals_[at] : nullptr;
-  }
   const sql::CompiledStatement& compiled_;
   std::span<const Value> literals_;
   std::span<const Params> rows_;

@@ -200,7 +200,6 @@ void StatementCursor::release() {
   prev_ = next_ = nullptr;
 }
 
-
 // ---- execution ---------------------------------------------------------------------------------
 
 namespace {
@@ -210,18 +209,6 @@ namespace {
                       compiled.sql);
 }
 
-// Params::find, with the names compared inline: they are a few bytes long, and a call to memcmp
-// per lookup showed up in primary-key loops.
-[[gnu::always_inline]] inline const Value* find_param(const Params& params, std::string_view name) {
-  for (const auto& [key, value] : params) {
-    if (key.size() != name.size()) continue;
-    std::size_t i = 0;
-    while (i < name.size() && key[i] == name[i]) ++i;
-    if (i == name.size()) return &value;
-  }
-  return nullptr;
-}
-
 // Binds every placeholder of `compiled` from literals and named params.
 [[gnu::always_inline]] inline void bind_all(dialects::DriverStatement& stmt,
                                             const sql::CompiledStatement& compiled,
@@ -229,19 +216,9 @@ namespace {
   const auto& binds = compiled.binds;
   check_placeholders(stmt, compiled);
   for (std::size_t i = 0; i < binds.size(); ++i) {
-    const sql::BindSlot& slot = binds[i];
-    const Value* v = nullptr;
-    if (slot.literal_index >= 0) {
-      if (static_cast<std::size_t>(slot.literal_index) < literals.size()) v = &literals[slot.literal_index];
-    } else {
-      v = find_param(params, slot.name);
-    }
-    if (!v) missing_parameter(compiled, slot);
-    // Integers (keys, most parameters) skip the driver's visit over every Value alternative.
-    if (const auto* integer = std::get_if<std::int64_t>(&v->variant()))
-      stmt.bind_int64(static_cast<int>(i), *integer);
-    else
-      stmt.bind(static_cast<int>(i), *v);
+    const Value* v = slot_value(binds[i], literals, params);
+    if (!v) missing_parameter(compiled, binds[i]);
+    bind_value(stmt, static_cast<int>(i), *v);
   }
 }
 
@@ -250,11 +227,7 @@ std::vector<Value> bound_values(const sql::CompiledStatement& compiled,
   std::vector<Value> out;
   out.reserve(compiled.binds.size());
   for (const auto& slot : compiled.binds) {
-    const Value* v = slot.literal_index >= 0
-                         ? (static_cast<std::size_t>(slot.literal_index) < literals.size()
-                                ? &literals[slot.literal_index]
-                                : nullptr)
-                         : params.find(slot.name);
+    const Value* v = slot_value(slot, literals, params);
     out.push_back(v ? *v : Value());
   }
   return out;
@@ -283,11 +256,10 @@ Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor
   return result;
 }
 
-
 // The execution shared by the execute() overloads, inlined into them (as finish_here() and
 // load_statement_info() are into it): a lookup in a loop pays no call between these steps.
-[[gnu::always_inline]] inline Result run(ConnectionState& st, const sql::CompiledPtr& compiled, const Params& params,
-                  std::span<const Value> literals) {
+[[gnu::always_inline]] inline Result run(ConnectionState& st, const sql::CompiledPtr& compiled,
+                                         const Params& params, std::span<const Value> literals) {
   st.autobegin();
   // A new-expression rather than make_unique, which GCC kept out of line, constructor and all.
   std::unique_ptr<StatementCursor> cursor(new StatementCursor(st, compiled));

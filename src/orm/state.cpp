@@ -102,19 +102,14 @@ void* ObjectGraph::allocate_in_new_chunk(std::size_t size, std::size_t align) {
   // is aligned to 2 MiB and offered to the kernel as one transparent huge page: the states of
   // a big load or add_all then cost one page fault per 2 MiB instead of 512 (first touches of
   // fresh memory were most of the time of add_all on virtual machines, tens of us a fault).
-  // Freed 2 MiB chunks are reused first (SpareChunks), and from kSpareFrom on a kept one is
-  // taken instead of a fresh smaller chunk: the doubling steps of every big load were otherwise
-  // fresh heap memory each time, given back to the kernel when the session ended (the heap's top
+  // From kSpareFrom on, a kept 2 MiB chunk (SpareChunks) is taken when there is one, in place of
+  // a fresh chunk of the next size: the doubling steps of every big load were otherwise fresh
+  // heap memory each time, given back to the kernel when the session ended (the heap's top
   // trimmed) and faulted in again by the next one.
-  std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
-  std::byte* spare = nullptr;
-  if (next >= kSpareFrom && size <= kHugeChunk) {
-    spare = SpareChunks::instance().take();
-    if (spare) next = kHugeChunk;
-  }
-  chunk_size_ = std::max(next, size);
+  const std::size_t next = chunks_.empty() ? size : std::min(kHugeChunk, chunk_size_ * 2);
+  std::byte* spare = next >= kSpareFrom && size <= kHugeChunk ? SpareChunks::instance().take() : nullptr;
+  chunk_size_ = spare ? kHugeChunk : std::max(next, size);
   const std::size_t chunk_align = chunk_size_ == kHugeChunk ? kHugeChunk : kChunkAlign;
-  if (chunk_align == kHugeChunk && !spare) spare = SpareChunks::instance().take();
   chunks_.push_back(Chunk(spare ? spare : new (std::align_val_t{chunk_align}) std::byte[chunk_size_],
                           ChunkFree{chunk_align}));
 #ifdef MADV_HUGEPAGE

@@ -63,6 +63,25 @@ TEST(Connection, MissingParameterIsArgumentError) {
   EXPECT_THROW(conn.execute("SELECT :x"), ArgumentError);
 }
 
+TEST(Connection, APlaceholderTheCompilerDidNotSeeIsAnArgumentErrorEveryTime) {
+  // A bare '?' in text SQL is a placeholder to SQLite but no bind slot: nothing could be bound to
+  // it. The second execution reads the statement's placeholder count from the driver's cache.
+  auto engine = create_engine("sqlite://");
+  auto conn = engine.connect();
+  conn.execute("CREATE TABLE t (x INTEGER)");
+  for (int run = 0; run < 2; ++run) {
+    try {
+      conn.execute("SELECT ? + :n", {{"n", 1}});
+      ADD_FAILURE() << "no error on run " << run;
+    } catch (const ArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find("2 placeholders but 1 bind slots: SELECT ? + ?"), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_THROW(conn.execute_many(text("INSERT INTO t (x) VALUES (?)"), std::vector<Params>(2)), ArgumentError);
+  EXPECT_EQ(conn.scalar<std::int64_t>("SELECT count(*) FROM t"), 0);
+}
+
 TEST(Connection, MemoryDatabaseSharedAcrossConnections) {
   auto engine = create_engine("sqlite:///:memory:");
   {

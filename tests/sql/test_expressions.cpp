@@ -143,6 +143,23 @@ TEST_F(ExpressionTest, BindParamsAreNamed) {
   EXPECT_EQ(bound_values(stmt, sqlite(), {{"uid", 7}}), (std::vector<Value>{7, 3}));
 }
 
+TEST(Params, SetReplacesByNameAndAppendsNewNames) {
+  Params params{{"id", 1}, {"name", "a"}};
+  params.set("id", 42);                         // an integer over an integer: in place
+  params.set("name", 7);                        // an integer over text: the Value changes type
+  params.set("flag", true);                     // a new name goes at the end
+  params.set("limit", std::int16_t{5});         // so does an integer
+  params.set("name", std::string("b"));         // a Value over an integer
+  ASSERT_EQ(params.size(), 4u);
+  EXPECT_EQ(*params.find("id"), Value(42));
+  EXPECT_EQ(*params.find("name"), Value("b"));
+  EXPECT_EQ(*params.find("flag"), Value(true));
+  EXPECT_EQ(*params.find("limit"), Value(5));
+  EXPECT_EQ(params.find("i"), nullptr);         // names match whole, not by prefix
+  EXPECT_EQ(params.find("ids"), nullptr);
+  EXPECT_EQ(std::next(params.begin(), 3)->first, "limit");
+}
+
 TEST_F(ExpressionTest, LiteralsAreAlwaysBound) {
   auto stmt = select(literal(1), literal("x"), literal_column<int>("42"));
   expect_sql(stmt, "SELECT ?, ?, 42", "SELECT $1, $2, 42");

@@ -94,6 +94,20 @@ inline void check_placeholders(dialects::DriverStatement& stmt, const sql::Compi
     throw_placeholder_mismatch(placeholders, compiled);
 }
 
+// The value bound to `slot`: its literal, or the parameter it names; nullptr when there is none.
+inline const Value* slot_value(const sql::BindSlot& slot, std::span<const Value> literals, const Params& params) {
+  if (slot.literal_index < 0) return params.find(slot.name);
+  const auto at = static_cast<std::size_t>(slot.literal_index);
+  return at < literals.size() ? &literals[at] : nullptr;
+}
+
+// Binds `value` at `index`. Integers (keys, most parameters) skip the driver's visit over every
+// Value alternative.
+inline void bind_value(dialects::DriverStatement& stmt, int index, const Value& value) {
+  if (const auto* integer = std::get_if<std::int64_t>(&value.variant())) stmt.bind_int64(index, *integer);
+  else stmt.bind(index, value);
+}
+
 // Runs `fn` (a driver call); translates a DriverException.
 template <typename F>
 auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
