@@ -57,6 +57,13 @@ function(crucible_layer name)
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
     PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_compile_features(crucible_${name} PUBLIC cxx_std_20)
+  # The layers are position-independent (a user may link them into a shared library), and with
+  # -fPIC GCC assumes any global function may be replaced at load time: it would neither inline
+  # nor call directly one of our functions from another in the same file. Nothing interposes
+  # Crucible's symbols, so the calls stay direct and inlinable.
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(crucible_${name} PRIVATE -fno-semantic-interposition)
+  endif()
   target_link_libraries(crucible_${name} PUBLIC ${ARGN})
   crucible_warnings(crucible_${name})
   set_property(GLOBAL APPEND PROPERTY CRUCIBLE_LAYERS crucible_${name})

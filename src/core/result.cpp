@@ -6,10 +6,6 @@ namespace crucible {
 Result::Result(std::int64_t rows_affected, std::optional<std::int64_t> last_insert_id)
     : rows_affected_(rows_affected), last_insert_id_(last_insert_id) {}
 
-Result::Result(Result&&) noexcept = default;
-Result& Result::operator=(Result&&) noexcept = default;
-Result::~Result() = default;
-
 const std::vector<std::string>& Result::keys() {
   static const std::vector<std::string> none;
   return cursor_ ? cursor_->meta()->names : none;

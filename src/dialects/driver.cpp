@@ -19,32 +19,6 @@ std::string_view isolation_level_name(IsolationLevel level) {
 
 namespace crucible::dialects {
 
-StatementLease& StatementLease::operator=(StatementLease&& other) noexcept {
-  if (this != &other) {
-    release();
-    stmt_ = std::exchange(other.stmt_, nullptr);
-    entry_ = std::exchange(other.entry_, nullptr);
-    owned_ = std::move(other.owned_);
-    if (entry_) entry_->holder = this;
-  }
-  return *this;
-}
-
-void StatementLease::release_held() {
-  try {
-    stmt_->reset();
-  } catch (...) {
-    // reset reports the last step's error again; it was already handled.
-  }
-  if (entry_) {
-    entry_->in_use = false;
-    entry_->holder = nullptr;
-  }
-  stmt_ = nullptr;
-  entry_ = nullptr;
-  owned_.reset();
-}
-
 DriverConnection::~DriverConnection() = default;
 
 void DriverConnection::savepoint(std::string_view name) { exec("SAVEPOINT " + std::string(name)); }

@@ -5,7 +5,6 @@
 // inlines across it: the calls between these functions showed up in such loops.
 #include <chrono>
 #include <cctype>
-#include <new>
 #include <utility>
 
 #include "crucible/engine/connection.hpp"
@@ -66,70 +65,82 @@ std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
 }  // namespace
 
 namespace {
-// The spare block is a plain pointer, so taking or keeping it is a load and a store. The reaper,
-// armed when a thread first keeps a block, frees it when the thread exits; cursors deleted after
-// that (by other thread-local or static destructors) are freed at once.
+// The kept cursor is a plain pointer, so taking or keeping it is a load and a store. The reaper,
+// armed when a thread first keeps a cursor, deletes it when the thread exits; cursors disposed
+// after that (by other thread-local or static destructors) are deleted at once.
 enum class Reaper : unsigned char { unarmed, armed, done };
-thread_local void* spare_block = nullptr;
+thread_local StatementCursor* kept_cursor = nullptr;
 thread_local Reaper reaper_state = Reaper::unarmed;
-struct SpareReaper {
-  // The statement info the thread's last deleted cursor held: the next cursor over the same
-  // statement takes it over by a move instead of copying the cache's handle, which costs two
-  // atomic reference-count updates per execution of a statement run in a loop.
-  std::shared_ptr<const StatementInfo> info;
-  ~SpareReaper() {
+struct KeptCursorReaper {
+  ~KeptCursorReaper() {
     reaper_state = Reaper::done;
-    info.reset();
-    ::operator delete(std::exchange(spare_block, nullptr), sizeof(StatementCursor));
+    delete std::exchange(kept_cursor, nullptr);
   }
 };
-thread_local SpareReaper reaper;
+thread_local KeptCursorReaper reaper;
 
-// Sets the empty `info` to the info of the statement behind `lease`, built once per cached
-// statement (and each time for a private one). Swapped in from the reaper when it holds it.
+[[gnu::noinline]] void keep_first_cursor(StatementCursor* cursor) {
+  kept_cursor = cursor;
+  reaper_state = Reaper::armed;
+  static_cast<void>(&reaper);  // constructs it, registering its destructor for this thread
+}
+
+// The info of the statement behind `lease`: built once per cached statement (and each time for a
+// private one).
+std::shared_ptr<const StatementInfo> shared_info(dialects::StatementLease& lease,
+                                                 const sql::CompiledStatement* compiled) {
+  std::shared_ptr<void>* slot = lease.user_data();
+  if (!slot) return build_info(*lease, compiled);
+  if (!*slot) *slot = build_info(*lease, compiled);
+  return std::static_pointer_cast<const StatementInfo>(*slot);
+}
+
+// Sets a cursor's `info` for `lease`: a kept cursor that ran the same statement last holds it
+// already, without a reference-count update.
 [[gnu::always_inline]] inline void load_statement_info(std::shared_ptr<const StatementInfo>& info,
                                                        dialects::StatementLease& lease,
                                                        const sql::CompiledStatement* compiled) {
-  std::shared_ptr<void>* slot = lease.user_data();
-  if (!slot) {
-    info = build_info(*lease, compiled);
-    return;
-  }
-  if (!*slot) *slot = build_info(*lease, compiled);
-  if (reaper_state == Reaper::armed && reaper.info.get() == slot->get()) info.swap(reaper.info);
-  else info = std::static_pointer_cast<const StatementInfo>(*slot);
+  const std::shared_ptr<void>* slot = lease.user_data();
+  if (slot && *slot && info.get() == slot->get()) return;
+  info = shared_info(lease, compiled);
 }
 
 bool is_insert(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
   if (kind_known(compiled)) return compiled->kind == sql::StatementKind::insert;
-  std::shared_ptr<const StatementInfo> info;
-  load_statement_info(info, lease, compiled);
-  return info->is_insert;
+  return shared_info(lease, compiled)->is_insert;
 }
 }  // namespace
 
-void* StatementCursor::operator new(std::size_t size) {
-  if (spare_block && size == sizeof(StatementCursor)) return std::exchange(spare_block, nullptr);
-  return ::operator new(size);
+std::unique_ptr<StatementCursor> StatementCursor::make(ConnectionState& conn,
+                                                       const sql::CompiledPtr& compiled) {
+  if (!kept_cursor) return std::unique_ptr<StatementCursor>(new StatementCursor(conn, compiled));
+  std::unique_ptr<StatementCursor> cursor(std::exchange(kept_cursor, nullptr));
+  cursor->conn_ = &conn;
+  try {
+    cursor->lease_ = conn.conn->acquire(compiled);
+  } catch (dialects::DriverException& error) {
+    raise_driver_error(*conn.engine, &conn, error, compiled->sql, {});
+  }
+  cursor->reopen();
+  return cursor;
 }
 
-void StatementCursor::operator delete(void* block, std::size_t size) noexcept {
-  if (spare_block || size != sizeof(StatementCursor) || reaper_state == Reaper::done) {
-    ::operator delete(block, size);
-    return;
+void StatementCursor::dispose() noexcept {
+  close();  // a Result dropped with rows left gives its statement back here
+  if (!kept_cursor) {
+    if (reaper_state == Reaper::armed) {
+      kept_cursor = this;
+      return;
+    }
+    if (reaper_state == Reaper::unarmed) {
+      keep_first_cursor(this);
+      return;
+    }
   }
-  spare_block = block;
-  if (reaper_state == Reaper::unarmed) {
-    reaper_state = Reaper::armed;
-    static_cast<void>(&reaper);  // constructs it, registering its destructor for this thread
-  }
+  delete this;
 }
 
-StatementCursor::~StatementCursor() {
-  close();
-  // Kept for the next cursor (see SpareReaper::info); the one kept before is released here.
-  if (info_ && reaper_state == Reaper::armed) reaper.info.swap(info_);
-}
+StatementCursor::~StatementCursor() { close(); }
 
 Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
                                const sql::CompiledStatement* compiled, bool has_row,
@@ -261,8 +272,7 @@ Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor
 [[gnu::always_inline]] inline Result run(ConnectionState& st, const sql::CompiledPtr& compiled,
                                          const Params& params, std::span<const Value> literals) {
   st.autobegin();
-  // A new-expression rather than make_unique, which GCC kept out of line, constructor and all.
-  std::unique_ptr<StatementCursor> cursor(new StatementCursor(st, compiled));
+  std::unique_ptr<StatementCursor> cursor = StatementCursor::make(st, compiled);
   bind_all(cursor->statement(), *compiled, literals, params);
   // Listeners only cost something when present.
   if (st.engine->events->statement_listeners())

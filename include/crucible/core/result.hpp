@@ -66,6 +66,9 @@ class Cursor {
   // Valid once exhausted (DML with RETURNING counts its rows as they are read).
   std::int64_t rows_affected() const { return rows_affected_; }
   std::optional<std::int64_t> last_insert_id() const { return last_insert_id_; }
+  // Ends the cursor's life; its Result calls it instead of delete. An implementation may keep
+  // the object to serve a later statement instead (see reopen()).
+  virtual void dispose() noexcept { delete this; }
 
  protected:
   // `source` must stay valid while the cursor is open, `meta` as long as it lives;
@@ -80,6 +83,15 @@ class Cursor {
     source_ = &source;
     meta_ = &meta;
     prefetched_ = prefetched;
+  }
+  // A disposed cursor kept for another statement: as a new one again (start() follows).
+  void reopen() {
+    rows_affected_ = -1;
+    last_insert_id_.reset();
+    source_ = nullptr;
+    meta_ = nullptr;
+    prefetched_ = false;
+    open_ = true;
   }
   // Steps to the next row: true when there is one; otherwise records rows_affected_ /
   // last_insert_id_ and calls close().
@@ -135,16 +147,16 @@ class Result {
   // An empty result: no rows, nothing affected.
   Result() = default;
   // A row-returning result reading from `cursor`.
-  explicit Result(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)), has_columns_(true) {
+  explicit Result(std::unique_ptr<Cursor> cursor) : cursor_(cursor.release()), has_columns_(true) {
     row_.rebind_view(cursor_->meta().get(), &cursor_->source());
   }
   // A finished DML / DDL result; `last_insert_id` only for inserts.
   Result(std::int64_t rows_affected, std::optional<std::int64_t> last_insert_id);
-  Result(Result&&) noexcept;
-  Result& operator=(Result&&) noexcept;
+  Result(Result&&) noexcept = default;
+  Result& operator=(Result&&) noexcept = default;
   Result(const Result&) = delete;
   Result& operator=(const Result&) = delete;
-  ~Result();
+  ~Result() = default;  // inline: a lookup in a loop destroys one Result per execute
 
   // Whether the statement produced rows (SELECT, or DML with RETURNING).
   bool returns_rows() const { return cursor_ != nullptr || has_columns_; }
@@ -306,9 +318,12 @@ class Result {
       detail::throw_arity_error(cursor_->source().column_count(), wanted);
   }
 
+  struct CursorDisposer {
+    void operator()(Cursor* cursor) const noexcept { cursor->dispose(); }
+  };
   // Row-returning results: kept, closed, until the Result goes, so keys() and the counts stay
   // readable after the last row.
-  std::unique_ptr<Cursor> cursor_;
+  std::unique_ptr<Cursor, CursorDisposer> cursor_;
   Row row_;
   // Finished DML / DDL results.
   std::int64_t rows_affected_ = -1;

@@ -241,17 +241,16 @@ class Row {
   // The whole row as a typed tuple; the arity must equal the column count.
   template <typename... Ts>
   std::tuple<Ts...> as() const& {
-    if (static_cast<std::size_t>(column_count()) != sizeof...(Ts))
-      detail::throw_arity_error(column_count(), sizeof...(Ts));
+    if (source_) return view_as<Ts...>(std::index_sequence_for<Ts...>{});
+    if (values_.size() != sizeof...(Ts)) detail::throw_arity_error(column_count(), sizeof...(Ts));
     return as_impl<Ts...>(std::index_sequence_for<Ts...>{});
   }
   // From an expiring owning row (`result.one().as<A, B>()`), values whose type matches are
   // moved out instead of copied: no second allocation per string.
   template <typename... Ts>
   std::tuple<Ts...> as() && {
-    if (static_cast<std::size_t>(column_count()) != sizeof...(Ts))
-      detail::throw_arity_error(column_count(), sizeof...(Ts));
-    if (source_) return as_impl<Ts...>(std::index_sequence_for<Ts...>{});
+    if (source_) return view_as<Ts...>(std::index_sequence_for<Ts...>{});
+    if (values_.size() != sizeof...(Ts)) detail::throw_arity_error(column_count(), sizeof...(Ts));
     return take_impl<Ts...>(std::index_sequence_for<Ts...>{});
   }
 
@@ -273,6 +272,66 @@ class Row {
   static Row owning(std::shared_ptr<const detail::ResultMeta> meta, std::vector<Value> values);
 
  private:
+  // as() on a view: the driver's cells read straight into the tuple, with the column count
+  // from the shared names (a view's names are its statement's columns) rather than a virtual
+  // call, and none of an owning row's checks per column.
+  template <typename... Ts, std::size_t... I>
+  std::tuple<Ts...> view_as(std::index_sequence<I...>) const {
+    const std::size_t columns =
+        meta_ ? meta_->names.size() : static_cast<std::size_t>(source_->column_count());
+    if (columns != sizeof...(Ts)) detail::throw_arity_error(static_cast<int>(columns), sizeof...(Ts));
+    if constexpr ((std::is_nothrow_default_constructible_v<Ts> && ...))
+      return view_fill<Ts...>(std::index_sequence<I...>{});
+    else
+      return view_braced<Ts...>(std::index_sequence<I...>{});
+  }
+  // Each column read straight into its element: a braced tuple would move every string from a
+  // temporary (a memcpy call for a short one). (A function of its own: GCC 12 does not elide
+  // the copy of a local returned from inside an `if constexpr` branch.)
+  template <typename... Ts, std::size_t... I>
+  std::tuple<Ts...> view_fill(std::index_sequence<I...>) const {
+    Cell cell;
+    std::tuple<Ts...> out;
+    (view_read_into(std::get<I>(out), static_cast<int>(I), cell), ...);
+    return out;
+  }
+  template <typename... Ts, std::size_t... I>
+  std::tuple<Ts...> view_braced(std::index_sequence<I...>) const {
+    Cell cell;
+    return std::tuple<Ts...>{view_read<Ts>(static_cast<int>(I), cell)...};
+  }
+  template <typename T>
+  [[gnu::always_inline]] void view_read_into(T& out, int index, Cell& cell) const {
+    if constexpr (std::is_same_v<T, std::string>) {
+      source_->read_cell(index, cell);
+      if (cell.kind != CellKind::text) {
+        out = detail::cell_as<std::string>(cell, meta_, index);
+        return;
+      }
+      // `out` is a default-constructed element, which owns nothing: a new string is built over
+      // it from the driver's bytes. Should that throw, it is left empty again, as the tuple's
+      // destructor expects a string there.
+      try {
+        std::construct_at(&out, cell.bytes);
+      } catch (...) {
+        std::construct_at(&out);
+        throw;
+      }
+    } else {
+      out = view_read<T>(index, cell);
+    }
+  }
+  template <typename T>
+  [[gnu::always_inline]] T view_read(int index, Cell& cell) const {
+    source_->read_cell(index, cell);
+    if constexpr (std::is_same_v<T, std::int64_t>) {
+      if (cell.kind == CellKind::integer) return cell.integer;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (cell.kind == CellKind::text) return std::string(cell.bytes);
+    }
+    return detail::cell_as<T>(cell, meta_, index);
+  }
+
   template <typename... Ts, std::size_t... I>
   std::tuple<Ts...> as_impl(std::index_sequence<I...>) const {
     Cell cell;

@@ -35,6 +35,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "crucible/core/errors.hpp"
 #include "crucible/core/row.hpp"
@@ -185,7 +186,7 @@ class StatementLease {
  public:
   StatementLease() = default;
   StatementLease(StatementLease&& other) noexcept { *this = std::move(other); }
-  StatementLease& operator=(StatementLease&& other) noexcept;
+  inline StatementLease& operator=(StatementLease&& other) noexcept;
   ~StatementLease() { release(); }
   // Takes the idle cached statement of `entry`.
   inline explicit StatementLease(CacheEntry& entry);
@@ -203,7 +204,8 @@ class StatementLease {
 
  private:
   friend class DriverConnection;
-  void release_held();
+  // Resets the statement and gives it back (inline: every result's close ends here).
+  inline void release_held();
   DriverStatement* stmt_ = nullptr;
   CacheEntry* entry_ = nullptr;                // cached statement
   std::unique_ptr<DriverStatement> owned_;     // private statement
@@ -225,6 +227,33 @@ std::shared_ptr<void>* StatementLease::user_data() const { return entry_ ? &entr
 StatementLease::StatementLease(CacheEntry& entry) : stmt_(entry.stmt.get()), entry_(&entry) {
   entry.in_use = true;
   entry.holder = this;
+}
+
+StatementLease& StatementLease::operator=(StatementLease&& other) noexcept {
+  if (this != &other) {
+    release();
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    entry_ = std::exchange(other.entry_, nullptr);
+    owned_ = std::move(other.owned_);
+    if (entry_) entry_->holder = this;
+  }
+  return *this;
+}
+
+void StatementLease::release_held() {
+  try {
+    stmt_->reset();
+  } catch (...) {
+    // reset reports the last step's error again; it was already handled.
+  }
+  stmt_ = nullptr;
+  if (entry_) {
+    entry_->in_use = false;
+    entry_->holder = nullptr;
+    entry_ = nullptr;
+  } else {
+    owned_.reset();
+  }
 }
 
 class DriverConnection {

@@ -123,7 +123,7 @@ auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
 // afterwards and an error while binding or stepping simply destroys it (releasing the
 // statement). It joins the connection's open results in finish(), once it has rows to give.
 //
-//   auto cursor = std::make_unique<StatementCursor>(st, compiled);
+//   auto cursor = StatementCursor::make(st, compiled);
 //   bind(cursor->statement());
 //   const bool has_row = cursor->statement().step();
 //   return StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
@@ -133,11 +133,14 @@ class StatementCursor final : public Cursor {
       : conn_(&conn), lease_(guarded(conn, compiled->sql, [&] { return conn.conn->acquire(compiled); })) {}
   ~StatementCursor() override;
 
-  // One cursor is allocated per execute; a freed block is kept per thread for the next one
-  // (malloc + free showed up in primary-key lookups). Thread-local, so no locking; a cursor
-  // freed on another thread simply feeds that thread's spare.
-  static void* operator new(std::size_t size);
-  static void operator delete(void* block, std::size_t size) noexcept;
+  // A cursor for one execution. Its Result disposes of it when done, and the last one disposed
+  // on this thread is kept, closed, and reopened here: a lookup in a loop neither allocates nor
+  // builds nor destroys a cursor, and keeps its statement's info without touching reference
+  // counts. Thread-local, so no locking; a Result dropped on another thread feeds that thread's.
+  // (Defined in execute.cpp, for use there; elsewhere a cursor is made with new.)
+  [[gnu::always_inline]] static inline std::unique_ptr<StatementCursor> make(
+      ConnectionState& conn, const sql::CompiledPtr& compiled);
+  void dispose() noexcept override;
 
   dialects::DriverStatement& statement() const { return *lease_; }
   std::int64_t rows_ahead() const override { return lease_ ? lease_->rows_ahead() : -1; }
@@ -166,7 +169,8 @@ class StatementCursor final : public Cursor {
   ConnectionState* conn_;
   dialects::StatementLease lease_;
   // Shared with the cache entry, so the names outlive the statement's eviction (a Result keeps
-  // its closed cursor and may still ask for them).
+  // its closed cursor and may still ask for them). A kept cursor keeps it too, for its next
+  // execution of the same statement.
   std::shared_ptr<const StatementInfo> info_;
   StatementCursor* prev_ = nullptr;
   StatementCursor* next_ = nullptr;
