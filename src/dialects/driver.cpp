@@ -108,6 +108,10 @@ void DriverConnection::evict_if_full() {
   }
 }
 
+void DriverConnection::acquire_other_into(StatementLease& lease, const sql::CompiledPtr& compiled) {
+  lease = acquire(compiled->sql, &compiled);
+}
+
 void DriverConnection::clear_statement_cache() {
   // A statement still leased (an open result, a lease kept past close()) becomes the lease's
   // own, finalised when the lease lets go; SQLite closes the handle after its last statement.

@@ -117,7 +117,7 @@ std::unique_ptr<StatementCursor> StatementCursor::make(ConnectionState& conn,
   std::unique_ptr<StatementCursor> cursor(std::exchange(kept_cursor, nullptr));
   cursor->conn_ = &conn;
   try {
-    cursor->lease_ = conn.conn->acquire(compiled);
+    conn.conn->acquire_into(cursor->lease_, compiled);
   } catch (dialects::DriverException& error) {
     raise_driver_error(*conn.engine, &conn, error, compiled->sql, {});
   }
@@ -224,12 +224,12 @@ namespace {
 [[gnu::always_inline]] inline void bind_all(dialects::DriverStatement& stmt,
                                             const sql::CompiledStatement& compiled,
                                             std::span<const Value> literals, const Params& params) {
-  const auto& binds = compiled.binds;
   check_placeholders(stmt, compiled);
-  for (std::size_t i = 0; i < binds.size(); ++i) {
-    const Value* v = slot_value(binds[i], literals, params);
-    if (!v) missing_parameter(compiled, binds[i]);
-    bind_value(stmt, static_cast<int>(i), *v);
+  int index = 0;
+  for (const sql::BindSlot& slot : compiled.binds) {
+    const Value* v = slot_value(slot, literals, params);
+    if (!v) missing_parameter(compiled, slot);
+    bind_value(stmt, index++, *v);
   }
 }
 

@@ -232,7 +232,7 @@ class Result {
     requires(sizeof...(Ts) > 0)
   std::tuple<Ts...> one() {
     if (!advance()) throw NoResultFound("one(): the statement returned no rows");
-    std::tuple<Ts...> out = row_.template as<Ts...>();
+    std::tuple<Ts...> out = typed_row<Ts...>();
     if (another_row()) {
       close();
       throw MultipleResultsFound("one(): the statement returned more than one row");
@@ -243,7 +243,7 @@ class Result {
     requires(sizeof...(Ts) > 0)
   std::optional<std::tuple<Ts...>> one_or_none() {
     if (!advance()) return std::nullopt;
-    std::optional<std::tuple<Ts...>> out(row_.template as<Ts...>());
+    std::optional<std::tuple<Ts...>> out(typed_row<Ts...>());
     if (another_row()) {
       close();
       throw MultipleResultsFound("one_or_none(): the statement returned more than one row");
@@ -254,7 +254,7 @@ class Result {
     requires(sizeof...(Ts) > 0)
   std::optional<std::tuple<Ts...>> first() {
     if (!advance()) return std::nullopt;
-    std::optional<std::tuple<Ts...>> out(row_.template as<Ts...>());
+    std::optional<std::tuple<Ts...>> out(typed_row<Ts...>());
     close();
     return out;
   }
@@ -298,6 +298,11 @@ class Result {
       return false;
     }
     return advance();
+  }
+  // The current row (a view: a Result's row always is) as a tuple, read inline.
+  template <typename... Ts>
+  [[gnu::always_inline]] std::tuple<Ts...> typed_row() const {
+    return row_.template view_as<Ts...>(std::index_sequence_for<Ts...>{});
   }
   // Every remaining row as read(), into a vector allocated once when the driver says how many
   // rows it holds (rows_hint()).

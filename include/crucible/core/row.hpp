@@ -211,6 +211,7 @@ T cell_as(const Cell& c, const ResultMeta* meta, int index) {
 namespace detail {
 struct RowAccess;
 }
+class Result;
 
 class Row {
  public:
@@ -276,7 +277,7 @@ class Row {
   // from the shared names (a view's names are its statement's columns) rather than a virtual
   // call, and none of an owning row's checks per column.
   template <typename... Ts, std::size_t... I>
-  std::tuple<Ts...> view_as(std::index_sequence<I...>) const {
+  [[gnu::always_inline]] std::tuple<Ts...> view_as(std::index_sequence<I...>) const {
     const std::size_t columns =
         meta_ ? meta_->names.size() : static_cast<std::size_t>(source_->column_count());
     if (columns != sizeof...(Ts)) detail::throw_arity_error(static_cast<int>(columns), sizeof...(Ts));
@@ -289,7 +290,7 @@ class Row {
   // temporary (a memcpy call for a short one). (A function of its own: GCC 12 does not elide
   // the copy of a local returned from inside an `if constexpr` branch.)
   template <typename... Ts, std::size_t... I>
-  std::tuple<Ts...> view_fill(std::index_sequence<I...>) const {
+  [[gnu::always_inline]] std::tuple<Ts...> view_fill(std::index_sequence<I...>) const {
     Cell cell;
     std::tuple<Ts...> out;
     (view_read_into(std::get<I>(out), static_cast<int>(I), cell), ...);
@@ -391,6 +392,7 @@ class Row {
   }
 
   friend struct detail::RowAccess;
+  friend class Result;  // its typed one() / first() read its view row through view_as()
 
   const detail::ResultMeta* meta_ = nullptr;
   RowSource* source_ = nullptr;                           // view rows

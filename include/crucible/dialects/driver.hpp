@@ -204,6 +204,8 @@ class StatementLease {
 
  private:
   friend class DriverConnection;
+  // Takes the idle cached statement of `entry` into this lease, which holds nothing.
+  inline void take(CacheEntry& entry);
   // Resets the statement and gives it back (inline: every result's close ends here).
   inline void release_held();
   DriverStatement* stmt_ = nullptr;
@@ -224,7 +226,11 @@ struct CacheEntry {
 
 std::shared_ptr<void>* StatementLease::user_data() const { return entry_ ? &entry_->user_data : nullptr; }
 
-StatementLease::StatementLease(CacheEntry& entry) : stmt_(entry.stmt.get()), entry_(&entry) {
+StatementLease::StatementLease(CacheEntry& entry) { take(entry); }
+
+void StatementLease::take(CacheEntry& entry) {
+  stmt_ = entry.stmt.get();
+  entry_ = &entry;
   entry.in_use = true;
   entry.holder = this;
 }
@@ -307,6 +313,13 @@ class DriverConnection {
       return StatementLease(*last_entry_);
     return acquire(compiled->sql, &compiled);
   }
+  // acquire() into `lease`, which holds nothing: the same, without a lease moved in.
+  [[gnu::always_inline]] void acquire_into(StatementLease& lease, const sql::CompiledPtr& compiled) {
+    if (compiled.get() == last_key_ && !last_entry_->in_use && last_entry_->self == cache_.begin())
+      lease.take(*last_entry_);
+    else
+      acquire_other_into(lease, compiled);
+  }
   void set_statement_cache_size(std::size_t n) { cache_capacity_ = n; }
   std::size_t statement_cache_size() const { return cache_.size(); }
   // Prepare calls made by acquire() (misses); tests use it to prove the cache works.
@@ -318,6 +331,7 @@ class DriverConnection {
  private:
   friend class StatementLease;
   StatementLease acquire(std::string_view sql, const sql::CompiledPtr* compiled);
+  void acquire_other_into(StatementLease& lease, const sql::CompiledPtr& compiled);
   void evict_if_full();
 
   std::list<CacheEntry> cache_;  // most recently used first
