@@ -63,10 +63,7 @@ StatementLease DriverConnection::acquire(std::string_view sql, const sql::Compil
       return lease;
     }
     if (entry->self != cache_.begin()) cache_.splice(cache_.begin(), cache_, entry->self);
-    entry->in_use = true;
-    lease.stmt_ = entry->stmt.get();
-    lease.entry_ = entry;
-    entry->holder = &lease;  // re-pointed when the lease is moved to the caller
+    lease.take(*entry);  // the holder is re-pointed when the lease is moved to the caller
     return lease;
   }
   if (cache_capacity_ == 0) {
@@ -88,10 +85,7 @@ StatementLease DriverConnection::acquire(std::string_view sql, const sql::Compil
     e.key_owner = *compiled;
     by_key_[key] = &e;
   }
-  e.in_use = true;
-  lease.stmt_ = e.stmt.get();
-  lease.entry_ = &e;
-  e.holder = &lease;
+  lease.take(e);
   return lease;
 }
 

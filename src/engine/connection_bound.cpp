@@ -14,7 +14,7 @@ Result Connection::execute_bound(const sql::CompiledPtr& compiled, const detail:
   auto& st = *state_;
   auto& engine = *st.engine;
   st.autobegin();
-  auto cursor = std::make_unique<detail::StatementCursor>(st, compiled);
+  detail::CursorPtr cursor = detail::StatementCursor::make(st, compiled);
   dialects::DriverStatement& stmt = cursor->statement();
   detail::check_placeholders(stmt, *compiled);
 

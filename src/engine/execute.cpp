@@ -79,8 +79,7 @@ struct KeptCursorReaper {
 };
 thread_local KeptCursorReaper reaper;
 
-[[gnu::noinline]] void keep_first_cursor(StatementCursor* cursor) {
-  kept_cursor = cursor;
+[[gnu::noinline]] void arm_reaper() {
   reaper_state = Reaper::armed;
   static_cast<void>(&reaper);  // constructs it, registering its destructor for this thread
 }
@@ -111,44 +110,37 @@ bool is_insert(dialects::StatementLease& lease, const sql::CompiledStatement* co
 }
 }  // namespace
 
-std::unique_ptr<StatementCursor> StatementCursor::make(ConnectionState& conn,
-                                                       const sql::CompiledPtr& compiled) {
-  if (!kept_cursor) return std::unique_ptr<StatementCursor>(new StatementCursor(conn, compiled));
-  std::unique_ptr<StatementCursor> cursor(std::exchange(kept_cursor, nullptr));
+CursorPtr StatementCursor::make_here(ConnectionState& conn, const sql::CompiledPtr& compiled) {
+  CursorPtr cursor(kept_cursor ? std::exchange(kept_cursor, nullptr) : new StatementCursor());
   cursor->conn_ = &conn;
-  try {
-    conn.conn->acquire_into(cursor->lease_, compiled);
-  } catch (dialects::DriverException& error) {
-    raise_driver_error(*conn.engine, &conn, error, compiled->sql, {});
-  }
+  guarded(conn, compiled->sql, [&] { conn.conn->acquire_into(cursor->lease_, compiled); });
   cursor->reopen();
   return cursor;
 }
 
+CursorPtr StatementCursor::make(ConnectionState& conn, const sql::CompiledPtr& compiled) {
+  return make_here(conn, compiled);
+}
+
 void StatementCursor::dispose() noexcept {
   close();  // a Result dropped with rows left gives its statement back here
-  if (!kept_cursor) {
-    if (reaper_state == Reaper::armed) {
-      kept_cursor = this;
-      return;
-    }
-    if (reaper_state == Reaper::unarmed) {
-      keep_first_cursor(this);
-      return;
-    }
+  if (kept_cursor || reaper_state == Reaper::done) {
+    delete this;
+    return;
   }
-  delete this;
+  if (reaper_state == Reaper::unarmed) arm_reaper();
+  kept_cursor = this;
 }
 
 StatementCursor::~StatementCursor() { close(); }
 
-Result StatementCursor::finish(std::unique_ptr<StatementCursor> cursor,
+Result StatementCursor::finish(CursorPtr cursor,
                                const sql::CompiledStatement* compiled, bool has_row,
                                std::int64_t& rows_affected) {
   return finish_here(std::move(cursor), compiled, has_row, rows_affected);
 }
 
-Result StatementCursor::finish_here(std::unique_ptr<StatementCursor> cursor,
+Result StatementCursor::finish_here(CursorPtr cursor,
                                     const sql::CompiledStatement* compiled, bool has_row,
                                     std::int64_t& rows_affected) {
   StatementCursor& c = *cursor;
@@ -162,10 +154,10 @@ Result StatementCursor::finish_here(std::unique_ptr<StatementCursor> cursor,
   if (c.next_) c.next_->prev_ = &c;
   conn.cursors = &c;
   rows_affected = -1;
-  return Result(std::move(cursor));
+  return Result(std::unique_ptr<Cursor>(cursor.release()));
 }
 
-Result StatementCursor::finish_without_rows(std::unique_ptr<StatementCursor> cursor,
+Result StatementCursor::finish_without_rows(CursorPtr cursor,
                                             const sql::CompiledStatement* compiled, bool has_row,
                                             std::int64_t& rows_affected) {
   StatementCursor& c = *cursor;
@@ -183,9 +175,6 @@ Result StatementCursor::finish_without_rows(std::unique_ptr<StatementCursor> cur
   rows_affected = stmt.changes();
   std::optional<std::int64_t> last_id;
   if (is_insert(c.lease_, compiled)) last_id = conn.conn->last_insert_id();
-  // Kept for the next execute, like a row-returning Result's cursor (deleting it would cost every
-  // INSERT / UPDATE a malloc and a free).
-  cursor.release()->dispose();
   return Result(rows_affected, last_id);
 }
 
@@ -249,7 +238,7 @@ std::vector<Value> bound_values(const sql::CompiledStatement& compiled,
 
 // execute() when statement listeners are registered: the bound values are rendered, the events
 // fired and the execution timed (to completion for DML, to the first row for queries).
-Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor,
+Result run_observed(ConnectionState& st, CursorPtr cursor,
                     const sql::CompiledPtr& compiled, std::span<const Value> literals,
                     const Params& params) {
   auto& events = *st.engine->events;
@@ -275,7 +264,7 @@ Result run_observed(ConnectionState& st, std::unique_ptr<StatementCursor> cursor
 [[gnu::always_inline]] inline Result run(ConnectionState& st, const sql::CompiledPtr& compiled,
                                          const Params& params, std::span<const Value> literals) {
   st.autobegin();
-  std::unique_ptr<StatementCursor> cursor = StatementCursor::make(st, compiled);
+  CursorPtr cursor = StatementCursor::make_here(st, compiled);
   bind_all(cursor->statement(), *compiled, literals, params);
   // Listeners only cost something when present.
   if (st.engine->events->statement_listeners())

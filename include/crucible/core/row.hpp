@@ -284,7 +284,7 @@ class Row {
     if constexpr ((std::is_nothrow_default_constructible_v<Ts> && ...))
       return view_fill<Ts...>(std::index_sequence<I...>{});
     else
-      return view_braced<Ts...>(std::index_sequence<I...>{});
+      return as_impl<Ts...>(std::index_sequence<I...>{});
   }
   // Each column read straight into its element: a braced tuple would move every string from a
   // temporary (a memcpy call for a short one). (A function of its own: GCC 12 does not elide
@@ -295,11 +295,6 @@ class Row {
     std::tuple<Ts...> out;
     (view_read_into(std::get<I>(out), static_cast<int>(I), cell), ...);
     return out;
-  }
-  template <typename... Ts, std::size_t... I>
-  std::tuple<Ts...> view_braced(std::index_sequence<I...>) const {
-    Cell cell;
-    return std::tuple<Ts...>{view_read<Ts>(static_cast<int>(I), cell)...};
   }
   template <typename T>
   [[gnu::always_inline]] void view_read_into(T& out, int index, Cell& cell) const {
@@ -322,6 +317,8 @@ class Row {
       out = view_read<T>(index, cell);
     }
   }
+  // One column of a view. The commonest reads (an integer key, a text column) are decided here;
+  // anything else, and every error, goes through cell_as.
   template <typename T>
   [[gnu::always_inline]] T view_read(int index, Cell& cell) const {
     source_->read_cell(index, cell);
@@ -361,23 +358,15 @@ class Row {
 
   template <typename T>
   T read_as(int index, Cell& cell, std::string& scratch) const {
-    if (!source_) {
-      // Owning rows hold Values: hand back an exact match without a round trip through text.
-      const Value& v = values_[static_cast<std::size_t>(index)];
-      if constexpr (std::is_same_v<T, Value>) {
-        return v;
-      } else if constexpr (detail::is_value_alternative<T> && !std::is_same_v<T, Null>) {
-        if (const T* p = std::get_if<T>(&v.variant())) return *p;
-      }
+    if (source_) return view_read<T>(index, cell);
+    // Owning rows hold Values: hand back an exact match without a round trip through text.
+    const Value& v = values_[static_cast<std::size_t>(index)];
+    if constexpr (std::is_same_v<T, Value>) {
+      return v;
+    } else if constexpr (detail::is_value_alternative<T> && !std::is_same_v<T, Null>) {
+      if (const T* p = std::get_if<T>(&v.variant())) return *p;
     }
-    read(index, cell, scratch);
-    // The commonest reads (an integer key, a text column) are decided here; anything else, and
-    // every error, goes through cell_as.
-    if constexpr (std::is_same_v<T, std::int64_t>) {
-      if (cell.kind == CellKind::integer) return cell.integer;
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      if (cell.kind == CellKind::text) return std::string(cell.bytes);
-    }
+    cell = detail::value_to_cell(v, scratch);
     return detail::cell_as<T>(cell, meta_, index);
   }
 
@@ -386,10 +375,6 @@ class Row {
   }
   int checked_index(std::size_t index) const;
   int index_of(std::string_view name) const;
-  void read(int index, Cell& cell, std::string& scratch) const {
-    if (source_) source_->read_cell(index, cell);
-    else cell = detail::value_to_cell(values_[static_cast<std::size_t>(index)], scratch);
-  }
 
   friend struct detail::RowAccess;
   friend class Result;  // its typed one() / first() read its view row through view_as()

@@ -188,8 +188,6 @@ class StatementLease {
   StatementLease(StatementLease&& other) noexcept { *this = std::move(other); }
   inline StatementLease& operator=(StatementLease&& other) noexcept;
   ~StatementLease() { release(); }
-  // Takes the idle cached statement of `entry`.
-  inline explicit StatementLease(CacheEntry& entry);
 
   DriverStatement* get() const { return stmt_; }
   DriverStatement* operator->() const { return stmt_; }
@@ -225,8 +223,6 @@ struct CacheEntry {
 };
 
 std::shared_ptr<void>* StatementLease::user_data() const { return entry_ ? &entry_->user_data : nullptr; }
-
-StatementLease::StatementLease(CacheEntry& entry) { take(entry); }
 
 void StatementLease::take(CacheEntry& entry) {
   stmt_ = entry.stmt.get();
@@ -307,14 +303,14 @@ class DriverConnection {
   // The cached statement for a compiled statement: keyed by its address, which the cache pins
   // by holding `compiled`, so a hit needs no hashing of the text (and no refcount traffic).
   StatementLease acquire(const sql::CompiledPtr& compiled) {
+    StatementLease lease;
+    acquire_into(lease, compiled);
+    return lease;
+  }
+  // acquire() into `lease`, which holds nothing (a kept cursor's): the same, with no lease moved.
+  [[gnu::always_inline]] void acquire_into(StatementLease& lease, const sql::CompiledPtr& compiled) {
     // The statement run last, idle and at the front of the cache (a statement run in a loop):
     // taken here, inline.
-    if (compiled.get() == last_key_ && !last_entry_->in_use && last_entry_->self == cache_.begin())
-      return StatementLease(*last_entry_);
-    return acquire(compiled->sql, &compiled);
-  }
-  // acquire() into `lease`, which holds nothing: the same, without a lease moved in.
-  [[gnu::always_inline]] void acquire_into(StatementLease& lease, const sql::CompiledPtr& compiled) {
     if (compiled.get() == last_key_ && !last_entry_->in_use && last_entry_->self == cache_.begin())
       lease.take(*last_entry_);
     else

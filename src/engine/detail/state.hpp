@@ -108,9 +108,10 @@ inline void bind_value(dialects::DriverStatement& stmt, int index, const Value& 
   else stmt.bind(index, value);
 }
 
-// Runs `fn` (a driver call); translates a DriverException.
+// Runs `fn` (a driver call); translates a DriverException. (Inline: it wraps calls on the
+// execution path.)
 template <typename F>
-auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
+[[gnu::always_inline]] inline auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
   try {
     return fn();
   } catch (dialects::DriverException& error) {
@@ -118,28 +119,35 @@ auto guarded(ConnectionState& st, std::string_view sql, F&& fn) {
   }
 }
 
+class StatementCursor;
+// Ends a StatementCursor through dispose(), on every path: a Result's end, a statement without
+// rows, an error while binding or stepping.
+struct CursorDisposer {
+  inline void operator()(StatementCursor* cursor) const noexcept;
+};
+using CursorPtr = std::unique_ptr<StatementCursor, CursorDisposer>;
+
 // One single execution, from the statement's acquisition to its Result. The cursor takes the
-// prepared statement from the connection's cache at construction, so no lease is handed over
-// afterwards and an error while binding or stepping simply destroys it (releasing the
+// prepared statement from the connection's cache when made, so no lease is handed over
+// afterwards and an error while binding or stepping simply disposes of it (releasing the
 // statement). It joins the connection's open results in finish(), once it has rows to give.
 //
-//   auto cursor = StatementCursor::make(st, compiled);
+//   CursorPtr cursor = StatementCursor::make(st, compiled);
 //   bind(cursor->statement());
 //   const bool has_row = cursor->statement().step();
 //   return StatementCursor::finish(std::move(cursor), compiled.get(), has_row, rows_affected);
 class StatementCursor final : public Cursor {
  public:
-  StatementCursor(ConnectionState& conn, const sql::CompiledPtr& compiled)
-      : conn_(&conn), lease_(guarded(conn, compiled->sql, [&] { return conn.conn->acquire(compiled); })) {}
   ~StatementCursor() override;
 
-  // A cursor for one execution. Its Result disposes of it when done, and the last one disposed
-  // on this thread is kept, closed, and reopened here: a lookup in a loop neither allocates nor
-  // builds nor destroys a cursor, and keeps its statement's info without touching reference
-  // counts. Thread-local, so no locking; a Result dropped on another thread feeds that thread's.
-  // (Defined in execute.cpp, for use there; elsewhere a cursor is made with new.)
-  [[gnu::always_inline]] static inline std::unique_ptr<StatementCursor> make(
-      ConnectionState& conn, const sql::CompiledPtr& compiled);
+  // A cursor for one execution of `compiled`. The last cursor disposed of on this thread is
+  // kept, closed, and reopened here: a lookup in a loop neither allocates nor builds nor
+  // destroys a cursor, and keeps its statement's info without touching reference counts.
+  // Thread-local, so no locking; a Result dropped on another thread feeds that thread's.
+  static CursorPtr make(ConnectionState& conn, const sql::CompiledPtr& compiled);
+  // make(), inlined into execute() (defined in execute.cpp, for use there only).
+  [[gnu::always_inline]] static inline CursorPtr make_here(ConnectionState& conn,
+                                                           const sql::CompiledPtr& compiled);
   void dispose() noexcept override;
 
   dialects::DriverStatement& statement() const { return *lease_; }
@@ -149,24 +157,23 @@ class StatementCursor final : public Cursor {
   // columns is finished at once, its statement going straight back to the cache and its count
   // and inserted id into the Result; anything else is read through the cursor.
   // `rows_affected` receives the count for after_execute (-1 for rows).
-  static Result finish(std::unique_ptr<StatementCursor> cursor,
-                       const sql::CompiledStatement* compiled, bool has_row,
+  static Result finish(CursorPtr cursor, const sql::CompiledStatement* compiled, bool has_row,
                        std::int64_t& rows_affected);
 
   // finish(), inlined into execute() (defined in execute.cpp, for use there only).
-  [[gnu::always_inline]] static inline Result finish_here(std::unique_ptr<StatementCursor> cursor,
+  [[gnu::always_inline]] static inline Result finish_here(CursorPtr cursor,
                                                           const sql::CompiledStatement* compiled,
                                                           bool has_row, std::int64_t& rows_affected);
 
  private:
+  StatementCursor() = default;
   // finish() for a statement without columns (DML, DDL).
-  static Result finish_without_rows(std::unique_ptr<StatementCursor> cursor,
-                                    const sql::CompiledStatement* compiled, bool has_row,
-                                    std::int64_t& rows_affected);
+  static Result finish_without_rows(CursorPtr cursor, const sql::CompiledStatement* compiled,
+                                    bool has_row, std::int64_t& rows_affected);
   bool fetch() override;
   void release() override;
 
-  ConnectionState* conn_;
+  ConnectionState* conn_ = nullptr;
   dialects::StatementLease lease_;
   // Shared with the cache entry, so the names outlive the statement's eviction (a Result keeps
   // its closed cursor and may still ask for them). A kept cursor keeps it too, for its next
@@ -175,5 +182,7 @@ class StatementCursor final : public Cursor {
   StatementCursor* prev_ = nullptr;
   StatementCursor* next_ = nullptr;
 };
+
+void CursorDisposer::operator()(StatementCursor* cursor) const noexcept { cursor->dispose(); }
 
 }  // namespace crucible::detail
