@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The driver contract's shared parts: savepoint SQL and the per-connection statement cache.
+// The driver contract's shared parts: DriverStatement::run's default, savepoint SQL and the
+// per-connection statement cache.
 #include "crucible/dialects/driver.hpp"
 
 namespace crucible {
@@ -18,6 +19,15 @@ std::string_view isolation_level_name(IsolationLevel level) {
 }  // namespace crucible
 
 namespace crucible::dialects {
+
+std::int64_t DriverStatement::run(std::span<const ParamRef> params) {
+  reset();
+  int index = 0;
+  for (const ParamRef& param : params) bind_ref(index++, param);
+  while (step()) {
+  }
+  return changes();
+}
 
 DriverConnection::~DriverConnection() = default;
 

@@ -316,13 +316,6 @@ void Connection::start_many(const sql::Executable& statement, std::size_t arity,
   ex.lease = detail::guarded(st, ex.compiled->sql, [&] { return st.conn->acquire(ex.compiled); });
   detail::check_placeholders(*ex.lease, *ex.compiled);
   ex.lease->reset();
-  try {
-    for (std::size_t i = 0; i < binds.size(); ++i)  // literals stay bound for every row
-      if (binds[i].literal_index >= 0) ex.lease->bind(static_cast<int>(i), ex.literals.at(binds[i].literal_index));
-  } catch (dialects::DriverException& error) {
-    ex.lease.release();
-    detail::raise_driver_error(engine, &st, error, ex.compiled->sql, ex.literals);
-  }
   // Rows wanted back: the returning path. Otherwise a server batches inside a transaction; in
   // autocommit mode each set commits on its own, as it always has, so it runs on its own too.
   if (ex.compiled->returns_rows) ex.path = detail::ManyExecution::Path::returning;

@@ -86,6 +86,29 @@ TEST_P(BatchExecution, RowsAffectedAreExactPerStatementKind) {
   EXPECT_EQ(conn.scalar<std::optional<double>>(select(score()).where(id() == 298)), 1.5);
 }
 
+// Tuple element k feeds the k-th distinct parameter name: a name used twice takes one element,
+// and a literal in the statement sits between placeholders without taking one.
+TEST_P(BatchExecution, TupleSetsWithLiteralsAndARepeatedName) {
+  auto conn = engine().connect();
+  conn.execute_many(insert_items(), items(20));
+  const auto rescore = update(*items_)
+                           .values(set(score(), 2.5), set(name(), bindparam<std::string>("label")))
+                           .where(id() >= bindparam<std::int64_t>("key") && id() <= bindparam<std::int64_t>("key"));
+  const std::vector<std::tuple<std::string, std::int64_t>> sets{{"three", 3}, {"seven", 7}, {"none", 99}};
+  EXPECT_EQ(conn.execute_many(rescore, sets).rows_affected(), 2);
+  conn.commit();
+  conn.set_isolation_level(IsolationLevel::autocommit);  // one execution per set on every backend
+  const std::vector<std::tuple<std::string, std::int64_t>> more{{"nine", 9}};
+  EXPECT_EQ(conn.execute_many(rescore, more).rows_affected(), 1);
+  auto other = engine().connect();
+  const auto changed = other.execute(select(id(), name(), score()).where(score() == 2.5).order_by(id()))
+                           .as<std::int64_t, std::optional<std::string>, std::optional<double>>()
+                           .all();
+  const std::vector<std::tuple<std::int64_t, std::optional<std::string>, std::optional<double>>> expected{
+      {3, "three", 2.5}, {7, "seven", 2.5}, {9, "nine", 2.5}};
+  EXPECT_EQ(changed, expected);
+}
+
 TEST_P(BatchExecution, UniqueViolationInSet57NamesItAndRollsBackToNothing) {
   auto conn = engine().connect();
   conn.execute_many(insert_items(), items(3));

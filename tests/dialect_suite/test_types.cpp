@@ -269,6 +269,92 @@ TEST_P(TypesRoundTrip, AllTypesInOneTypedRow) {
                                      Date{2020, 5, 6}, ts, Mood::sad, u));
 }
 
+// execute_many over tuples binds each element by its C++ type, without a Value for most: every
+// kind of element, in a transaction (PostgreSQL and MariaDB batch it) and in autocommit (one
+// execution per set everywhere), must read back as it went in.
+TEST_P(TypesRoundTrip, EveryElementTypeThroughExecuteManyTuples) {
+  const auto id = types_->c<std::int64_t>("id");
+  using Row = std::tuple<std::int64_t, bool, std::int16_t, std::int32_t, double, Decimal, std::string, std::string_view,
+                         Date, Time, DateTime, DateTime, Mood, Json, Uuid, Blob, std::optional<std::string>, Value>;
+  const auto rows_from = [](std::int64_t first) {
+    std::vector<Row> rows;
+    for (std::int64_t k = first; k < first + 4; ++k) {
+      const auto i = static_cast<int>(k - first);
+      rows.emplace_back(k, i % 2 == 0, static_cast<std::int16_t>(-i), 70000 + i, 0.25 * i, Decimal("12.3" + std::to_string(i)),
+                        "s" + std::to_string(i), i % 2 ? std::string_view("odd") : std::string_view(""),
+                        Date{2024, 2, 28u + static_cast<unsigned>(i % 2)}, Time{1, 2, 3, static_cast<std::uint32_t>(i)},
+                        DateTime{{2020, 5, 6}, {7, 8, 9, 10}, false}, DateTime{{1999, 12, 31}, {23, 0, 0, 1}, true},
+                        i % 2 ? Mood::quoted : Mood::happy, Json{{"k", i}}, Uuid::random_v4(),
+                        i == 0 ? Blob{} : Blob(static_cast<std::size_t>(i), 0xAB),
+                        i % 2 ? std::optional<std::string>() : std::optional<std::string>("set"), Value(std::int64_t{i}));
+    }
+    return rows;
+  };
+  const auto stmt = insert(*types_).values(
+      set(id, bindparam<std::int64_t>("id")), set(types_->c<bool>("b"), bindparam<bool>("b")),
+      set(types_->c<std::int16_t>("i16"), bindparam<std::int16_t>("i16")),
+      set(types_->c<std::int32_t>("i32"), bindparam<std::int32_t>("i32")),
+      set(types_->c<double>("f64"), bindparam<double>("f64")), set(types_->c<Decimal>("num"), bindparam<Decimal>("num")),
+      set(types_->c<std::string>("s"), bindparam<std::string>("s")),
+      set(types_->c<std::string>("txt"), bindparam<std::string>("txt")), set(types_->c<Date>("day"), bindparam<Date>("day")),
+      set(types_->c<Time>("tod"), bindparam<Time>("tod")), set(types_->c<DateTime>("ts"), bindparam<DateTime>("ts")),
+      set(types_->c<DateTime>("tsz"), bindparam<DateTime>("tsz")), set(types_->c<Mood>("mood"), bindparam<Mood>("mood")),
+      set(types_->c<Json>("doc"), bindparam<Json>("doc")), set(types_->c<Uuid>("u"), bindparam<Uuid>("u")),
+      set(types_->c<Blob>("bin"), bindparam<Blob>("bin")),
+      set(types_->c<std::optional<std::string>>("dec_text"), bindparam<std::optional<std::string>>("dec_text")),
+      set(types_->c<std::int64_t>("i64"), bindparam<std::int64_t>("i64")));
+  const std::vector<Row> in_transaction = rows_from(1);
+  const std::vector<Row> autocommitted = rows_from(11);
+  {
+    auto conn = engine().connect();
+    EXPECT_EQ(conn.execute_many(stmt, in_transaction).rows_affected(), 4);
+    conn.commit();
+  }
+  {
+    auto conn = engine().connect();
+    conn.set_isolation_level(IsolationLevel::autocommit);
+    EXPECT_EQ(conn.execute_many(stmt, autocommitted).rows_affected(), 4);
+  }
+  auto conn = engine().connect();
+  const auto back =
+      conn.execute(select(id, types_->c<bool>("b"), types_->c<std::int16_t>("i16"), types_->c<std::int32_t>("i32"),
+                          types_->c<double>("f64"), types_->c<Decimal>("num"), types_->c<std::string>("s"),
+                          types_->c<std::string>("txt"), types_->c<Date>("day"), types_->c<Time>("tod"),
+                          types_->c<DateTime>("ts"), types_->c<DateTime>("tsz"), types_->c<Mood>("mood"),
+                          types_->c<Json>("doc"), types_->c<Uuid>("u"), types_->c<Blob>("bin"),
+                          types_->c<std::optional<std::string>>("dec_text"), types_->c<std::int64_t>("i64"))
+                       .order_by(id))
+          .as<std::int64_t, bool, std::int16_t, std::int32_t, double, Decimal, std::string, std::string, Date, Time,
+              DateTime, DateTime, Mood, Json, Uuid, Blob, std::optional<std::string>, std::int64_t>()
+          .all();
+  std::vector<Row> expected = in_transaction;
+  expected.insert(expected.end(), autocommitted.begin(), autocommitted.end());
+  ASSERT_EQ(back.size(), expected.size());
+  for (std::size_t r = 0; r < back.size(); ++r) {
+    const Row& want = expected[r];
+    const auto& got = back[r];
+    SCOPED_TRACE("row " + std::to_string(std::get<0>(want)));
+    EXPECT_EQ(std::get<0>(got), std::get<0>(want));
+    EXPECT_EQ(std::get<1>(got), std::get<1>(want));
+    EXPECT_EQ(std::get<2>(got), std::get<2>(want));
+    EXPECT_EQ(std::get<3>(got), std::get<3>(want));
+    EXPECT_EQ(std::get<4>(got), std::get<4>(want));
+    EXPECT_EQ(std::get<5>(got).to_double(), std::get<5>(want).to_double());
+    EXPECT_EQ(std::get<6>(got), std::get<6>(want));
+    EXPECT_EQ(std::get<7>(got), std::get<7>(want));
+    EXPECT_EQ(std::get<8>(got), std::get<8>(want));
+    EXPECT_EQ(std::get<9>(got), std::get<9>(want));
+    EXPECT_EQ(std::get<10>(got), std::get<10>(want));
+    EXPECT_EQ(std::get<11>(got).to_string(), std::get<11>(want).to_string());
+    EXPECT_EQ(std::get<12>(got), std::get<12>(want));
+    EXPECT_EQ(std::get<13>(got), std::get<13>(want));
+    EXPECT_EQ(std::get<14>(got), std::get<14>(want));
+    EXPECT_EQ(std::get<15>(got), std::get<15>(want));
+    EXPECT_EQ(std::get<16>(got), std::get<16>(want));
+    EXPECT_EQ(Value(std::get<17>(got)), std::get<17>(want));
+  }
+}
+
 TEST_P(TypesRoundTrip, TypedValuesInWhereClauses) {
   const auto id = types_->c<std::int64_t>("id");
   const auto b = types_->c<std::optional<bool>>("b");

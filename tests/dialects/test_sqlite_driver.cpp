@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "crucible/dialects/sqlite/driver.hpp"
 
@@ -35,6 +36,58 @@ TEST(SqliteDriver, PrepareBindStepRead) {
   EXPECT_EQ(sel->get_blob(3).size(), 3u);
   EXPECT_EQ(sel->column_type(1), CellKind::text);
   EXPECT_FALSE(sel->step());
+}
+
+// run(): one whole execution per call, each kind of parameter bound straight to libsqlite3.
+TEST(SqliteDriver, RunBindsEveryKindAndCountsChanges) {
+  auto c = memory();
+  c->exec("CREATE TABLE t (id INTEGER PRIMARY KEY, flag, n, r, label, name, data, v)");
+  auto ins = c->acquire("INSERT INTO t (flag, n, r, label, name, data, v) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  const std::string name = "from a string";
+  const unsigned char bytes[] = {0, 7, 255};
+  const Value date(Date{2024, 2, 29});
+  const ParamRef first[] = {ParamRef::of_bool(true), ParamRef::of_integer(-5), ParamRef::of_real(2.5),
+                            ParamRef::of_text("a view"), ParamRef::of_string(name), ParamRef::of_blob(bytes),
+                            ParamRef::of_value(date)};
+  EXPECT_EQ(ins->run(first), 1);
+  // Empty text and blob stay empty, not NULL; a default ParamRef is NULL.
+  const ParamRef second[] = {ParamRef(), ParamRef::of_integer(0), ParamRef(), ParamRef::of_text(std::string_view()),
+                             ParamRef::of_text(""), ParamRef::of_blob({}), ParamRef()};
+  EXPECT_EQ(ins->run(second), 1);
+  ins.release();
+
+  auto sel = c->acquire("SELECT flag, n, r, label, name, data, v, typeof(label), typeof(data) FROM t ORDER BY id");
+  ASSERT_TRUE(sel->step());
+  EXPECT_EQ(sel->get_int64(0), 1);
+  EXPECT_EQ(sel->get_int64(1), -5);
+  EXPECT_DOUBLE_EQ(sel->get_double(2), 2.5);
+  EXPECT_EQ(sel->get_text(3), "a view");
+  EXPECT_EQ(sel->get_text(4), "from a string");
+  ASSERT_EQ(sel->get_blob(5).size(), 3u);
+  EXPECT_EQ(sel->get_blob(5)[2], 255);
+  EXPECT_EQ(sel->get_text(6), "2024-02-29");
+  ASSERT_TRUE(sel->step());
+  EXPECT_EQ(sel->column_type(0), CellKind::null_value);
+  EXPECT_EQ(sel->get_text(7), "text");
+  EXPECT_EQ(sel->get_text(8), "blob");
+  EXPECT_EQ(sel->column_type(6), CellKind::null_value);
+  EXPECT_FALSE(sel->step());
+  sel.release();
+
+  // An UPDATE counts the rows it matched, none included; a statement that is not INSERT,
+  // UPDATE or DELETE reports none, however many the last one changed.
+  auto upd = c->acquire("UPDATE t SET n = n + 1 WHERE n >= ?");
+  const ParamRef none[] = {ParamRef::of_integer(100)};
+  EXPECT_EQ(upd->run(none), 0);
+  const ParamRef all[] = {ParamRef::of_integer(-100)};
+  EXPECT_EQ(upd->run(all), 2);
+  EXPECT_EQ(upd->run(none), 0);
+  upd.release();
+  auto ddl = c->acquire("CREATE TABLE u (x)");
+  EXPECT_EQ(ddl->run({}), 0);
+  ddl.release();
+  auto query = c->acquire("SELECT n FROM t");
+  EXPECT_EQ(query->run({}), 0);
 }
 
 TEST(SqliteDriver, StatementCacheNeverReprepares) {

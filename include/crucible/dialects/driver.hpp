@@ -7,17 +7,18 @@
 //   DriverConnection  one open client connection: prepare, exec, transactions, ping, close,
 //                     plus a per-connection prepared-statement cache (acquire / StatementLease).
 //   DriverStatement   one prepared statement: bind (0-based placeholder index), step, read
-//                     columns (it is the RowSource results read through), reset; and
-//                     execute_batch, execute_many's path to fewer round trips.
+//                     columns (it is the RowSource results read through), reset; run, one
+//                     whole execution per call; and execute_batch, execute_many's path to
+//                     fewer round trips.
 //
 // Errors: drivers throw DriverException carrying a DriverErrorInfo with the backend, native code,
 // SQLSTATE and message only. The engine catches it in one place (engine/detail/errors) and asks
 // the dialect what it means; a DriverException never reaches applications.
 //
 // Ownership: connections and statements are owned through std::unique_ptr. Borrowed data passed
-// to bind_text / bind_blob must stay valid until the statement is stepped (the driver does not
-// copy it; the engine uses them only for statements it steps to completion at once); bind(Value)
-// copies. Thread-safety: a connection and its statements are used by one thread at a time
+// to bind_text / bind_blob (or to run() as a ParamRef) must stay valid until the statement is
+// stepped (the driver does not copy it; the engine uses them only for statements it steps to
+// completion at once); bind(Value) copies. Thread-safety: a connection and its statements are used by one thread at a time
 // (the pool hands a connection to one user).
 //
 //   auto conn = dialects::SqliteDriverConnection::open({.path = "blog.db"});
@@ -104,6 +105,62 @@ struct BatchOutcome {
   std::size_t last_failed = 0;
 };
 
+// One parameter of one execution, borrowed from the caller: what DriverStatement::run() binds
+// without a virtual call per value. Text, blobs and Values must outlive the run() call.
+struct ParamRef {
+  enum class Kind : unsigned char { null_value, boolean, integer, real, text, string, blob, value };
+  Kind kind = Kind::null_value;
+  union {
+    bool boolean;
+    std::int64_t integer;
+    double real;
+    std::string_view text;
+    const std::string* string;  // NUL-terminated, for drivers that borrow C strings
+    std::span<const unsigned char> blob;
+    const Value* value;  // any other type, in the backend's storage form (copied)
+  };
+
+  ParamRef() : integer(0) {}
+  static ParamRef of_bool(bool v) {
+    ParamRef p(Kind::boolean);
+    p.boolean = v;
+    return p;
+  }
+  static ParamRef of_integer(std::int64_t v) {
+    ParamRef p(Kind::integer);
+    p.integer = v;
+    return p;
+  }
+  static ParamRef of_real(double v) {
+    ParamRef p(Kind::real);
+    p.real = v;
+    return p;
+  }
+  static ParamRef of_text(std::string_view v) {
+    ParamRef p(Kind::text);
+    p.text = v;
+    return p;
+  }
+  static ParamRef of_string(const std::string& v) {
+    ParamRef p(Kind::string);
+    p.string = &v;
+    return p;
+  }
+  static ParamRef of_blob(std::span<const unsigned char> v) {
+    ParamRef p(Kind::blob);
+    p.blob = v;
+    return p;
+  }
+  static ParamRef of_value(const Value& v) {
+    ParamRef p(Kind::value);
+    p.value = &v;
+    return p;
+  }
+
+ private:
+  explicit ParamRef(Kind k) : kind(k), integer(0) {}
+};
+
 class DriverStatement : public RowSource {
  public:
   // Number of placeholders.
@@ -136,6 +193,26 @@ class DriverStatement : public RowSource {
   virtual double get_double(int index) = 0;
   virtual std::string_view get_text(int index) = 0;
   virtual std::span<const unsigned char> get_blob(int index) = 0;
+
+  // `param` at placeholder `index`, through the typed calls above. Inline: where the kind is
+  // known at compile time (detail::bind_typed) the switch folds into one call.
+  void bind_ref(int index, const ParamRef& param) {
+    switch (param.kind) {
+      case ParamRef::Kind::null_value: bind_null(index); break;
+      case ParamRef::Kind::boolean: bind(index, Value(param.boolean)); break;
+      case ParamRef::Kind::integer: bind_int64(index, param.integer); break;
+      case ParamRef::Kind::real: bind_double(index, param.real); break;
+      case ParamRef::Kind::text: bind_text(index, param.text); break;
+      case ParamRef::Kind::string: bind_string(index, *param.string); break;
+      case ParamRef::Kind::blob: bind_blob(index, param.blob); break;
+      case ParamRef::Kind::value: bind(index, *param.value); break;
+    }
+  }
+  // One whole execution in one call, for execute_many's set-by-set path: resets, binds
+  // params[i] at placeholder i (later placeholders keep their bindings), steps to the end
+  // discarding any rows, and returns the rows changed. One virtual call per set instead of one
+  // per value and step; the default goes through the calls above.
+  virtual std::int64_t run(std::span<const ParamRef> params);
 
   // Ready to execute again (bindings are kept until rebound).
   virtual void reset() = 0;

@@ -197,8 +197,8 @@ class Connection {
   Result execute_params(const sql::Executable& statement, std::span<const Params> rows);
 
   // Non-template halves of execute_many. start_many compiles, begins, acquires the statement,
-  // binds literals, fires before_execute and picks the path; `arity` is the tuple size
-  // (checked against the named binds) or kNoArity for Params.
+  // fires before_execute and picks the path; `arity` is the tuple size (checked against the
+  // named binds) or kNoArity for Params. Every path binds every placeholder, literals too.
   static constexpr std::size_t kNoArity = static_cast<std::size_t>(-1);
   void start_many(const sql::Executable& statement, std::size_t arity, std::size_t count,
                   detail::ManyExecution& ex);
@@ -326,33 +326,28 @@ Result Connection::execute_tuples(const sql::Executable& statement, const R& row
   }
   dialects::DriverStatement& stmt = *ex.lease;
   const Tuple* current = nullptr;
+  detail::TupleParams<Tuple> params;
   try {
     if (ex.identity) {
       for (const Tuple& row : rows) {
         current = &row;
-        stmt.reset();
-        std::apply([&stmt](const auto&... v) {
-          int i = 0;
-          (detail::bind_typed(stmt, i++, v), ...);
-        }, row);
-        while (stmt.step()) {
-        }
-        ex.rows_affected += stmt.changes();
+        params.fill(row);
+        ex.rows_affected += stmt.run(params.refs());
         ++ex.batch;
       }
     } else {
+      // Placeholder order differs from the tuple's (a name used twice, literals between).
+      std::vector<dialects::ParamRef> slots(ex.slot_element.size());
+      for (std::size_t slot = 0; slot < slots.size(); ++slot)
+        if (const int literal = ex.compiled->binds[slot].literal_index; literal >= 0)
+          slots[slot] = dialects::ParamRef::of_value(ex.literals.at(static_cast<std::size_t>(literal)));
       for (const Tuple& row : rows) {
         current = &row;
-        stmt.reset();
-        for (std::size_t slot = 0; slot < ex.slot_element.size(); ++slot) {
-          const int element = ex.slot_element[slot];
-          if (element >= 0)
-            detail::bind_element(stmt, static_cast<int>(slot), row, element,
-                                 std::make_index_sequence<arity>{});
-        }
-        while (stmt.step()) {
-        }
-        ex.rows_affected += stmt.changes();
+        params.fill(row);
+        for (std::size_t slot = 0; slot < slots.size(); ++slot)
+          if (const int element = ex.slot_element[slot]; element >= 0)
+            slots[slot] = params.refs()[static_cast<std::size_t>(element)];
+        ex.rows_affected += stmt.run(slots);
         ++ex.batch;
       }
     }

@@ -86,15 +86,8 @@ class SqliteStatement final : public DriverStatement {
   void bind_double(int index, double value) override {
     check(sqlite3_bind_double(stmt_, index + 1, value));
   }
-  void bind_text(int index, std::string_view value) override {
-    // A null data pointer would bind NULL; an empty string must stay an empty string.
-    check(sqlite3_bind_text64(stmt_, index + 1, value.data() ? value.data() : "", value.size(),
-                              SQLITE_STATIC, SQLITE_UTF8));
-  }
-  void bind_blob(int index, std::span<const unsigned char> value) override {
-    if (value.empty()) check(sqlite3_bind_zeroblob(stmt_, index + 1, 0));
-    else check(sqlite3_bind_blob64(stmt_, index + 1, value.data(), value.size(), SQLITE_STATIC));
-  }
+  void bind_text(int index, std::string_view value) override { check(bind_static_text(index + 1, value)); }
+  void bind_blob(int index, std::span<const unsigned char> value) override { check(bind_static_blob(index + 1, value)); }
   void bind(int index, const Value& value) override {
     std::visit([&](const auto& x) { bind_one(index, x); }, value.variant());
   }
@@ -102,13 +95,25 @@ class SqliteStatement final : public DriverStatement {
   bool step() override {
     if (!started_) {
       started_ = true;
-      // A read-only statement (SELECT, BEGIN...) changes nothing: skip the counter read.
-      if (!readonly_) total_before_ = sqlite3_total_changes64(db_);
+      if (!dml_known()) total_before_ = sqlite3_total_changes64(db_);
     }
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     step_failed(rc);
+  }
+
+  std::int64_t run(std::span<const ParamRef> params) override {
+    sqlite3_reset(stmt_);
+    started_ = true;
+    int index = 1;
+    for (const ParamRef& param : params) bind_param(index++, param);
+    if (!dml_known()) total_before_ = sqlite3_total_changes64(db_);
+    int rc;
+    while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) step_failed(rc);
+    return changes();
   }
 
   CellKind column_type(int index) override {
@@ -140,9 +145,11 @@ class SqliteStatement final : public DriverStatement {
     sqlite3_reset(stmt_);
   }
   std::int64_t changes() const override {
-    // sqlite3_changes keeps the count of the last DML even across SELECT and DDL; only
-    // report it when this statement changed something.
-    if (readonly_ || sqlite3_total_changes64(db_) == total_before_) return 0;
+    if (readonly_) return 0;
+    if (!dml_) {
+      if (sqlite3_total_changes64(db_) == total_before_) return 0;
+      dml_ = true;
+    }
     return sqlite3_changes64(db_);
   }
   const std::string& sql() const override { return sql_; }
@@ -150,6 +157,39 @@ class SqliteStatement final : public DriverStatement {
  private:
   void check(int rc) {
     if (rc != SQLITE_OK) throw_sqlite(db_, rc);
+  }
+  // sqlite3_changes64 keeps the count of the last INSERT, UPDATE or DELETE across every other
+  // statement, so it answers for this one only if this one is such a statement. Only those move
+  // sqlite3_total_changes64 (DDL, PRAGMA, VACUUM, CREATE TABLE ... AS never do): a statement
+  // seen to move it is one, and from then on changes64 alone tells its count. Until then each
+  // execution compares the total before and after. Read-only statements change nothing.
+  bool dml_known() const { return readonly_ || dml_; }
+  // 1-based index: the run() loop's own binding, straight to libsqlite3.
+  void bind_param(int index, const ParamRef& param) {
+    int rc = SQLITE_OK;
+    switch (param.kind) {
+      case ParamRef::Kind::null_value: rc = sqlite3_bind_null(stmt_, index); break;
+      case ParamRef::Kind::boolean: rc = sqlite3_bind_int64(stmt_, index, param.boolean ? 1 : 0); break;
+      case ParamRef::Kind::integer: rc = sqlite3_bind_int64(stmt_, index, param.integer); break;
+      case ParamRef::Kind::real: rc = sqlite3_bind_double(stmt_, index, param.real); break;
+      case ParamRef::Kind::text: rc = bind_static_text(index, param.text); break;
+      case ParamRef::Kind::string: rc = bind_static_text(index, *param.string); break;
+      case ParamRef::Kind::blob: rc = bind_static_blob(index, param.blob); break;
+      case ParamRef::Kind::value: bind(index - 1, *param.value); break;
+    }
+    check(rc);
+  }
+  int bind_static_text(int index, std::string_view text) {
+    // A null data pointer would bind NULL; an empty string must stay an empty string.
+    const char* data = text.data() ? text.data() : "";
+    if (text.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      return sqlite3_bind_text(stmt_, index, data, static_cast<int>(text.size()), SQLITE_STATIC);
+    return sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  }
+  int bind_static_blob(int index, std::span<const unsigned char> blob) {
+    // An empty blob with a null pointer would bind NULL.
+    if (blob.empty()) return sqlite3_bind_zeroblob(stmt_, index, 0);
+    return sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_STATIC);
   }
   // Out of line, so that step() itself needs no stack frame.
   [[noreturn]] void step_failed(int rc);
@@ -179,6 +219,7 @@ class SqliteStatement final : public DriverStatement {
   sqlite3_stmt* stmt_;
   std::string sql_;
   bool readonly_;
+  mutable bool dml_ = false;  // see dml_known()
   bool started_ = false;
   sqlite3_int64 total_before_ = 0;
 };

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Typed binding for execute_many over tuples: each element goes straight to the driver's typed
-// bind call (no Value, no allocation for integers, floats, strings, blobs, enums).
+// Typed binding for execute_many over tuples and the ORM's attributes: each element goes
+// straight to the driver as a ParamRef (no Value, no allocation for integers, floats, strings,
+// blobs, enums).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -18,37 +21,88 @@
 
 namespace crucible::detail {
 
+// Types bound from a Value made for the purpose (calendar types, Uuid, Json: the driver stores
+// their text form); every other bindable type is borrowed as it is.
 template <typename T>
-void bind_typed(dialects::DriverStatement& stmt, int index, const T& v) {
+constexpr bool kBindsThroughValue = [] {
+  if constexpr (IsOptional<T>::value) return kBindsThroughValue<typename T::value_type>;
+  else
+    return !(std::is_arithmetic_v<T> || std::is_convertible_v<const T&, std::string_view> ||
+             std::is_same_v<T, Blob> || std::is_same_v<T, Decimal> || MappedEnum<T> ||
+             std::is_same_v<T, Value> || std::is_same_v<T, Null> || std::is_same_v<T, std::nullopt_t>);
+}();
+
+// `v` as a driver parameter. `scratch` holds the Value of a kBindsThroughValue type (null for
+// the others) and must outlive the use of the result.
+template <typename T>
+dialects::ParamRef param_ref(const T& v, [[maybe_unused]] Value* scratch) {
+  using dialects::ParamRef;
   if constexpr (IsOptional<T>::value) {
-    if (v) bind_typed(stmt, index, *v);
-    else stmt.bind_null(index);
+    return v ? param_ref(*v, scratch) : ParamRef();
   } else if constexpr (std::is_same_v<T, bool>) {
-    stmt.bind(index, Value(v));  // the backend decides how booleans are stored
+    return ParamRef::of_bool(v);  // the backend decides how booleans are stored
   } else if constexpr (std::is_integral_v<T>) {
-    stmt.bind_int64(index, static_cast<std::int64_t>(v));
+    return ParamRef::of_integer(static_cast<std::int64_t>(v));
   } else if constexpr (std::is_floating_point_v<T>) {
-    stmt.bind_double(index, static_cast<double>(v));
+    return ParamRef::of_real(static_cast<double>(v));
   } else if constexpr (std::is_same_v<T, std::string>) {
-    stmt.bind_string(index, v);
+    return ParamRef::of_string(v);
   } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-    stmt.bind_text(index, std::string_view(v));
+    return ParamRef::of_text(std::string_view(v));
   } else if constexpr (std::is_same_v<T, Blob>) {
-    stmt.bind_blob(index, v);
+    return ParamRef::of_blob(v);
   } else if constexpr (std::is_same_v<T, Decimal>) {
-    stmt.bind_text(index, v.str());  // borrowed from the row, which outlives the step
+    return ParamRef::of_string(v.str());  // borrowed from the row, which outlives the step
   } else if constexpr (MappedEnum<T>) {
-    stmt.bind_text(index, enum_to_label(v));
+    return ParamRef::of_text(enum_to_label(v));
   } else if constexpr (std::is_same_v<T, Value>) {
-    stmt.bind(index, v);
+    return ParamRef::of_value(v);
   } else if constexpr (std::is_same_v<T, Null> || std::is_same_v<T, std::nullopt_t>) {
-    stmt.bind_null(index);
+    return ParamRef();
   } else if constexpr (std::is_constructible_v<Value, const T&>) {
-    stmt.bind(index, Value(v));  // calendar types, Uuid, Json: the driver copies its text form
+    *scratch = Value(v);
+    return ParamRef::of_value(*scratch);
   } else {
     static_assert(always_false<T>, "crucible: this C++ type cannot be bound as a SQL parameter");
   }
 }
+
+template <typename T>
+void bind_typed(dialects::DriverStatement& stmt, int index, const T& v) {
+  if constexpr (kBindsThroughValue<T>) {
+    Value scratch;
+    stmt.bind_ref(index, param_ref(v, &scratch));
+  } else {
+    stmt.bind_ref(index, param_ref(v, nullptr));
+  }
+}
+
+// One tuple's elements as driver parameters, element k at refs()[k], for DriverStatement::run.
+// Kept across rows: fill() overwrites every element.
+template <typename Tuple>
+class TupleParams {
+  static constexpr std::size_t kArity = std::tuple_size_v<Tuple>;
+  template <std::size_t... I>
+  static constexpr std::size_t through_value(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + (kBindsThroughValue<std::tuple_element_t<I, Tuple>> ? 1 : 0));
+  }
+  static constexpr bool kScratch = through_value(std::make_index_sequence<kArity>{}) > 0;
+  struct NoScratch {
+    Value* data() { return nullptr; }
+  };
+
+ public:
+  void fill(const Tuple& row) { fill(row, std::make_index_sequence<kArity>{}); }
+  std::span<const dialects::ParamRef> refs() const { return refs_; }
+
+ private:
+  template <std::size_t... I>
+  void fill(const Tuple& row, std::index_sequence<I...>) {
+    ((refs_[I] = param_ref(std::get<I>(row), kScratch ? scratch_.data() + I : nullptr)), ...);
+  }
+  std::array<dialects::ParamRef, kArity> refs_;
+  [[no_unique_address]] std::conditional_t<kScratch, std::array<Value, kArity>, NoScratch> scratch_;
+};
 
 template <typename Tuple, std::size_t... I>
 void bind_element(dialects::DriverStatement& stmt, int index, const Tuple& row, int element,
