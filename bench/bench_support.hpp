@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: MIT
 //
-// What the bench programs share: timing a piece of work, keeping each side's best round,
-// printing the BENCH line scripts/build.sh collects, and the --rounds / --dir flags.
-// Header-only; each bench/<name>.cpp includes it.
+// What the bench programs share: timing a piece of work, keeping both sides' rounds, printing
+// the BENCH line scripts/build.sh collects, and the --rounds / --dir flags. Header-only; each
+// bench/<name>.cpp includes it.
 //
-//   const auto options = bench::parse_options(argc, argv, 5);
-//   bench::Best best;
-//   for (int r = 0; r < options.rounds; ++r) {   // rounds alternate between the two sides
-//     best.raw(bench::time_ms([&] { raw_insert(); }));
-//     best.ours(bench::time_ms([&] { crucible_insert(); }));
+//   const auto options = bench::parse_options(argc, argv, 7);
+//   bench::Rounds insert;
+//   for (int r = 0; r < options.rounds; ++r) {   // each round times raw, then ours, back to back
+//     insert.raw(bench::time_ms([&] { raw_insert(); }));
+//     insert.ours(bench::time_ms([&] { crucible_insert(); }));
 //   }
-//   bench::report("core_insert", "sqlite", 100'000, best);
+//   bench::report("core_insert", "sqlite", 100'000, insert);
 //   // BENCH workload=core_insert backend=sqlite rows=100000 crucible_ms=... raw_ms=... ratio=...
+//
+// The figures are medians. crucible_ms and raw_ms: each side's median round. ratio: the median
+// of the rounds' own ratios (ours over raw of the same round), so that a machine slowing down
+// or speeding up between rounds, as a shared one does, moves both sides of a ratio alike. The
+// best round of each side would hide a slowdown that shows after the first round (a statement
+// re-keyed at every execution once rebuilt did exactly that: 1.06 best against 1.20 typical).
 //
 // Thread-safety: for single-threaded programs (report() writes to stdout).
 #pragma once
@@ -23,6 +29,7 @@
 #include <filesystem>
 #include <functional>
 #include <string_view>
+#include <vector>
 
 namespace bench {
 
@@ -34,17 +41,34 @@ inline double time_ms(const std::function<void()>& fn) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Each side's best (lowest) round: the figure least disturbed by the rest of the machine.
-struct Best {
-  double ours_ms = 1e300;
-  double raw_ms = 1e300;
-  void ours(double ms) { ours_ms = std::min(ours_ms, ms); }
-  void raw(double ms) { raw_ms = std::min(raw_ms, ms); }
+// Both sides' timings, round by round: raw() then ours() once per round.
+class Rounds {
+ public:
+  void raw(double ms) { raw_.push_back(ms); }
+  void ours(double ms) { ours_.push_back(ms); }
+  double raw_ms() const { return median(raw_); }
+  double ours_ms() const { return median(ours_); }
+  // The median over rounds of ours / raw; rounds missing either side do not count.
+  double ratio() const {
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < std::min(raw_.size(), ours_.size()); ++i) ratios.push_back(ours_[i] / raw_[i]);
+    return median(std::move(ratios));
+  }
+
+ private:
+  static double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t mid = v.size() / 2;
+    return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+  }
+  std::vector<double> raw_;
+  std::vector<double> ours_;
 };
 
-inline void report(const char* workload, const char* backend, int rows, const Best& best) {
+inline void report(const char* workload, const char* backend, int rows, const Rounds& rounds) {
   std::printf("BENCH workload=%s backend=%s rows=%d crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload, backend,
-              rows, best.ours_ms, best.raw_ms, best.ours_ms / best.raw_ms);
+              rows, rounds.ours_ms(), rounds.raw_ms(), rounds.ratio());
   std::fflush(stdout);
 }
 

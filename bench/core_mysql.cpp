@@ -4,8 +4,8 @@
 // CRUCIBLE_TEST_MYSQL_URL (scripts/servers.sh starts one). Without it the program says so and
 // exits 0. Prints one line per workload:
 //   BENCH workload=<name> backend=mariadb rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// and a NOTE line comparing raw techniques. Each side runs 7 rounds, alternating; the best round
-// counts (3 let a server still settling after its start decide a line). Against the fastest raw
+// and a NOTE line comparing raw techniques. 7 rounds, each timing raw then ours; the medians
+// count (see bench_support.hpp). Against the fastest raw
 // libmariadb technique for the same result:
 //
 //   core_insert            100,000 rows, no keys back: Connection::execute_many of
@@ -332,7 +332,7 @@ int main(int argc, char** argv) {
   };
   const auto rows = make_rows();
 
-  bench::Best insert;
+  bench::Rounds insert;
   for (int r = 0; r < rounds; ++r) {
     truncate();
     insert.raw(bench::time_ms([&] { raw_array_insert(raw, rows); }));
@@ -341,7 +341,7 @@ int main(int argc, char** argv) {
   bench::report("core_insert", "mariadb", kInsertRows, insert);
 
   // Last: the tables keep these rows, with keys 1..100,000, for the workloads below.
-  bench::Best returning;
+  bench::Rounds returning;
   for (int r = 0; r < rounds; ++r) {
     truncate();
     std::vector<std::int64_t> raw_ids, our_ids;
@@ -352,20 +352,19 @@ int main(int argc, char** argv) {
   }
   bench::report("core_insert_returning", "mariadb", kInsertRows, returning);
 
-  bench::Best updates;
+  bench::Rounds updates;
   for (int r = 0; r < rounds; ++r) {
     updates.raw(bench::time_ms([&] { raw_update(raw, r); }));
     updates.ours(bench::time_ms([&] { crucible_update(engine, schema, r); }));
   }
   bench::report("core_update", "mariadb", kUpdates, updates);
 
-  bench::Best scan;
-  double best_unbuffered = 1e300;
+  bench::Rounds scan;
+  bench::Rounds unbuffered;  // raw alone: store_result against an unbuffered fetch
   for (int r = 0; r < rounds; ++r) {
     std::size_t raw_count = 0, unbuffered_count = 0, our_count = 0;
     scan.raw(bench::time_ms([&] { raw_count = raw_select(raw, true).size(); }));
-    best_unbuffered =
-        std::min(best_unbuffered, bench::time_ms([&] { unbuffered_count = raw_select(raw, false).size(); }));
+    unbuffered.raw(bench::time_ms([&] { unbuffered_count = raw_select(raw, false).size(); }));
     scan.ours(bench::time_ms([&] { our_count = crucible_select(engine, schema).size(); }));
     if (raw_count != kInsertRows || unbuffered_count != kInsertRows || our_count != kInsertRows) {
       std::fprintf(stderr, "row count mismatch: raw %zu / %zu, crucible %zu\n", raw_count, unbuffered_count, our_count);
@@ -374,9 +373,9 @@ int main(int argc, char** argv) {
   }
   bench::report("core_select", "mariadb", kInsertRows, scan);
   std::printf("NOTE raw select of %d rows: store_result %.2f ms, unbuffered fetch %.2f ms\n", kInsertRows,
-              scan.raw_ms, best_unbuffered);
+              scan.raw_ms(), unbuffered.raw_ms());
 
-  bench::Best lookups;
+  bench::Rounds lookups;
   for (int r = 0; r < rounds; ++r) {
     std::int64_t raw_sum = 0, our_sum = 0;
     lookups.raw(bench::time_ms([&] { raw_sum = raw_pk_select(raw); }));

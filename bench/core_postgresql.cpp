@@ -4,7 +4,7 @@
 // CRUCIBLE_TEST_POSTGRESQL_URL (scripts/servers.sh starts one). Without it the program says so
 // and exits 0. Prints one line per workload:
 //   BENCH workload=<name> backend=postgresql rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// Each side runs 7 rounds, alternating; the best round counts. Against the fastest raw libpq
+// 7 rounds, each timing raw then ours; the medians count (see bench_support.hpp). Against the fastest raw libpq
 // technique for the same result:
 //
 //   core_insert            100,000 rows, no keys back: Connection::execute_many of
@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
   };
 
   const auto rows = make_rows();
-  bench::Best insert;
+  bench::Rounds insert;
   for (int r = 0; r < rounds; ++r) {
     truncate();
     insert.raw(bench::time_ms([&] { raw_insert(raw, rows); }));
@@ -276,7 +276,7 @@ int main(int argc, char** argv) {
   }
   bench::report("core_insert", "postgresql", kInsertRows, insert);
 
-  bench::Best returning;
+  bench::Rounds returning;
   for (int r = 0; r < rounds; ++r) {
     truncate();
     std::vector<std::int64_t> raw_ids, our_ids;
@@ -288,14 +288,14 @@ int main(int argc, char** argv) {
   bench::report("core_insert_returning", "postgresql", kInsertRows, returning);
   raw.exec("ANALYZE " + raw_table + ", " + schema.items.name());
 
-  bench::Best updates;
+  bench::Rounds updates;
   for (int r = 0; r < rounds; ++r) {
     updates.raw(bench::time_ms([&] { raw_update(raw, r); }));
     updates.ours(bench::time_ms([&] { crucible_update(engine, schema, r); }));
   }
   bench::report("core_update", "postgresql", kUpdates, updates);
 
-  bench::Best scan;
+  bench::Rounds scan;
   for (int r = 0; r < rounds; ++r) {
     std::size_t raw_count = 0, our_count = 0;
     scan.raw(bench::time_ms([&] { raw_count = raw_select(raw).size(); }));
@@ -307,7 +307,7 @@ int main(int argc, char** argv) {
   }
   bench::report("core_select", "postgresql", kInsertRows, scan);
 
-  bench::Best lookups;
+  bench::Rounds lookups;
   for (int r = 0; r < rounds; ++r) {
     std::int64_t raw_sum = 0, our_sum = 0;
     lookups.raw(bench::time_ms([&] { raw_sum = raw_pk_select(raw); }));

@@ -3,8 +3,7 @@
 // Core on SQLite against the raw libsqlite3 C API, in the same process, on a file database.
 // Prints one line per workload:
 //   BENCH workload=<name> backend=sqlite rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// Each side runs several rounds, alternating, and the best round counts: the minimum is the
-// figure least disturbed by the rest of the machine.
+// Several rounds, each timing raw then ours; the medians count (see bench_support.hpp).
 //
 // Usage: bench_core_sqlite [--rounds N] [--dir DIR]
 #include <sqlite3.h>
@@ -185,11 +184,10 @@ int main(int argc, char** argv) {
       "CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, description TEXT)");
 
   const auto rows = make_rows();
-  bench::Best insert;
+  bench::Rounds insert;
   for (int r = 0; r < rounds; ++r) {
-    // Emptying the table is not timed: every round then times the same work (the first one
-    // would otherwise be the only one without 100,000 rows to delete, and the best of rounds
-    // one sample).
+    // Emptying the table is not timed, so that every round times the same work (the first one
+    // would otherwise be the only one without 100,000 rows to delete).
     raw.exec("DELETE FROM items");
     insert.raw(bench::time_ms([&] { raw_insert(raw, rows); }));
     crucible_clear(engine, schema);
@@ -197,7 +195,7 @@ int main(int argc, char** argv) {
   }
   bench::report("core_insert", "sqlite", kInsertRows, insert);
 
-  bench::Best scan;
+  bench::Rounds scan;
   for (int r = 0; r < rounds; ++r) {
     std::size_t raw_count = 0, our_count = 0;
     scan.raw(bench::time_ms([&] { raw_count = raw_select(raw).size(); }));
@@ -209,7 +207,7 @@ int main(int argc, char** argv) {
   }
   bench::report("core_select", "sqlite", kInsertRows, scan);
 
-  bench::Best lookups;
+  bench::Rounds lookups;
   for (int r = 0; r < rounds; ++r) {
     std::int64_t raw_sum = 0, our_sum = 0;
     lookups.raw(bench::time_ms([&] { raw_sum = raw_pk_select(raw); }));

@@ -17,8 +17,8 @@
 // SELECT the children WHERE parent_id IN (?, ... ?) with 500 bound keys per execution, as
 // Crucible batches selectin, appending each child to its parent's std::vector. Statement
 // preparation and the result's destruction are inside the timings on both sides. Rounds
-// alternate between the sides; each side's best round counts (15 by default: one round is a few
-// milliseconds, so a busy machine disturbs many of them).
+// time raw then ours; the medians count (15 rounds by default: one round is a few milliseconds,
+// so a busy machine disturbs many of them).
 //
 // Before timing, each Crucible workload runs once with a statement counter; the counts are
 // printed as "# ..." lines (not BENCH lines) so a change of strategy cannot go unnoticed.
@@ -312,22 +312,22 @@ void run(const char* workload, int rounds, crucible::Engine& engine, const RawDb
     std::exit(1);
   }
 
-  bench::Best best, cpu;
+  bench::Rounds wall, cpu;
   for (int r = 0; r < rounds; ++r) {
     Checksum a, b;
     double cpu_start = thread_cpu_ms();
-    best.raw(bench::time_ms([&] { a = touch(theirs(raw)); }));
+    wall.raw(bench::time_ms([&] { a = touch(theirs(raw)); }));
     cpu.raw(thread_cpu_ms() - cpu_start);
     cpu_start = thread_cpu_ms();
-    best.ours(bench::time_ms([&] { b = ours(engine); }));
+    wall.ours(bench::time_ms([&] { b = ours(engine); }));
     cpu.ours(thread_cpu_ms() - cpu_start);
     if (!(a == expected) || !(b == expected)) std::exit(1);
   }
-  bench::report(workload, "sqlite", kChildren, best);
+  bench::report(workload, "sqlite", kChildren, wall);
   // On a shared machine a round of a few milliseconds is often preempted; the thread's CPU time
   // leaves that out, so this line is the steadier comparison (informational, not a BENCH line).
-  std::printf("# %s cpu time: crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload, cpu.ours_ms, cpu.raw_ms,
-              cpu.ours_ms / cpu.raw_ms);
+  std::printf("# %s cpu time: crucible_ms=%.2f raw_ms=%.2f ratio=%.3f\n", workload, cpu.ours_ms(), cpu.raw_ms(),
+              cpu.ratio());
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 // servers named by CRUCIBLE_TEST_POSTGRESQL_URL and CRUCIBLE_TEST_MYSQL_URL (scripts/servers.sh
 // starts them); a backend whose URL is unset is skipped with a message. Prints per backend:
 //   BENCH workload=<name> backend=<postgresql|mariadb> rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// Rounds alternate between the sides; each side's best counts. The model is orm_sqlite's Item.
+// Each round times raw then ours; the medians count (see bench_support.hpp). The model is orm_sqlite's Item.
 // Against the fastest raw technique for the same result:
 //
 //   orm_insert  100,000 new objects, Session::add_all + commit, keys fetched into the objects.
@@ -105,7 +105,7 @@ void run(const char* backend, crucible::Engine& engine, Raw& raw, const Selectio
   const bool inserting = selection.workload_on("orm_insert");
   const int rounds = selection.rounds;
 
-  bench::Best inserts;
+  bench::Rounds inserts;
   for (int r = 0; r < (inserting ? rounds : 1); ++r) {
     raw.truncate();
     auto raw_items = items;
@@ -123,7 +123,7 @@ void run(const char* backend, crucible::Engine& engine, Raw& raw, const Selectio
       if (selection.workload.empty()) raw.notes(items);
   }
 
-  bench::Best updates;
+  bench::Rounds updates;
   for (int r = 0; r < (selection.workload_on("orm_update") ? rounds : 0); ++r) {
     updates.raw(bench::time_ms([&] { raw.update(); }));
     updates.ours(bench::time_ms([&] { orm_update(engine); }));
@@ -136,7 +136,7 @@ void run(const char* backend, crucible::Engine& engine, Raw& raw, const Selectio
   }
   if (selection.workload_on("orm_update")) bench::report("orm_update", backend, kUpdates, updates);
 
-  bench::Best loads;
+  bench::Rounds loads;
   for (int r = 0; r < (selection.workload_on("orm_load") ? rounds : 0); ++r) {
     std::size_t a = 0, b = 0;
     loads.raw(bench::time_ms([&] { a = raw.load().size(); }));

@@ -5,8 +5,9 @@
 //   BENCH workload=orm_load_memory backend=sqlite rows=<n> crucible_mb=<m> raw_mb=<m> ratio=<r>
 // Workloads: orm_insert (add_all + commit of 100,000 new objects, keys generated), orm_load
 // (100,000 rows as objects), orm_get (10,000 get<T>(pk) of keys not loaded), orm_update (load
-// 10,000 objects, change one field on each, commit). Rounds alternate; the best counts. Memory is
-// the heap in use (mallinfo2) held by the loaded result, raw tuples against objects + session.
+// 10,000 objects, change one field on each, commit). Each round times raw then ours; the
+// medians count. Memory is the heap in use (mallinfo2) held by the loaded result, raw tuples
+// against objects + session.
 //
 // Usage: bench_orm_sqlite [--rounds N] [--dir DIR] [--only WORKLOAD]
 // (--only runs one workload, after an untimed insert round that fills both databases: handy
@@ -197,7 +198,7 @@ int main(int argc, char** argv) {
     conn.execute("DELETE FROM bench_orm_items");
     conn.commit();
   };
-  bench::Best inserts;
+  bench::Rounds inserts;
   if (!wanted("orm_insert")) {  // the other workloads read what the inserts wrote
     auto raw_items = items;
     raw_insert(raw, raw_items);
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
   }
   if (wanted("orm_insert")) bench::report("orm_insert", "sqlite", kRows, inserts);
 
-  bench::Best loads;
+  bench::Rounds loads;
   for (int r = 0; wanted("orm_load") && r < rounds; ++r) {
     std::size_t a = 0, b = 0;
     loads.raw(bench::time_ms([&] { a = raw_load(raw).size(); }));
@@ -222,7 +223,7 @@ int main(int argc, char** argv) {
   }
   if (wanted("orm_load")) bench::report("orm_load", "sqlite", kRows, loads);
 
-  bench::Best gets;
+  bench::Rounds gets;
   for (int r = 0; wanted("orm_get") && r < rounds; ++r) {
     std::int64_t a = 0, b = 0;
     gets.raw(bench::time_ms([&] { a = raw_get(raw); }));
@@ -231,7 +232,7 @@ int main(int argc, char** argv) {
   }
   if (wanted("orm_get")) bench::report("orm_get", "sqlite", kGets, gets);
 
-  bench::Best updates;
+  bench::Rounds updates;
   for (int r = 0; wanted("orm_update") && r < rounds; ++r) {
     updates.raw(bench::time_ms([&] { raw_update(raw); }));
     updates.ours(bench::time_ms([&] { orm_update(engine); }));

@@ -23,7 +23,10 @@ CompiledPtr CompiledCache::get(const Dialect& dialect, const Executable& stmt, s
     stmt.extract_literals(literals);
     return stmt.compile(dialect);
   }
-  if (auto hit = find(key)) return hit;
+  if (auto hit = find(key)) {
+    stmt.memoize(dialect, hit);  // its next execution answers from its memo, with no key built
+    return hit;
+  }
   auto compiled = stmt.compile(dialect);
   put(key, compiled);
   return compiled;

@@ -49,12 +49,20 @@ const CompiledPtr* Statement::memoized(const Dialect& dialect) const {
 CompiledPtr Statement::compile(const Dialect& dialect) const {
   if (const CompiledPtr* hit = memoized(dialect)) return *hit;
   // Compile outside the lock: two threads may both compile; the first to publish wins.
-  auto compiled = dialect.make_compiler()->compile(*root_);
+  return publish(dialect, dialect.make_compiler()->compile(*root_));
+}
+
+void Statement::memoize(const Dialect& dialect, const CompiledPtr& compiled) const {
+  if (!memoized(dialect)) publish(dialect, compiled);
+}
+
+const CompiledPtr& Statement::publish(const Dialect& dialect, const CompiledPtr& compiled) const {
   std::lock_guard lock(memo_->add_mutex);
   if (const CompiledPtr* hit = memoized(dialect)) return *hit;
   const MemoEntry* head = memo_->compiled.load(std::memory_order_relaxed);
-  memo_->compiled.store(new MemoEntry{dialect.serial(), compiled, head}, std::memory_order_release);
-  return compiled;
+  auto* entry = new MemoEntry{dialect.serial(), compiled, head};
+  memo_->compiled.store(entry, std::memory_order_release);
+  return entry->compiled;
 }
 
 }  // namespace crucible::sql

@@ -71,6 +71,28 @@ TEST_F(CacheTest, CompiledCacheByShape) {
   EXPECT_EQ(cache.size(), 2u);
 }
 
+// A statement built anew with a known shape adopts the cached form as its memo, so its next
+// executions build no key (the cache sees one lookup per statement object, not per execution).
+TEST_F(CacheTest, ACacheHitIsMemoisedOnTheStatement) {
+  sql::CompiledCache cache;
+  std::vector<Value> lits;
+  const auto first = cache.get(sqlite(), select(u_id).where(u_id == 1), lits);
+  const auto rebuilt = select(u_id).where(u_id == 2);
+  EXPECT_EQ(rebuilt.memoized(sqlite()), nullptr);
+  lits.clear();
+  EXPECT_EQ(cache.get(sqlite(), rebuilt, lits), first);
+  EXPECT_EQ(cache.hits(), 1u);
+  ASSERT_NE(rebuilt.memoized(sqlite()), nullptr);
+  EXPECT_EQ(*rebuilt.memoized(sqlite()), first);
+  EXPECT_EQ(rebuilt.memoized(postgresql()), nullptr);  // per dialect, as compile() memoises
+  for (int i = 0; i < 3; ++i) {
+    lits.clear();
+    EXPECT_EQ(cache.get(sqlite(), rebuilt, lits), first);
+    EXPECT_EQ(lits, (std::vector<Value>{2}));  // the literals still come from the statement
+  }
+  EXPECT_EQ(cache.hits() + cache.misses(), 2u);
+}
+
 TEST_F(CacheTest, DialectRefinedByVersionGetsItsOwnEntries) {
   dialects::SqliteDialect d;
   auto stmt = select(u_id).order_by(u_email.asc().nulls_last());

@@ -2,7 +2,8 @@
 //
 // CompiledCache: a small thread-safe LRU of compiled SQL keyed by (dialect, statement shape).
 // The engine owns one; statements rebuilt on every call (same shape, new literals) then skip
-// compilation. A statement object run again hits its own memo first and never builds a key.
+// compilation. A statement object run again hits its own memo first and never builds a key:
+// compiled, or found here, its compiled form is memoised on it.
 //
 // Thread-safety: every member is safe to call concurrently (one mutex; lookups are short).
 //

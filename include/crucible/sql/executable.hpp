@@ -10,7 +10,8 @@
 //   2. on a cache miss, compile(dialect) to get the CompiledStatement for that shape.
 //
 // A statement object built once and executed many times also memoises its compiled form per
-// dialect, so the steady-state path is: extract literals, bind, step.
+// dialect (compiled, or found in the cache by shape), so the steady-state path is: extract
+// literals, bind, step.
 //
 // Thread-safety: statements are immutable once built (builders return new statements); the
 // memo is guarded internally, so one statement may be executed from several threads.
@@ -41,6 +42,10 @@ class Executable {
   // to the memo's own handle, valid while this statement (or a copy sharing its memo) lives:
   // the engine executes through it without copying the shared_ptr.
   virtual const CompiledPtr* memoized(const Dialect& /*dialect*/) const { return nullptr; }
+  // Adopts `compiled`, found in a cache under this statement's shape for `dialect`, as its
+  // memoised form: a statement built anew per call (same shape) then builds its cache key once,
+  // not at every execution. Default: nothing is kept.
+  virtual void memoize(const Dialect& /*dialect*/, const CompiledPtr& /*compiled*/) const {}
 };
 
 }  // namespace crucible::sql

@@ -35,6 +35,7 @@ class Statement : public Executable {
   CompiledPtr compile(const Dialect& dialect) const override;
   void extract_literals(std::vector<Value>& literals) const override;
   const CompiledPtr* memoized(const Dialect& dialect) const override;
+  void memoize(const Dialect& dialect, const CompiledPtr& compiled) const override;
 
   // The root of the statement's node tree.
   const NodePtr& root() const { return root_; }
@@ -63,6 +64,9 @@ class Statement : public Executable {
     std::once_flag literals_once;
     std::vector<const Node*> literal_nodes;
   };
+  // Adds `compiled` to the memo unless another thread got there first; the memoised form.
+  const CompiledPtr& publish(const Dialect& dialect, const CompiledPtr& compiled) const;
+
   NodePtr root_;
   std::shared_ptr<Memo> memo_;
 };
