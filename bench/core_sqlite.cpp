@@ -165,7 +165,9 @@ std::int64_t crucible_pk_select(crucible::Engine& engine, const Schema& schema) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto options = bench::parse_options(argc, argv, 7);
+  // 11 rounds: a round is tens of milliseconds, and the median of more of them moves less
+  // between runs on a shared machine.
+  const auto options = bench::parse_options(argc, argv, 11);
   const int rounds = options.rounds;
   const std::filesystem::path& dir = options.dir;
   const auto raw_path = (dir / "crucible_bench_raw.db").string();
