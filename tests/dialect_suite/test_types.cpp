@@ -5,7 +5,10 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "dialect_suite/fixture.hpp"
@@ -269,6 +272,18 @@ TEST_P(TypesRoundTrip, AllTypesInOneTypedRow) {
                                      Date{2020, 5, 6}, ts, Mood::sad, u));
 }
 
+// An element as it compares after a round trip: a Decimal by value (NUMERIC may drop trailing
+// zeros), a DateTime by its text (which shows the UTC flag), text as a std::string, a Value as
+// the Value it is.
+template <typename T>
+auto comparable(const T& v) {
+  if constexpr (std::is_same_v<T, Decimal>) return v.to_double();
+  else if constexpr (std::is_same_v<T, DateTime>) return v.to_string();
+  else if constexpr (std::is_same_v<T, std::string_view>) return std::string(v);
+  else if constexpr (std::is_same_v<T, std::int64_t>) return Value(v);
+  else return v;
+}
+
 // execute_many over tuples binds each element by its C++ type, without a Value for most: every
 // kind of element, in a transaction (PostgreSQL and MariaDB batch it) and in autocommit (one
 // execution per set everywhere), must read back as it went in.
@@ -334,24 +349,13 @@ TEST_P(TypesRoundTrip, EveryElementTypeThroughExecuteManyTuples) {
     const Row& want = expected[r];
     const auto& got = back[r];
     SCOPED_TRACE("row " + std::to_string(std::get<0>(want)));
-    EXPECT_EQ(std::get<0>(got), std::get<0>(want));
-    EXPECT_EQ(std::get<1>(got), std::get<1>(want));
-    EXPECT_EQ(std::get<2>(got), std::get<2>(want));
-    EXPECT_EQ(std::get<3>(got), std::get<3>(want));
-    EXPECT_EQ(std::get<4>(got), std::get<4>(want));
-    EXPECT_EQ(std::get<5>(got).to_double(), std::get<5>(want).to_double());
-    EXPECT_EQ(std::get<6>(got), std::get<6>(want));
-    EXPECT_EQ(std::get<7>(got), std::get<7>(want));
-    EXPECT_EQ(std::get<8>(got), std::get<8>(want));
-    EXPECT_EQ(std::get<9>(got), std::get<9>(want));
-    EXPECT_EQ(std::get<10>(got), std::get<10>(want));
-    EXPECT_EQ(std::get<11>(got).to_string(), std::get<11>(want).to_string());
-    EXPECT_EQ(std::get<12>(got), std::get<12>(want));
-    EXPECT_EQ(std::get<13>(got), std::get<13>(want));
-    EXPECT_EQ(std::get<14>(got), std::get<14>(want));
-    EXPECT_EQ(std::get<15>(got), std::get<15>(want));
-    EXPECT_EQ(std::get<16>(got), std::get<16>(want));
-    EXPECT_EQ(Value(std::get<17>(got)), std::get<17>(want));
+    const auto check = [&](auto element) {
+      constexpr std::size_t i = decltype(element)::value;
+      EXPECT_EQ(comparable(std::get<i>(got)), comparable(std::get<i>(want))) << "element " << i;
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (check(std::integral_constant<std::size_t, I>{}), ...);
+    }(std::make_index_sequence<std::tuple_size_v<Row>>{});
   }
 }
 

@@ -121,41 +121,13 @@ struct ParamRef {
   };
 
   ParamRef() : integer(0) {}
-  static ParamRef of_bool(bool v) {
-    ParamRef p(Kind::boolean);
-    p.boolean = v;
-    return p;
-  }
-  static ParamRef of_integer(std::int64_t v) {
-    ParamRef p(Kind::integer);
-    p.integer = v;
-    return p;
-  }
-  static ParamRef of_real(double v) {
-    ParamRef p(Kind::real);
-    p.real = v;
-    return p;
-  }
-  static ParamRef of_text(std::string_view v) {
-    ParamRef p(Kind::text);
-    p.text = v;
-    return p;
-  }
-  static ParamRef of_string(const std::string& v) {
-    ParamRef p(Kind::string);
-    p.string = &v;
-    return p;
-  }
-  static ParamRef of_blob(std::span<const unsigned char> v) {
-    ParamRef p(Kind::blob);
-    p.blob = v;
-    return p;
-  }
-  static ParamRef of_value(const Value& v) {
-    ParamRef p(Kind::value);
-    p.value = &v;
-    return p;
-  }
+  static ParamRef of_bool(bool v) { ParamRef p(Kind::boolean); p.boolean = v; return p; }
+  static ParamRef of_integer(std::int64_t v) { ParamRef p(Kind::integer); p.integer = v; return p; }
+  static ParamRef of_real(double v) { ParamRef p(Kind::real); p.real = v; return p; }
+  static ParamRef of_text(std::string_view v) { ParamRef p(Kind::text); p.text = v; return p; }
+  static ParamRef of_string(const std::string& v) { ParamRef p(Kind::string); p.string = &v; return p; }
+  static ParamRef of_blob(std::span<const unsigned char> v) { ParamRef p(Kind::blob); p.blob = v; return p; }
+  static ParamRef of_value(const Value& v) { ParamRef p(Kind::value); p.value = &v; return p; }
 
  private:
   explicit ParamRef(Kind k) : kind(k), integer(0) {}
