@@ -52,9 +52,7 @@ CompiledPtr Statement::compile(const Dialect& dialect) const {
   return publish(dialect, dialect.make_compiler()->compile(*root_));
 }
 
-void Statement::memoize(const Dialect& dialect, const CompiledPtr& compiled) const {
-  if (!memoized(dialect)) publish(dialect, compiled);
-}
+void Statement::memoize(const Dialect& dialect, const CompiledPtr& compiled) const { publish(dialect, compiled); }
 
 const CompiledPtr& Statement::publish(const Dialect& dialect, const CompiledPtr& compiled) const {
   std::lock_guard lock(memo_->add_mutex);

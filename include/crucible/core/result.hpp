@@ -266,8 +266,10 @@ class Result {
   // (PostgreSQL: add .returning(id) to the insert and read the key from the rows).
   std::optional<std::int64_t> inserted_primary_key() const;
   // Releases the driver statement; further reads see no rows. (The closed cursor stays until
-  // the Result goes: it keeps the names and the counts.)
-  void close() {
+  // the Result goes: it keeps the names and the counts.) Forced inline: it ends every typed
+  // one(), and GCC's per-file inlining budget otherwise decides by what else the caller's file
+  // holds (a benchmark's own helpers once left it out of line: +16 instructions per lookup).
+  [[gnu::always_inline]] void close() {
     if (!cursor_) return;
     cursor_->close();
     row_.rebind_view(nullptr, nullptr);

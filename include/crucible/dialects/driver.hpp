@@ -18,8 +18,8 @@
 // Ownership: connections and statements are owned through std::unique_ptr. Borrowed data passed
 // to bind_text / bind_blob (or to run() as a ParamRef) must stay valid until the statement is
 // stepped (the driver does not copy it; the engine uses them only for statements it steps to
-// completion at once); bind(Value) copies. Thread-safety: a connection and its statements are used by one thread at a time
-// (the pool hands a connection to one user).
+// completion at once); bind(Value) copies. Thread-safety: a connection and its statements are
+// used by one thread at a time (the pool hands a connection to one user).
 //
 //   auto conn = dialects::SqliteDriverConnection::open({.path = "blog.db"});
 //   auto lease = conn->acquire(std::string_view("SELECT name FROM users WHERE id = ?"));

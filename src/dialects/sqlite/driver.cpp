@@ -107,24 +107,7 @@ class SqliteStatement final : public DriverStatement {
     sqlite3_reset(stmt_);
     started_ = true;
     int index = 1;
-    for (const ParamRef& param : params) {
-      // Integers and text here, everything else out of line: this loop runs once per value of
-      // every set, amid SQLite's own code, and is kept to a few instructions and cache lines.
-      int rc;
-      if (param.kind == ParamRef::Kind::integer) {
-        rc = sqlite3_bind_int64(stmt_, index, param.integer);
-      } else if ((param.kind == ParamRef::Kind::string || param.kind == ParamRef::Kind::text) &&
-                 text_of(param).size() <= kMaxTextLength) {
-        const std::string_view text = text_of(param);
-        rc = sqlite3_bind_text(stmt_, index, text.data() ? text.data() : "", static_cast<int>(text.size()),
-                               SQLITE_STATIC);
-      } else {
-        rc = bind_param(index, param);
-      }
-      if (rc != SQLITE_OK) [[unlikely]]
-        throw_sqlite(db_, rc);
-      ++index;
-    }
+    for (const ParamRef& param : params) check(bind_param(index++, param));
     if (!dml_known()) total_before_ = sqlite3_total_changes64(db_);
     int rc;
     while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
@@ -182,11 +165,8 @@ class SqliteStatement final : public DriverStatement {
   // execution compares the total before and after. Read-only statements change nothing.
   bool dml_known() const { return readonly_ || dml_; }
   static constexpr std::size_t kMaxTextLength = static_cast<std::size_t>(std::numeric_limits<int>::max());
-  static std::string_view text_of(const ParamRef& param) {
-    return param.kind == ParamRef::Kind::string ? std::string_view(*param.string) : param.text;
-  }
   // 1-based index: run()'s binding of any kind, straight to libsqlite3; the SQLite result code.
-  [[gnu::noinline]] int bind_param(int index, const ParamRef& param) {
+  int bind_param(int index, const ParamRef& param) {
     int rc = SQLITE_OK;
     switch (param.kind) {
       case ParamRef::Kind::null_value: rc = sqlite3_bind_null(stmt_, index); break;

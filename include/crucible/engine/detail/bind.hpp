@@ -83,13 +83,10 @@ template <typename Tuple>
 class TupleParams {
   static constexpr std::size_t kArity = std::tuple_size_v<Tuple>;
   template <std::size_t... I>
-  static constexpr std::size_t through_value(std::index_sequence<I...>) {
-    return (std::size_t{0} + ... + (kBindsThroughValue<std::tuple_element_t<I, Tuple>> ? 1 : 0));
+  static constexpr bool through_value(std::index_sequence<I...>) {
+    return (kBindsThroughValue<std::tuple_element_t<I, Tuple>> || ...);
   }
-  static constexpr bool kScratch = through_value(std::make_index_sequence<kArity>{}) > 0;
-  struct NoScratch {
-    Value* data() { return nullptr; }
-  };
+  static constexpr bool kScratch = through_value(std::make_index_sequence<kArity>{});
 
  public:
   void fill(const Tuple& row) { fill(row, std::make_index_sequence<kArity>{}); }
@@ -101,7 +98,7 @@ class TupleParams {
     ((refs_[I] = param_ref(std::get<I>(row), kScratch ? scratch_.data() + I : nullptr)), ...);
   }
   std::array<dialects::ParamRef, kArity> refs_;
-  [[no_unique_address]] std::conditional_t<kScratch, std::array<Value, kArity>, NoScratch> scratch_;
+  std::array<Value, kScratch ? kArity : 0> scratch_;  // the Values of kBindsThroughValue elements
 };
 
 template <typename Tuple, std::size_t... I>
