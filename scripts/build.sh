@@ -273,11 +273,14 @@ case "$MODE" in
     done
     results=build-release/bench/results.txt
     : >"$results"
+    # With the servers up and two CPUs or more, the servers get the last CPU and the programs the
+    # others (servers.sh pin says why); both sides of every ratio then run on the same layout.
+    client_cpus=()
     run_bench() {
       local b=$1 t0
       say "$b"
       t0=$(now)
-      if (cd build-release/bench && "./$b") 2>&1 | tee "build-release/bench/$b.log"; then
+      if (cd build-release/bench && "${client_cpus[@]}" "./$b") 2>&1 | tee "build-release/bench/$b.log"; then
         record "$b" ok "$(since "$t0")"
       else
         record "$b" FAIL "$(since "$t0")"
@@ -288,6 +291,10 @@ case "$MODE" in
     for b in "${in_process[@]}"; do run_bench "$b"; done
     if [ ${#on_servers[@]} -gt 0 ]; then
       start_servers
+      cpus=$(nproc)
+      if [ "$cpus" -ge 2 ] && bash "$ROOT/scripts/servers.sh" pin "$((cpus - 1))"; then
+        client_cpus=(taskset -c "0-$((cpus - 2))")
+      fi
       for b in "${on_servers[@]}"; do run_bench "$b"; done
     fi
     printf '\n==== BENCH lines (also in %s)\n' "$results"

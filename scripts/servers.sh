@@ -7,6 +7,7 @@
 #   out=$(scripts/servers.sh start) && eval "$out"   # prints `export VAR=...` lines
 #   ctest ...
 #   scripts/servers.sh stop                           # uses CRUCIBLE_SERVERS_DIR
+#   scripts/servers.sh pin 1                          # the servers onto CPU 1 (make bench)
 #
 # Exports (only for the servers it started):
 #   CRUCIBLE_TEST_POSTGRESQL_URL  postgresql://postgres@127.0.0.1:PORT/crucible_test
@@ -280,8 +281,37 @@ cmd_stop() {
   do_stop
 }
 
+# Every process and thread of the servers started in $CRUCIBLE_SERVERS_DIR onto CPUS (a taskset
+# list); connections made later inherit it. For the benches: on a 2-core machine, a server
+# backend sharing a core with its client, or not, as the scheduler happens to decide for a few
+# seconds at a time, moved a round's time by 60%, on one side of a ratio and not the other.
+children() {  # children PID: its child processes, from /proc (procps may not be installed)
+  local stat line fields
+  for stat in /proc/[0-9]*/stat; do
+    line=$(cat "$stat" 2>/dev/null) || continue
+    # "PID (COMMAND) STATE PPID ...": the command may hold spaces and parentheses.
+    read -r -a fields <<<"${line##*) }"
+    [ "${fields[1]:-}" = "$1" ] && echo "${line%% *}"
+  done
+  return 0
+}
+cmd_pin() {
+  local cpus="${1:?usage: $0 pin CPUS}" pid pids=()
+  STATE="${CRUCIBLE_SERVERS_DIR:?pin: CRUCIBLE_SERVERS_DIR is not set}"
+  [ -f "$STATE/postgresql/data/postmaster.pid" ] \
+    && pid=$(head -n 1 "$STATE/postgresql/data/postmaster.pid") && pids+=("$pid") \
+    && mapfile -t -O "${#pids[@]}" pids < <(children "$pid")
+  [ -f "$STATE/mysql/pid" ] && pids+=("$(cat "$STATE/mysql/pid")")
+  [ -f "$STATE/redis/redis.pid" ] && pids+=("$(cat "$STATE/redis/redis.pid")")
+  for pid in "${pids[@]}"; do
+    taskset -a -p -c "$cpus" "$pid" >/dev/null || { log "pin: taskset failed for process $pid"; return 1; }
+  done
+  log "pinned ${#pids[@]} server processes to CPU $cpus"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
   stop) shift; cmd_stop "$@" ;;
-  *) echo "usage: $0 start | stop [DIR]" >&2; exit 2 ;;
+  pin) shift; cmd_pin "$@" ;;
+  *) echo "usage: $0 start | stop [DIR] | pin CPUS" >&2; exit 2 ;;
 esac
