@@ -41,6 +41,14 @@ inline double time_ms(const std::function<void()>& fn) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// The middle value (the mean of the two middle ones for an even count); 0 for none.
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t mid = v.size() / 2;
+  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
 // Both sides' timings, round by round: raw() then ours() once per round.
 class Rounds {
  public:
@@ -56,12 +64,6 @@ class Rounds {
   }
 
  private:
-  static double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const std::size_t mid = v.size() / 2;
-    return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-  }
   std::vector<double> raw_;
   std::vector<double> ours_;
 };

@@ -4,8 +4,8 @@
 // CRUCIBLE_TEST_POSTGRESQL_URL (scripts/servers.sh starts one). Without it the program says so
 // and exits 0. Prints one line per workload:
 //   BENCH workload=<name> backend=postgresql rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// 7 rounds, each timing raw then ours; the medians count (see bench_support.hpp). Against the fastest raw libpq
-// technique for the same result:
+// 7 rounds, each timing raw then ours; the medians count (see bench_support.hpp). Against the
+// fastest raw libpq technique for the same result:
 //
 //   core_insert            100,000 rows, no keys back: Connection::execute_many of
 //                          insert(items).columns(name, description) in one transaction (the

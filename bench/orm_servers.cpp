@@ -4,7 +4,8 @@
 // servers named by CRUCIBLE_TEST_POSTGRESQL_URL and CRUCIBLE_TEST_MYSQL_URL (scripts/servers.sh
 // starts them); a backend whose URL is unset is skipped with a message. Prints per backend:
 //   BENCH workload=<name> backend=<postgresql|mariadb> rows=<n> crucible_ms=<t> raw_ms=<t> ratio=<c/r>
-// Each round times raw then ours; the medians count (see bench_support.hpp). The model is orm_sqlite's Item.
+// Each round times raw then ours; the medians count (see bench_support.hpp). The model is
+// orm_sqlite's Item.
 // Against the fastest raw technique for the same result:
 //
 //   orm_insert  100,000 new objects, Session::add_all + commit, keys fetched into the objects.

@@ -298,9 +298,11 @@ children() {  # children PID: its child processes, from /proc (procps may not be
 cmd_pin() {
   local cpus="${1:?usage: $0 pin CPUS}" pid pids=()
   STATE="${CRUCIBLE_SERVERS_DIR:?pin: CRUCIBLE_SERVERS_DIR is not set}"
-  [ -f "$STATE/postgresql/data/postmaster.pid" ] \
-    && pid=$(head -n 1 "$STATE/postgresql/data/postmaster.pid") && pids+=("$pid") \
-    && mapfile -t -O "${#pids[@]}" pids < <(children "$pid")
+  if [ -f "$STATE/postgresql/data/postmaster.pid" ]; then
+    pid=$(head -n 1 "$STATE/postgresql/data/postmaster.pid")
+    pids+=("$pid")
+    mapfile -t -O "${#pids[@]}" pids < <(children "$pid")  # the postmaster's processes so far
+  fi
   [ -f "$STATE/mysql/pid" ] && pids+=("$(cat "$STATE/mysql/pid")")
   [ -f "$STATE/redis/redis.pid" ] && pids+=("$(cat "$STATE/redis/redis.pid")")
   for pid in "${pids[@]}"; do

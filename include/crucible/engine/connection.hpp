@@ -230,7 +230,7 @@ struct ManyExecution {
   sql::CompiledPtr compiled;
   dialects::StatementLease lease;
   std::vector<Value> literals;
-  // Per placeholder: tuple element index, or -1 for a literal (bound once before the loop).
+  // Per placeholder: tuple element index, or -1 for a literal (bound with every set).
   std::vector<int> slot_element;
   bool identity = false;  // placeholder i <- element i, nothing else
   Path path = Path::each;
@@ -240,29 +240,48 @@ struct ManyExecution {
   bool timed = false;
 };
 
+// One set's parameters in placeholder order: the tuple's elements as they are when placeholder
+// i takes element i, otherwise each placeholder's element or literal. Both the set-by-set path
+// and the batch paths' binder read a set through it. Reused across sets.
+template <typename Tuple>
+class TupleSlots {
+ public:
+  explicit TupleSlots(const ManyExecution& ex) : ex_(ex) {
+    if (ex.identity) return;
+    slots_.resize(ex.slot_element.size());
+    for (std::size_t slot = 0; slot < slots_.size(); ++slot)
+      if (const int literal = ex.compiled->binds[slot].literal_index; literal >= 0)
+        slots_[slot] = dialects::ParamRef::of_value(ex.literals.at(static_cast<std::size_t>(literal)));
+  }
+  // Valid until the next call, and while `row` lives.
+  std::span<const dialects::ParamRef> of(const Tuple& row) {
+    params_.fill(row);
+    if (ex_.identity) [[likely]] return params_.refs();
+    return reordered();
+  }
+
+ private:
+  // Out of line: the set-by-set loop stays a few cache lines (docs/architecture.md, execute_many).
+  [[gnu::noinline]] std::span<const dialects::ParamRef> reordered() {
+    for (std::size_t slot = 0; slot < slots_.size(); ++slot)
+      if (const int element = ex_.slot_element[slot]; element >= 0)
+        slots_[slot] = params_.refs()[static_cast<std::size_t>(element)];
+    return slots_;
+  }
+  const ManyExecution& ex_;
+  TupleParams<Tuple> params_;
+  std::vector<dialects::ParamRef> slots_;  // literals set once; empty when identity
+};
+
 // Tuples of a random-access range (or pointers to them), bound element by element.
 template <typename Tuple, typename Rows>
 class TupleBinder final : public ManyBinder {
  public:
-  TupleBinder(const ManyExecution& ex, const Rows& rows) : ex_(ex), rows_(rows) {}
+  TupleBinder(const ManyExecution& ex, const Rows& rows) : ex_(ex), rows_(rows), slots_(ex) {}
   std::size_t size() const override { return static_cast<std::size_t>(std::ranges::size(rows_)); }
   void bind_at(dialects::DriverStatement& stmt, std::size_t row, int first) const override {
-    const Tuple& t = at(row);
-    if (ex_.identity) {
-      std::apply([&stmt, first](const auto&... v) {
-        int i = first;
-        (bind_typed(stmt, i++, v), ...);
-      }, t);
-      return;
-    }
-    const auto& binds = ex_.compiled->binds;
-    for (std::size_t slot = 0; slot < ex_.slot_element.size(); ++slot) {
-      const int index = first + static_cast<int>(slot);
-      if (const int element = ex_.slot_element[slot]; element >= 0)
-        bind_element(stmt, index, t, element, std::make_index_sequence<std::tuple_size_v<Tuple>>{});
-      else
-        stmt.bind(index, ex_.literals.at(static_cast<std::size_t>(binds[slot].literal_index)));
-    }
+    int index = first;
+    for (const dialects::ParamRef& param : slots_.of(at(row))) stmt.bind_ref(index++, param);
   }
   std::vector<Value> values(std::size_t row) const override {
     std::vector<Value> shown;
@@ -278,6 +297,7 @@ class TupleBinder final : public ManyBinder {
   }
   const ManyExecution& ex_;
   const Rows& rows_;
+  mutable TupleSlots<Tuple> slots_;  // scratch: bind_at binds one set at a time
 };
 
 }  // namespace detail
@@ -326,30 +346,12 @@ Result Connection::execute_tuples(const sql::Executable& statement, const R& row
   }
   dialects::DriverStatement& stmt = *ex.lease;
   const Tuple* current = nullptr;
-  detail::TupleParams<Tuple> params;
+  detail::TupleSlots<Tuple> slots(ex);
   try {
-    if (ex.identity) {
-      for (const Tuple& row : rows) {
-        current = &row;
-        params.fill(row);
-        ex.rows_affected += stmt.run(params.refs());
-        ++ex.batch;
-      }
-    } else {
-      // Placeholder order differs from the tuple's (a name used twice, literals between).
-      std::vector<dialects::ParamRef> slots(ex.slot_element.size());
-      for (std::size_t slot = 0; slot < slots.size(); ++slot)
-        if (const int literal = ex.compiled->binds[slot].literal_index; literal >= 0)
-          slots[slot] = dialects::ParamRef::of_value(ex.literals.at(static_cast<std::size_t>(literal)));
-      for (const Tuple& row : rows) {
-        current = &row;
-        params.fill(row);
-        for (std::size_t slot = 0; slot < slots.size(); ++slot)
-          if (const int element = ex.slot_element[slot]; element >= 0)
-            slots[slot] = params.refs()[static_cast<std::size_t>(element)];
-        ex.rows_affected += stmt.run(slots);
-        ++ex.batch;
-      }
+    for (const Tuple& row : rows) {
+      current = &row;
+      ex.rows_affected += stmt.run(slots.of(row));
+      ++ex.batch;
     }
   } catch (dialects::DriverException& error) {
     std::vector<Value> shown;

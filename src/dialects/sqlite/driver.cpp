@@ -93,10 +93,7 @@ class SqliteStatement final : public DriverStatement {
   }
 
   bool step() override {
-    if (!started_) {
-      started_ = true;
-      if (!dml_known()) total_before_ = sqlite3_total_changes64(db_);
-    }
+    if (!started_) start();
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
@@ -110,10 +107,9 @@ class SqliteStatement final : public DriverStatement {
   // lightly (measured with callgrind's cache simulation and bench_core_sqlite).
   [[gnu::aligned(4096)]] std::int64_t run(std::span<const ParamRef> params) override {
     sqlite3_reset(stmt_);
-    started_ = true;
     int index = 1;
     for (const ParamRef& param : params) check(bind_param(index++, param));
-    if (!dml_known()) total_before_ = sqlite3_total_changes64(db_);
+    start();
     int rc;
     while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
     }
@@ -169,6 +165,11 @@ class SqliteStatement final : public DriverStatement {
   // seen to move it is one, and from then on changes64 alone tells its count. Until then each
   // execution compares the total before and after. Read-only statements change nothing.
   bool dml_known() const { return readonly_ || dml_; }
+  // The first step of an execution: changes() compares against the total from here.
+  void start() {
+    started_ = true;
+    if (!dml_known()) total_before_ = sqlite3_total_changes64(db_);
+  }
   static constexpr std::size_t kMaxTextLength = static_cast<std::size_t>(std::numeric_limits<int>::max());
   // 1-based index: run()'s binding of any kind, straight to libsqlite3; the SQLite result code.
   int bind_param(int index, const ParamRef& param) {

@@ -101,12 +101,6 @@ class TupleParams {
   std::array<Value, kScratch ? kArity : 0> scratch_;  // the Values of kBindsThroughValue elements
 };
 
-template <typename Tuple, std::size_t... I>
-void bind_element(dialects::DriverStatement& stmt, int index, const Tuple& row, int element,
-                  std::index_sequence<I...>) {
-  ((static_cast<int>(I) == element ? bind_typed(stmt, index, std::get<I>(row)) : void()), ...);
-}
-
 // The Value of a tuple element, for error messages and events.
 template <typename T>
 Value element_value(const T& v) {
