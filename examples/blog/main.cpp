@@ -124,7 +124,7 @@ void post_table(const std::vector<std::shared_ptr<blog::Post>>& posts, const std
   table({"title", "author", extra_header}, rows);
 }
 
-std::string created_of(const blog::Post& p) { return p.created_at.to_string(); }
+std::string created_of(const blog::Post& p) { return p.created_at ? p.created_at->to_string() : std::string(); }
 
 std::string tags_of(const blog::Post& p) {
   std::string out;

@@ -57,7 +57,12 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
   const bool observed = engine.events->statement_listeners();
   ExecuteInfo info{compiled->sql, {}, n};
   Clock::time_point started;
+  std::vector<Value> shown;
   if (observed) {
+    if (n == 1) {  // one set: its values, as execute() shows them (echo, recordings)
+      shown = binder.values(0);
+      info.parameters = shown;
+    }
     engine.events->before_execute.fire(info);
     started = Clock::now();
   }

@@ -265,7 +265,7 @@ sql::NodePtr row_condition(const Table& t, const std::vector<std::pair<std::size
 void UnitOfWork::run_secondary_deletes() {
   if (secondary_deletes_.empty()) return;
   auto rows = distinct_rows(secondary_deletes_, false);
-  Connection& conn = session_.connection();
+  Connection& conn = session_.write_connection();
   for (std::size_t at = 0; at < rows.size();) {
     const Table* t = rows[at].first;
     sql::NodePtr any;
@@ -282,7 +282,7 @@ void UnitOfWork::run_secondary_inserts() {
   if (secondary_inserts_.empty()) return;
   auto rows = distinct_rows(secondary_inserts_, true);
   std::stable_sort(rows.begin(), rows.end(), [](const RowKey& a, const RowKey& b) { return a.first < b.first; });
-  Connection& conn = session_.connection();
+  Connection& conn = session_.write_connection();
   const bool multirow = conn.dialect().features().supports_multirow_insert;
   for (std::size_t at = 0; at < rows.size();) {
     const Table* t = rows[at].first;

@@ -635,4 +635,21 @@ QueryCriteria dynamic_criteria(const InstanceState& owner, const Relationship& r
   return c;
 }
 
+void for_each_row_by_key(Connection& conn, const Mapper& mapper, const std::vector<std::vector<Value>>& keys,
+                         const std::function<void(const Row&)>& fn) {
+  const Table& t = mapper.table();
+  sql::NodeList pk;
+  for (const Attribute* a : mapper.primary_key()) pk.push_back(t.column_nodes()[a->index()]);
+  for_each_batch(keys, [&](std::span<const std::vector<Value>> batch) {
+    Result r = conn.execute(Select(t.column_nodes()).where(Expr<bool>(match_keys(pk, batch))));
+    while (r.advance()) fn(r.row());
+  });
+}
+
+std::vector<Value> primary_key_of_row(const Mapper& mapper, const Row& row) {
+  std::vector<Value> key;
+  for (const Attribute* a : mapper.primary_key()) key.push_back(row[a->index()]);
+  return key;
+}
+
 }  // namespace crucible::detail

@@ -1,12 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "crucible/orm/mapper.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "crucible/core/errors.hpp"
 #include "crucible/orm/mapping.hpp"
 #include "orm/links.hpp"
 #include "orm/persistence.hpp"
 
 namespace crucible {
+
+bool Attribute::left_to_default(const detail::InstanceState& s) const {
+  const auto& key = mapper_->primary_key();
+  if (std::find(key.begin(), key.end(), this) != key.end()) return unset(s);
+  return not_given(s) && (column_->has_default() || column_->server_default_sql().has_value());
+}
 
 Mapper::Mapper(std::string class_name, const Table& table,
                std::vector<std::unique_ptr<Attribute>> attributes, StateFactory factory,
@@ -99,6 +111,79 @@ namespace detail {
 
 std::size_t text_snapshot_count(const Mapper& mapper) { return mapper.text_snapshots(); }
 
+namespace {
+
+// A server default's SQL as a value when it is a plain literal (42, -1.5, 'text', true), else
+// nothing: an expression (CURRENT_TIMESTAMP, now(), a function) cannot be compared with a member.
+std::optional<Value> literal_of(std::string_view sql) {
+  auto trim = [](std::string_view t) {
+    while (!t.empty() && (t.front() == ' ' || t.front() == '(')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == ')')) t.remove_suffix(1);
+    return t;
+  };
+  sql = trim(sql);
+  if (sql.size() >= 2 && sql.front() == '\'' && sql.back() == '\'') {
+    std::string out;
+    for (std::size_t i = 1; i + 1 < sql.size(); ++i) {
+      out += sql[i];
+      if (sql[i] == '\'' && i + 2 < sql.size() && sql[i + 1] == '\'') ++i;
+    }
+    return Value(std::move(out));
+  }
+  std::string lower(sql);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (lower == "true") return Value(true);
+  if (lower == "false") return Value(false);
+  if (sql.empty()) return std::nullopt;
+  char* end = nullptr;
+  const std::string text(sql);
+  const double number = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return std::nullopt;
+  return Value(number);
+}
+
+// Numbers compare by value whatever their representation (a bool member and "1", an int and 5.0).
+bool same_default(const Value& member, const Value& declared) {
+  auto number = [](const Value& v) -> std::optional<double> {
+    if (v.holds<bool>()) return v.get<bool>() ? 1.0 : 0.0;
+    if (v.holds<std::int64_t>()) return static_cast<double>(v.get<std::int64_t>());
+    if (v.holds<double>()) return v.get<double>();
+    if (v.holds<Decimal>()) return v.get<Decimal>().to_double();
+    return std::nullopt;
+  };
+  const auto a = number(member), b = number(declared);
+  if (a && b) return *a == *b;
+  if (declared.holds<std::string>()) return member.holds<std::string>() && member.get<std::string>() == declared.get<std::string>();
+  return member == declared;
+}
+
+// The ORM writes what a plain member holds, so a default on one either equals its initialiser or
+// could never act: refuse the mapping then, saying how to write it (mapping.hpp's header).
+void check_defaults(const std::string& class_name, const Table& table, const Column& column, const Attribute& a,
+                    const std::optional<ColumnDefault>& client) {
+  const auto key = table.primary_key();
+  if (a.optional_member() || std::find(key.begin(), key.end(), &column) != key.end()) return;
+  const std::string where = "mapping of " + class_name + ": column '" + column.name() + "'";
+  if (client && client->computed)
+    throw ArgumentError(where + " has a default computed at INSERT (default_now / default_fn), which the ORM can "
+                        "only apply to a member that can be not given: declare the member std::optional (nullopt: "
+                        "the default fills it)");
+  const Value initial = a.initial_value();
+  if (client && client->value && !same_default(initial, *client->value))
+    throw ArgumentError(where + ": its default " + client->value->to_display() + " differs from the member's " +
+                        "initialiser " + initial.to_display() + "; the ORM writes what the member holds: initialise " +
+                        "the member to the default, or declare it std::optional (nullopt: the default fills it)");
+  if (const auto& server = column.server_default_sql()) {
+    const std::optional<Value> literal = literal_of(*server);
+    if (!literal || !same_default(initial, *literal))
+      throw ArgumentError(where + ": its server default " + *server + " differs from the member's initialiser " +
+                          initial.to_display() + "; the ORM writes what the member holds: initialise the member to " +
+                          "the same value, or declare it std::optional (nullopt: the database fills it)");
+  }
+}
+
+}  // namespace
+
 const Mapper& finish_mapping(Registry& registry, std::string class_name, std::string table_name,
                              MappingParts parts, Mapper::StateFactory factory) {
   // Columns first (in declaration order), then table items, so column i is attribute i.
@@ -117,6 +202,8 @@ const Mapper& finish_mapping(Registry& registry, std::string class_name, std::st
   }
   for (auto& item : others) items.push_back(std::move(item));
   const Table& table = registry.metadata().add_table(std::move(table_name), std::move(items));
+  for (std::size_t i = 0; i < parts.attributes.size(); ++i)
+    check_defaults(class_name, table, table.columns()[i], *parts.attributes[i], parts.client_defaults[i]);
   for (const auto& r : parts.relationships)
     for (const auto& a : parts.attributes)
       if (a->key() == r->key())

@@ -114,7 +114,7 @@ std::int64_t bulk_update(Session& session, const QueryCriteria& criteria, std::v
   auto keys = matched_keys(session, criteria);
   crucible::Update stmt = update(criteria.mapper->table()).values(std::move(sets));
   if (auto w = criteria.where_node()) stmt = stmt.where(Expr<bool>(w));
-  const std::int64_t n = session.connection().execute(stmt).rows_affected();
+  const std::int64_t n = session.write_connection().execute(stmt).rows_affected();
   session.after_bulk_update(*criteria.mapper, keys);
   return n;
 }
@@ -125,7 +125,7 @@ std::int64_t bulk_delete(Session& session, const QueryCriteria& criteria) {
   auto keys = matched_keys(session, criteria);
   crucible::Delete stmt = delete_(criteria.mapper->table());
   if (auto w = criteria.where_node()) stmt = stmt.where(Expr<bool>(w));
-  const std::int64_t n = session.connection().execute(stmt).rows_affected();
+  const std::int64_t n = session.write_connection().execute(stmt).rows_affected();
   session.after_bulk_delete(*criteria.mapper, keys);
   return n;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "orm/links.hpp"
+#include "orm/loading.hpp"
 #include "orm/persistence.hpp"
 #include "orm/unit_of_work.hpp"
 
@@ -34,7 +35,10 @@ std::uint64_t next_transaction_id() {
 }  // namespace
 
 Session::Session(Engine engine, SessionOptions options)
-    : engine_(std::move(engine)), autoflush_(options.autoflush), transaction_id_(next_transaction_id()) {}
+    : engine_(std::move(engine)),
+      autoflush_(options.autoflush),
+      expire_on_commit_(options.expire_on_commit),
+      transaction_id_(next_transaction_id()) {}
 
 Session::~Session() {
   try {
@@ -61,7 +65,8 @@ Connection& Session::connection() {
 
 Result Session::execute(const sql::Executable& statement, const Params& params) {
   autoflush_now();
-  return connection().execute(statement, params);
+  if (dynamic_cast<const Select*>(&statement)) return connection().execute(statement, params);
+  return write_connection().execute(statement, params);
 }
 
 // ---- adding and removing ----------------------------------------------------------------------
@@ -186,20 +191,62 @@ void Session::expunge_all() {
 
 // ---- expiry, refresh, merge ---------------------------------------------------------------
 
-void Session::expire_state(InstanceState& s) {
-  if (s.session != this || s.state != ObjectState::persistent) not_in_session(s, "expire");
+// An expired object's snapshot is what its members held when it expired: a member that differs
+// from it later was set by the application since, and is kept (and written) when the row is
+// reloaded; every other member takes the database's value then. Unflushed changes made before
+// expiry are given up, as SQLAlchemy's expire() gives them up.
+void Session::mark_expired(InstanceState& s) {
+  if (s.has_snapshot)
+    for (const auto& a : s.mapper->attributes()) a->commit(s);
   s.expired = true;
   detail::reset_links(s, false);
 }
 
-void Session::expire_all() {
-  identity_.for_each([](const StatePtr& s) {
-    s->expired = true;
-    detail::reset_links(*s, false);
-  });
+void Session::expire_state(InstanceState& s) {
+  if (s.session != this || s.state != ObjectState::persistent) not_in_session(s, "expire");
+  mark_expired(s);
 }
 
-void Session::refresh_state(InstanceState& s) {
+void Session::expire_all() {
+  identity_.for_each([this](const StatePtr& s) { mark_expired(*s); });
+}
+
+void Session::reload_row(InstanceState& s, const Row& row, std::size_t offset, bool keep_changes) {
+  for (const auto& a : s.mapper->attributes()) {
+    if (keep_changes && a->modified(s)) {
+      Value mine = a->get(s);
+      a->load_committed(s, row, offset + a->index());
+      a->set(s, mine);
+    } else {
+      a->load_committed(s, row, offset + a->index());
+    }
+  }
+  s.has_snapshot = true;
+  s.expired = false;
+}
+
+std::size_t Session::reload_expired(const std::vector<StatePtr>& states) {
+  std::size_t reloaded = 0;
+  std::vector<std::vector<Value>> keys;
+  for (std::size_t begin = 0; begin < states.size();) {
+    const Mapper& m = *states[begin]->mapper;
+    std::size_t end = begin;
+    while (end < states.size() && states[end]->mapper == &m) ++end;
+    keys.clear();
+    for (std::size_t i = begin; i < end; ++i) keys.push_back(detail::identity_of(*states[i]).values);
+    detail::for_each_row_by_key(connection(), m, keys, [&](const Row& row) {
+      StatePtr held = identity_.find(m, detail::primary_key_of_row(m, row));
+      if (held && held->expired) {
+        reload_row(*held, row, 0, true);
+        ++reloaded;
+      }
+    });
+    begin = end;
+  }
+  return reloaded;
+}
+
+void Session::refresh_state(InstanceState& s, bool keep_changes) {
   if (s.session != this || s.state != ObjectState::persistent) not_in_session(s, "refresh");
   auto key = detail::identity_of(s);
   auto placed = detail::get_statement(*s.mapper, connection().dialect());
@@ -207,13 +254,8 @@ void Session::refresh_state(InstanceState& s) {
   for (std::size_t k = 0; k < key.values.size(); ++k) literals[placed->literal_of[k]] = key.values[k];
   Result r = detail::run_placed(connection(), *placed, literals);
   if (!r.advance())
-    throw InvalidRequestError("refresh: the row of " + key.to_string() + " no longer exists");
-  for (const auto& a : s.mapper->attributes()) {
-    a->load(s, r.row(), a->index());
-    a->commit(s);
-  }
-  s.has_snapshot = true;
-  s.expired = false;
+    throw ObjectDeletedError("refresh: the row of " + key.to_string() + " no longer exists");
+  reload_row(s, r.row(), 0, keep_changes);
 }
 
 Session::StatePtr Session::merge_state(const InstanceState& source) {
@@ -227,7 +269,7 @@ Session::StatePtr Session::merge_state(const InstanceState& source) {
     for (const Attribute* a : m.primary_key()) key.push_back(a->get(source));
     target = identity_.find(m, key);
     if (!target) target = fetch_by_key(m, key, false);
-    if (target && target->expired) refresh_state(*target);
+    if (target && target->expired) refresh_state(*target, true);
   }
   if (!target) {
     target = m.new_state(graph());
@@ -235,8 +277,10 @@ Session::StatePtr Session::merge_state(const InstanceState& source) {
     add_state(target);
     return target;
   }
+  // A member the source leaves to its column's default says nothing about the row: kept.
   if (target.get() != &source)
-    for (const auto& a : m.attributes()) a->copy(*target, source);
+    for (const auto& a : m.attributes())
+      if (!a->left_to_default(source)) a->copy(*target, source);
   return target;
 }
 
@@ -245,7 +289,7 @@ Session::StatePtr Session::merge_state(const InstanceState& source) {
 Session::StatePtr Session::get_state(const Mapper& mapper, std::int64_t key) {
   if (StatePtr s = identity_.find(mapper, key)) {
     if (s->marked_deleted) return nullptr;
-    if (s->expired) refresh_state(*s);
+    if (s->expired) refresh_state(*s, true);
     return s;
   }
   if (!new_.empty()) autoflush_now();
@@ -259,7 +303,7 @@ Session::StatePtr Session::get_state(const Mapper& mapper, const std::vector<Val
                         std::to_string(key.size()) + " value(s) given");
   if (StatePtr s = identity_.find(mapper, key)) {
     if (s->marked_deleted) return nullptr;
-    if (s->expired) refresh_state(*s);
+    if (s->expired) refresh_state(*s, true);
     return s;
   }
   if (!new_.empty()) autoflush_now();
@@ -290,10 +334,7 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
     key = detail::RowAccess::get<std::int64_t>(row, offset + mapper.primary_key()[0]->index());
     if (const StatePtr* existing = identity_.lookup(mapper, key)) {
       InstanceState& e = **existing;
-      if (e.expired || overwrite) {
-        for (const auto& a : attrs) a->load_committed(e, row, offset + a->index());
-        e.expired = false;
-      }
+      if (e.expired || overwrite) reload_row(e, row, offset, !overwrite);
       return *existing;
     }
   }
@@ -317,11 +358,7 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
   detail::assign_identity(*s);
   if (!mapper.integer_primary_key()) {
     if (StatePtr other = identity_.find(*s)) {
-      if (other->expired || overwrite) {
-        for (const auto& a : attrs) a->copy(*other, *s);
-        for (const auto& a : attrs) a->commit(*other);
-        other->expired = false;
-      }
+      if (other->expired || overwrite) reload_row(*other, row, offset, !overwrite);
       return other;
     }
   }
@@ -338,8 +375,9 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
 std::vector<Session::StatePtr> Session::dirty_states() const {
   std::vector<StatePtr> out;
   identity_.for_each([&](const StatePtr& s) {
-    if (s->state == ObjectState::persistent && s->has_snapshot && !s->expired && !s->marked_deleted &&
-        detail::is_modified(*s))
+    // Expired objects too: a member set since the expiry differs from the snapshot taken then,
+    // and is written (the row's other columns are not read for that).
+    if (s->state == ObjectState::persistent && s->has_snapshot && !s->marked_deleted && detail::is_modified(*s))
       out.push_back(s);
   });
   return out;
@@ -370,6 +408,7 @@ void Session::flush() {
 
 void Session::end_transaction() {
   conn_.reset();  // returns the connection to the pool
+  tx_wrote_ = false;
   transaction_id_ = next_transaction_id();
 }
 
@@ -383,6 +422,7 @@ void Session::commit() {
   tx_deleted_.clear();
   tx_inserted_.clear();  // their inserted_transaction can no longer match: no pass over them
   end_transaction();
+  if (expire_on_commit_) expire_all();
   events_.fire_after_commit(*this);
 }
 
@@ -399,7 +439,34 @@ void Session::rollback() {
   }
   end_transaction();
   rollback_objects(ended);
+  reload_after_rollback();
   events_.fire_after_rollback(*this);
+}
+
+// Rolled-back values must not stay readable as if they were the database's: every persistent
+// object is reloaded now, one SELECT ... IN per mapper and batch, in a read transaction of its
+// own that ends here. Best effort: when the database cannot be reached (the rollback may be the
+// aftermath of a lost connection) the objects stay expired, and the next get / query / refresh
+// that meets one reloads it; a flush writes what the application set since either way.
+void Session::reload_after_rollback() {
+  std::vector<StatePtr> stale;
+  identity_.for_each([&](const StatePtr& s) {
+    if (s->expired && s->has_identity) stale.push_back(s);
+  });
+  if (stale.empty()) return;
+  std::stable_sort(stale.begin(), stale.end(),
+                   [](const StatePtr& a, const StatePtr& b) { return a->mapper->index() < b->mapper->index(); });
+  try {
+    reload_expired(stale);
+  } catch (const Error&) {  // stay expired (above); the original error, if any, is the caller's
+  }
+  if (conn_) {
+    try {
+      conn_->rollback();
+    } catch (const Error&) {
+    }
+    end_transaction();
+  }
 }
 
 void Session::rollback_objects(std::uint64_t ended) {
@@ -438,10 +505,7 @@ void Session::rollback_objects(std::uint64_t ended) {
   deleted_.clear();
   for (auto& s : links_changed_) s->links_changed = false;
   links_changed_.clear();
-  identity_.for_each([](const StatePtr& s) {
-    s->expired = true;
-    detail::reset_links(*s, false);
-  });
+  identity_.for_each([this](const StatePtr& s) { mark_expired(*s); });
 }
 
 void Session::close() {

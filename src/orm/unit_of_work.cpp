@@ -22,6 +22,7 @@ constexpr std::size_t kMaxBatchRows = 1000;
 
 bool has_server_default(const Attribute& a) { return a.column().server_default_sql().has_value(); }
 
+
 // Binds the members of objects into a placed INSERT, typed: no Value per field. Each parameter
 // set covers `per_set` consecutive objects (the rows of one multi-row INSERT). The generated
 // key, when there is one, comes back either as each single-row set's last insert id or as the
@@ -111,7 +112,7 @@ void UnitOfWork::collect() {
     const Mapper& m = *s->mapper;
     for (const auto& a : m.attributes()) {
       const Column& c = a->column();
-      if (c.has_default() && a->unset(*s)) a->set(*s, c.default_function()());
+      if (c.has_default() && a->left_to_default(*s)) a->set(*s, c.default_function()());
     }
     if (const Attribute* v = m.version_attribute(); v && v->unset(*s)) v->set(*s, Value(std::int64_t{1}));
     actions_for(m).inserts.push_back(s);
@@ -276,7 +277,7 @@ void UnitOfWork::order_self_referencing(MapperActions& act) {
 void UnitOfWork::run_inserts(MapperActions& act) {
   if (act.inserts.empty()) return;
   const Mapper& m = *act.mapper;
-  Connection& conn = session_.connection();
+  Connection& conn = session_.write_connection();
   const sql::Dialect& dialect = conn.dialect();
   const auto& features = dialect.features();
   const auto& attrs = m.attributes();
@@ -299,7 +300,7 @@ void UnitOfWork::run_inserts(MapperActions& act) {
       });
   std::vector<char> left(optional.size());
   for (const auto& s : act.inserts) {
-    for (std::size_t i = 0; i < optional.size(); ++i) left[i] = optional[i]->unset(*s);
+    for (std::size_t i = 0; i < optional.size(); ++i) left[i] = optional[i]->left_to_default(*s);
     // Rows of a self-referencing table keep their (parent-first) order: consecutive runs only.
     auto g = !groups.empty() && groups.back().left == left ? groups.end() - 1
              : self_referencing ? groups.end()
@@ -488,7 +489,7 @@ class UpdateBinder final : public StatementBinder {
 void UnitOfWork::run_updates(MapperActions& act) {
   if (act.updates.empty()) return;
   const Mapper& m = *act.mapper;
-  Connection& conn = session_.connection();
+  Connection& conn = session_.write_connection();
   std::vector<std::size_t> done(act.updates.size(), 0);
   for (std::size_t first = 0; first < act.updates.size(); ++first) {
     if (done[first]) continue;
@@ -528,7 +529,11 @@ void UnitOfWork::run_deletes(MapperActions& act) {
     key_params(m, *s, p);
     rows.push_back(std::move(p));
   }
-  check_count("DELETE", m, session_.connection().execute_many(stmt, rows).rows_affected(), rows.size());
+  // One row: a plain execute, whose execute events (echo, recordings) carry its parameters.
+  Connection& conn = session_.write_connection();
+  const std::int64_t deleted =
+      rows.size() == 1 ? conn.execute(stmt, rows[0]).rows_affected() : conn.execute_many(stmt, rows).rows_affected();
+  check_count("DELETE", m, deleted, rows.size());
   for (const auto& s : act.deletes) session_.events_.fire(MapperEvent::after_delete, *s);
 }
 

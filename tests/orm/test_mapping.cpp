@@ -106,5 +106,52 @@ TEST(CascadeOptions, ParseSqlalchemyWords) {
   EXPECT_THROW(Cascade::parse("save-update, explode"), ArgumentError);
 }
 
+// Mappings built into a registry of their own: a refused one must not reach the default registry.
+struct Counter {
+  std::int64_t id = 0;
+  int views = 0;
+  bool active = false;
+  DateTime stamped{};
+  std::optional<int> maybe{};
+};
+
+template <typename... Items>
+void map_counter(Items&&... items) {
+  Registry registry;
+  detail::MappingParts parts;
+  (detail::add_mapping_item<Counter>(parts, items), ...);
+  detail::finish_mapping(registry, "Counter", "counters", std::move(parts),
+                         [](const Mapper& m, const std::shared_ptr<detail::ObjectGraph>& g, bool links) {
+                           return std::shared_ptr<detail::InstanceState>(detail::new_state<Counter>(m, g, links));
+                         });
+}
+
+TEST(MappingDefaults, ADefaultAPlainMemberCouldNeverTakeIsAnArgumentError) {
+  auto id = [] {
+    auto key = column("id", &Counter::id);
+    key.primary_key();
+    return key;
+  };
+  // The ORM writes what a plain member holds: a default other than its initialiser would never act.
+  EXPECT_THROW(map_counter(id(), column("views", &Counter::views).default_value(5)), ArgumentError);
+  EXPECT_THROW(map_counter(id(), column("views", &Counter::views).server_default("5")), ArgumentError);
+  EXPECT_THROW(map_counter(id(), column("active", &Counter::active).server_default("true")), ArgumentError);
+  EXPECT_THROW(map_counter(id(), column("stamped", &Counter::stamped).default_now()), ArgumentError);
+  EXPECT_THROW(map_counter(id(), column("stamped", &Counter::stamped).server_default("CURRENT_TIMESTAMP")),
+               ArgumentError);
+  // Defaults equal to the initialiser, and any default on a std::optional member, are accepted.
+  EXPECT_NO_THROW(map_counter(id(), column("views", &Counter::views).default_value(0),
+                              column("active", &Counter::active).server_default("false")));
+  EXPECT_NO_THROW(map_counter(id(), column("views", &Counter::views).server_default("(0)"),
+                              column("maybe", &Counter::maybe).server_default("CURRENT_TIMESTAMP")));
+  EXPECT_NO_THROW(map_counter(id(), column("maybe", &Counter::maybe).default_value(7)));
+  try {
+    map_counter(id(), column("views", &Counter::views).default_value(5));
+  } catch (const ArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("'views'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("std::optional"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace orm_suite

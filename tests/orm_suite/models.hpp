@@ -29,8 +29,8 @@ struct User {
   std::int64_t id = 0;
   std::string username{}, email{};
   int posts_count = 0;
-  int karma = 0;
-  crucible::DateTime created_at{};
+  std::optional<int> karma{};  // nullopt: the server default (10)
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
   std::optional<crucible::DateTime> last_login{};
   std::optional<crucible::DateTime> updated_at{};
 };
@@ -40,7 +40,7 @@ CRUCIBLE_MAPPING(User, "os_users",
   column("email", &User::email, String(120)),
   column("posts_count", &User::posts_count),
   column("karma", &User::karma).server_default("10"),
-  column("created_at", &User::created_at).default_now(),
+  column("created_at", &User::created_at).nullable(false).default_now(),
   column("last_login", &User::last_login),
   column("updated_at", &User::updated_at).onupdate_now());
 
@@ -90,7 +90,7 @@ CRUCIBLE_MAPPING(Account, "os_accounts",
 struct Note {
   int id = 0;
   std::string body{};
-  int priority = 0;
+  std::optional<int> priority{};  // nullopt: the server default (5)
 };
 CRUCIBLE_MAPPING(Note, "os_notes",
   column("id", &Note::id).primary_key(),

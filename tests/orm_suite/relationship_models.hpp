@@ -27,7 +27,7 @@ struct Follow;
 struct Follow {
   std::int64_t follower_id = 0;
   std::int64_t followed_id = 0;
-  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
   crucible::One<Author> follower{};
   crucible::One<Author> followed{};
 };
@@ -194,7 +194,7 @@ struct Queue {
 struct Entry {
   std::int64_t id = 0;
   std::int64_t user = 0;
-  int order = 0;
+  std::optional<int> order{};  // nullopt: the server default (7)
   std::string group{};
   std::int64_t desc = 0;
   crucible::One<Queue> queue{};

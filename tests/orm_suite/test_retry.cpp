@@ -129,10 +129,23 @@ TEST_P(OrmRetry, RefusesASessionWithWorkARetryWouldLose) {
   EXPECT_THROW(retry_on_deadlock(session, [](Session&) {}), InvalidRequestError);
   EXPECT_EQ(inspect(pending).state(), ObjectState::pending);  // untouched
   session.commit();
-  session.query<Account>().all();  // a read opens a transaction
+  // A transaction that only read has nothing to lose: it ends, and the attempt reads afresh.
+  auto accounts = session.query<Account>().all();
+  ASSERT_TRUE(session.in_transaction());
+  EXPECT_NO_THROW(retry_on_deadlock(session, [](Session&) {}));
+  // Written in the open transaction, or changed and not flushed: a retry would lose it.
+  session.add(Account{.balance = 8});
+  session.flush();
+  EXPECT_THROW(retry_on_deadlock(session, [](Session&) {}), InvalidRequestError);
+  session.commit();
+  accounts[0]->balance = 9;
+  EXPECT_THROW(retry_on_deadlock(session, [](Session&) {}), InvalidRequestError);
+  session.commit();
+  session.execute(update(mapper_of<Account>().table()).values(set(col(&Account::balance), std::int64_t{10})));
   EXPECT_THROW(retry_on_deadlock(session, [](Session&) {}), InvalidRequestError);
   session.rollback();
   EXPECT_NO_THROW(retry_on_deadlock(session, [](Session&) {}));
+  EXPECT_EQ(scalar("SELECT count(*) FROM os_accounts WHERE balance = 9"), 1);
 }
 
 CRUCIBLE_DIALECT_SUITE(OrmRetry);

@@ -38,7 +38,7 @@ struct Follow;
 struct Follow {
   std::int64_t follower_id = 0;
   std::int64_t followed_id = 0;
-  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
   crucible::One<User> follower{};
   crucible::One<User> followed{};
 };
@@ -53,7 +53,7 @@ struct User {
   int followers_count = 0;
   int following_count = 0;
   std::int64_t points = 0;
-  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
   std::optional<crucible::DateTime> last_login{};
 
   crucible::Dynamic<Post> posts{};          // lazy="dynamic": user->posts.where(...).count()
@@ -105,7 +105,7 @@ struct Post {
   int comments_count = 0;
   PostStatus status = PostStatus::draft;
   bool is_featured = false;
-  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
   std::optional<crucible::DateTime> updated_at{};
   std::optional<crucible::DateTime> published_at{};
   std::int64_t user_id = 0;
@@ -123,7 +123,7 @@ struct Post {
 struct Comment {
   std::int64_t id = 0;
   std::string content{};
-  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
   std::int64_t user_id = 0;
   std::int64_t post_id = 0;
   std::optional<std::int64_t> parent_id{};
@@ -137,14 +137,14 @@ struct PointsTransfer {
   std::int64_t from_user_id = 0;
   std::int64_t to_user_id = 0;
   std::int64_t points = 0;
-  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
 };
 
 struct UserActivity {
   std::int64_t id = 0;
   std::int64_t user_id = 0;
   std::string activity_type{};
-  crucible::DateTime created_at{};
+  std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
 };
 
 // The seed's hybrid properties: one name for the C++ computation and its SQL form.
@@ -160,7 +160,7 @@ const crucible::Table& post_tags();
 CRUCIBLE_MAPPING(Follow, "user_follows",
   column("follower_id", &Follow::follower_id).references("users.id").on_delete("CASCADE"),
   column("followed_id", &Follow::followed_id).references("users.id").on_delete("CASCADE"),
-  column("created_at", &Follow::created_at).default_now(),
+  column("created_at", &Follow::created_at).nullable(false).default_now(),
   PrimaryKeyConstraint({"follower_id", "followed_id"}),
   relationship("follower", &Follow::follower).foreign_key("follower_id"),
   relationship("followed", &Follow::followed).foreign_key("followed_id"));
@@ -175,7 +175,7 @@ CRUCIBLE_MAPPING(User, "users",
   column("followers_count", &User::followers_count),
   column("following_count", &User::following_count),
   column("points", &User::points),
-  column("created_at", &User::created_at).default_now().index(),
+  column("created_at", &User::created_at).nullable(false).default_now().index(),
   column("last_login", &User::last_login),
   Index("ix_user_status_created", {"is_active", "created_at"}),
   relationship("posts", &User::posts).back_populates("author").cascade("all, delete-orphan"),
@@ -221,7 +221,7 @@ CRUCIBLE_MAPPING(Post, "posts",
   column("comments_count", &Post::comments_count),
   column("status", &Post::status),
   column("is_featured", &Post::is_featured),
-  column("created_at", &Post::created_at).default_now(),
+  column("created_at", &Post::created_at).nullable(false).default_now(),
   column("updated_at", &Post::updated_at).onupdate_now(),
   column("published_at", &Post::published_at),
   column("user_id", &Post::user_id).references("users.id").on_delete("CASCADE"),
@@ -238,7 +238,7 @@ CRUCIBLE_MAPPING(Post, "posts",
 CRUCIBLE_MAPPING(Comment, "comments",
   column("id", &Comment::id).primary_key(),
   column("content", &Comment::content, Text()),
-  column("created_at", &Comment::created_at).default_now(),
+  column("created_at", &Comment::created_at).nullable(false).default_now(),
   column("user_id", &Comment::user_id).references("users.id").on_delete("CASCADE"),
   column("post_id", &Comment::post_id).references("posts.id").on_delete("CASCADE"),
   column("parent_id", &Comment::parent_id).references("comments.id").on_delete("CASCADE"),
@@ -251,14 +251,14 @@ CRUCIBLE_MAPPING(PointsTransfer, "points_transfers",
   column("from_user_id", &PointsTransfer::from_user_id).references("users.id"),
   column("to_user_id", &PointsTransfer::to_user_id).references("users.id"),
   column("points", &PointsTransfer::points),
-  column("created_at", &PointsTransfer::created_at).default_now(),
+  column("created_at", &PointsTransfer::created_at).nullable(false).default_now(),
   CheckConstraint("points > 0", "ck_transfer_positive"));
 
 CRUCIBLE_MAPPING(UserActivity, "user_activities",
   column("id", &UserActivity::id).primary_key(),
   column("user_id", &UserActivity::user_id).references("users.id").on_delete("CASCADE"),
   column("activity_type", &UserActivity::activity_type, String(50)),
-  column("created_at", &UserActivity::created_at).default_now(),
+  column("created_at", &UserActivity::created_at).nullable(false).default_now(),
   Index("ix_activity_user_time", {"user_id", "created_at"}),
   Index("ix_activity_type_time", {"activity_type", "created_at"}));
 

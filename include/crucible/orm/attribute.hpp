@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -73,8 +74,20 @@ class Attribute : public MapperProperty {
   virtual bool modified(const detail::InstanceState& s) const = 0;
   // Snapshot := current value.
   virtual void commit(detail::InstanceState& s) const = 0;
-  // The member equals its value-initialised value (0, "", nullopt, epoch...): "not given".
+  // The member equals its value-initialised value (0, "", nullopt, epoch...): for a primary key
+  // (a generated one, or one a default fills), "not given".
   virtual bool unset(const detail::InstanceState& s) const = 0;
+  // The member is a std::optional holding nullopt: for a column with a default, "not given",
+  // so the default fills it (client) or the database does (server). Any other value is written.
+  virtual bool not_given(const detail::InstanceState& s) const = 0;
+  // The member is a std::optional.
+  virtual bool optional_member() const = 0;
+  // The member's value in a value-initialised object, `T{}`: its default member initialiser.
+  virtual Value initial_value() const = 0;
+  // "Not given" (mapping.hpp): a key member holding its value-initialised value, another member
+  // a std::optional holding nullopt. Only then does a column default act (and merge() leaves the
+  // target's value alone); any other value is written.
+  bool left_to_default(const detail::InstanceState& s) const;
   // The member is an integer (not bool).
   virtual bool is_integer() const = 0;
   // Integer members: the value; false for other types.
@@ -155,6 +168,12 @@ class MemberAttribute final : public Attribute {
     else t.committed.*member_ = t.object.*member_;
   }
   bool unset(const InstanceState& s) const override { return obj(s).*member_ == M{}; }
+  bool not_given(const InstanceState& s) const override {
+    if constexpr (kOptional) return !(obj(s).*member_).has_value();
+    else return (void)s, false;
+  }
+  bool optional_member() const override { return kOptional; }
+  Value initial_value() const override { return to_value(T{}.*member_); }
   bool is_integer() const override { return std::is_integral_v<M> && !std::is_same_v<M, bool>; }
   bool integer(const InstanceState& s, std::int64_t& out) const override {
     if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
@@ -189,6 +208,11 @@ class MemberAttribute final : public Attribute {
   const TextSnapshot& snapshot(const InstanceState& s) const { return text_snapshots(typed(s))[text_slot()]; }
 
   static constexpr bool kText = std::is_same_v<M, std::string>;
+  template <typename X>
+  static constexpr bool is_optional(const X*) { return false; }
+  template <typename X>
+  static constexpr bool is_optional(const std::optional<X>*) { return true; }
+  static constexpr bool kOptional = is_optional(static_cast<const M*>(nullptr));
 
   M T::*member_;
 };

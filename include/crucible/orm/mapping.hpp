@@ -25,10 +25,17 @@
 // ForeignKeyConstraint, CheckConstraint, TableComment) go in the same list. The macro yields a
 // Core Table in default_registry().metadata(), so create_all and Core statements work on it.
 //
-// A column "is not given" when its member still holds its value-initialised value (0, "",
-// nullopt, the epoch): then a client default (default_value / default_fn / default_now) fills it
-// before the INSERT, a server default or an autoincrement key is left to the database and fetched
-// back. onupdate / onupdate_now values are applied to an UPDATE that does not change the column.
+// What a member holds is what the ORM writes: `Post{.views_count = 0}` stores 0 whatever the
+// column's defaults. "Not given" is said by the type: a std::optional member holding nullopt on a
+// column with a default is filled by the client default (default_value / default_fn /
+// default_now) before the INSERT, or left to the server default and fetched back. A plain
+// member's default is its initialiser (`int views_count = 5;`): a default_value or a literal
+// server_default on it must equal the initialiser, and a computed default (default_now,
+// default_fn, a server expression) needs a std::optional member; otherwise the mapping is an
+// ArgumentError at start-up. Primary keys are the exception: a key member holding its
+// value-initialised value (0, an empty string, the nil Uuid) is not given, so a generated key or a
+// key default fills it. onupdate / onupdate_now values are applied to an UPDATE that does not
+// change the column.
 //
 // col(&User::posts_count) is the Core Expr<int> of the mapped column: the Core type rules apply,
 // so col(&User::posts_count) > 10 compiles and col(&User::username) > 10 does not.
@@ -37,6 +44,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -51,6 +59,14 @@
 #include "crucible/sql/schema.hpp"
 
 namespace crucible {
+
+namespace detail {
+// A client default as the mapping declared it: a value, or a function called at INSERT.
+struct ColumnDefault {
+  bool computed = false;
+  std::optional<Value> value;
+};
+}  // namespace detail
 
 // One mapped column: a Core Column bound to a struct member. Built by column(); its builders
 // mirror Column's and chain.
@@ -71,11 +87,18 @@ class ColumnSpec {
   ColumnSpec& unique(bool on = true) { return apply([&](Column& c) { c.unique(on); }); }
   ColumnSpec& index(bool on = true) { return apply([&](Column& c) { c.index(on); }); }
   ColumnSpec& comment(std::string text) { return apply([&](Column& c) { c.comment(std::move(text)); }); }
-  ColumnSpec& default_value(Value v) { return apply([&](Column& c) { c.default_value(std::move(v)); }); }
+  ColumnSpec& default_value(Value v) {
+    default_ = detail::ColumnDefault{false, v};
+    return apply([&](Column& c) { c.default_value(std::move(v)); });
+  }
   ColumnSpec& default_fn(std::function<Value()> fn) {
+    default_ = detail::ColumnDefault{true, std::nullopt};
     return apply([&](Column& c) { c.default_fn(std::move(fn)); });
   }
-  ColumnSpec& default_now() { return apply([](Column& c) { c.default_now(); }); }
+  ColumnSpec& default_now() {
+    default_ = detail::ColumnDefault{true, std::nullopt};
+    return apply([](Column& c) { c.default_now(); });
+  }
   ColumnSpec& server_default(std::string sql) {
     return apply([&](Column& c) { c.server_default(std::move(sql)); });
   }
@@ -105,6 +128,7 @@ class ColumnSpec {
   std::unique_ptr<Attribute> take_attribute() { return std::move(attribute_); }
   const SqlType& cpp_type() const { return cpp_type_; }
   bool is_version() const { return version_; }
+  const std::optional<detail::ColumnDefault>& client_default() const { return default_; }
 
  private:
   template <typename F>
@@ -116,6 +140,7 @@ class ColumnSpec {
   std::unique_ptr<Attribute> attribute_;
   SqlType cpp_type_;
   bool version_ = false;
+  std::optional<detail::ColumnDefault> default_;
 };
 
 // column("name", &T::member [, SqlType]): see the header comment.
@@ -139,6 +164,7 @@ struct MappingParts {
   std::vector<TableItem> items;
   std::vector<std::unique_ptr<Attribute>> attributes;
   std::vector<SqlType> cpp_types;  // parallel to attributes
+  std::vector<std::optional<ColumnDefault>> client_defaults;  // parallel to attributes
   std::string version_column;
   std::vector<std::unique_ptr<Relationship>> relationships;
   Mapper::BackrefMap backrefs;
@@ -148,6 +174,7 @@ template <typename T>
 void add_mapping_item(MappingParts& parts, ColumnSpec<T>& spec) {
   if (spec.is_version()) parts.version_column = spec.core_column().name();
   parts.cpp_types.push_back(spec.cpp_type());
+  parts.client_defaults.push_back(spec.client_default());
   parts.items.emplace_back(spec.core_column());
   parts.attributes.push_back(spec.take_attribute());
 }

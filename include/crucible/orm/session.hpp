@@ -21,9 +21,12 @@
 // (see state.hpp for the ownership model). Attribute changes are found at flush by comparing
 // with the snapshot taken at load / flush; only changed columns are written.
 //
-// Values are not expired on commit (expire_on_commit = false): C++ cannot intercept member reads
-// to reload them, so committed objects keep their values; expire() / expire_all() mark objects
-// stale, and the next get / query meeting them (or refresh()) reloads them.
+// Expiry: rollback() reloads the session's persistent objects at once (batched SELECT ... IN per
+// mapper), so members hold the database's values again. expire() / expire_all() (and commit()
+// with SessionOptions::expire_on_commit) mark objects stale; the next get / query meeting one, or
+// refresh(), reloads it. C++ cannot intercept a member read or write, so an expired object's
+// snapshot is what its members held when it expired: a member set after that is a change, kept
+// by the reload and written by the next flush; nothing the application sets is dropped.
 //
 // Thread-safety: a Session belongs to one thread (ScopedSession gives one per thread / request).
 #pragma once
@@ -61,8 +64,18 @@ class CircularDependencyError : public InvalidRequestError {
   using InvalidRequestError::InvalidRequestError;
 };
 
+// The object's row is gone: a refresh, or a reload of an expired object, found no row for its key.
+class ObjectDeletedError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
 struct SessionOptions {
   bool autoflush = true;  // flush before queries run (and before get() when objects are pending)
+  // Expire every persistent object at commit (SQLAlchemy's default; off here): the next get or
+  // query that meets one reloads it, keeping members the application set since. Off, objects
+  // keep the values they had when the transaction ended (docs/orm.md, "Expiry").
+  bool expire_on_commit = false;
 };
 
 class Session {
@@ -116,13 +129,13 @@ class Session {
   template <Mapped T>
   void expunge(const std::shared_ptr<T>& object) { expunge_state(*detail::state_of(object)); }
   void expunge_all();
-  // Marks the object stale: its pending changes are discarded at the next refresh, and the next
-  // get / query that meets it reloads it.
+  // Marks the object stale: changes not yet flushed are given up, and the next get / query that
+  // meets it reloads it (members set after the expire are kept and written).
   template <Mapped T>
   void expire(const std::shared_ptr<T>& object) { expire_state(*detail::state_of(object)); }
   void expire_all();
-  // Reloads the object's columns now (InvalidRequestError unless persistent; ObjectDeletedError-
-  // like InvalidRequestError when its row is gone).
+  // Reloads the object's columns now, discarding unflushed changes (InvalidRequestError unless
+  // persistent; ObjectDeletedError when its row is gone).
   template <Mapped T>
   void refresh(const std::shared_ptr<T>& object) { refresh_state(*detail::state_of(object)); }
   // Copies the state of `object` (any state) onto the session's object with the same primary key,
@@ -174,6 +187,10 @@ class Session {
   Connection& connection();
   const Engine& engine() const { return engine_; }
   bool in_transaction() const { return conn_.has_value(); }
+  // The open transaction wrote something: a flush sent a statement, a bulk update / delete ran,
+  // or execute() ran a statement other than a SELECT. (Statements run on connection() directly
+  // are the application's own and not seen.) A transaction that only read has nothing to lose.
+  bool transaction_wrote() const { return tx_wrote_; }
 
   // ---- settings and inspection ----
   SessionEvents& events() { return events_; }
@@ -210,6 +227,11 @@ class Session {
   std::vector<std::shared_ptr<T>> deleted_objects() const { return handles<T>(deleted_); }
 
   // ---- used by Query and the unit of work (not for applications) ----
+  // connection(), for a statement that writes (transaction_wrote()).
+  Connection& write_connection() {
+    tx_wrote_ = true;
+    return connection();
+  }
   // Flushes when autoflush is on and something may be pending.
   void autoflush_now();
   // Before a relationship load: flushes only new / deleted objects and relationship changes
@@ -243,7 +265,14 @@ class Session {
   void delete_state(detail::InstanceState& state);
   void expunge_state(detail::InstanceState& state);
   void expire_state(detail::InstanceState& state);
-  void refresh_state(detail::InstanceState& state);
+  void refresh_state(detail::InstanceState& state, bool keep_changes = false);
+  void mark_expired(detail::InstanceState& state);
+  // Reads the row into the object and its snapshot; `keep_changes`: members that differ from the
+  // snapshot (set since the object expired) keep their value.
+  void reload_row(detail::InstanceState& state, const Row& row, std::size_t offset, bool keep_changes);
+  // Reloads expired objects (grouped by mapper) in batched selects; returns how many rows came.
+  std::size_t reload_expired(const std::vector<StatePtr>& states);
+  void reload_after_rollback();
   StatePtr merge_state(const detail::InstanceState& source);
   StatePtr get_state(const Mapper& mapper, std::int64_t key);
   StatePtr get_state(const Mapper& mapper, const std::vector<Value>& key);
@@ -265,8 +294,10 @@ class Session {
   Engine engine_;
   std::optional<Connection> conn_;
   bool autoflush_;
+  bool expire_on_commit_;
   std::uint64_t transaction_id_;  // renewed when a transaction ends (objects' inserted_transaction)
   bool flushing_ = false;
+  bool tx_wrote_ = false;
   SessionEvents events_;
   detail::IdentityMap identity_;
   std::vector<StatePtr> new_;           // pending, in add order
