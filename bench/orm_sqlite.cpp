@@ -8,6 +8,11 @@
 // 10,000 objects, change one field on each, commit). Each round times raw then ours; the
 // medians count. Memory is the heap in use (mallinfo2) held by the loaded result, raw tuples
 // against objects + session.
+// autoflush_query: 10,000 ORM count() queries of another table by key in a session holding
+// 100,000 clean objects, with autoflush on (crucible_ms) against the same queries with autoflush off (raw_ms):
+// what autoflush costs for objects that cannot change the result. autoflush_query_same_table:
+// 100 queries of the held objects' own table, likewise: there autoflush compares every held
+// object of that table with its snapshot (C++ cannot see a member write), so it grows with them.
 //
 // Usage: bench_orm_sqlite [--rounds N] [--dir DIR] [--only WORKLOAD]
 // (--only runs one workload, after an untimed insert round that fills both databases: handy
@@ -30,9 +35,24 @@
 #include "orm_item.hpp"
 
 
+namespace bench {
+// A second table for autoflush_query: queries of it cannot be changed by edits to Items.
+struct Tally {
+  std::int64_t id = 0;
+  std::int64_t n = 0;
+};
+CRUCIBLE_MAPPING(Tally, "bench_orm_tallies",
+  column("id", &Tally::id).primary_key(),
+  column("n", &Tally::n));
+}  // namespace bench
+
 namespace {
 
 using bench::Item;
+using bench::Tally;
+constexpr int kTallies = 100;
+constexpr int kAutoflushQueries = 10'000;
+constexpr int kSameTableQueries = 100;
 using RawRow = std::tuple<std::int64_t, std::string, std::string, std::int64_t>;
 constexpr int kRows = 100'000;
 constexpr int kGets = 10'000;
@@ -160,6 +180,21 @@ void orm_update(crucible::Engine& engine) {
   session.commit();
 }
 
+// `queries` counts of one key's rows in a session that already holds every Item (loaded
+// untimed), with autoflush as given; the sum of the counts.
+template <typename T>
+std::int64_t queries_among_held_items(crucible::Engine& engine, bool autoflush, int queries, int keys, double& ms) {
+  crucible::Session session(engine, crucible::SessionOptions{.autoflush = autoflush});
+  if (session.query<Item>().all().size() != static_cast<std::size_t>(kRows)) std::exit(1);
+  std::int64_t sum = 0;
+  ms = bench::time_ms([&] {
+    for (int i = 0; i < queries; ++i) {
+      sum += session.query<T>().where(crucible::col(&T::id) == std::int64_t{i % keys + 1}).count();
+    }
+  });
+  return sum;
+}
+
 // In use from the heap and from separately mapped blocks (large allocations).
 double heap_mb() {
   const auto info = mallinfo2();
@@ -238,6 +273,33 @@ int main(int argc, char** argv) {
     updates.ours(bench::time_ms([&] { orm_update(engine); }));
   }
   if (wanted("orm_update")) bench::report("orm_update", "sqlite", kUpdates, updates);
+
+  if (wanted("autoflush_query") || wanted("autoflush_query_same_table")) {
+    crucible::Session session(engine);
+    for (int i = 0; i < kTallies; ++i) session.add(Tally{.n = i});
+    session.commit();
+  }
+  bench::Rounds autoflush;
+  for (int r = 0; wanted("autoflush_query") && r < rounds; ++r) {
+    double on = 0, off = 0;
+    const auto a = queries_among_held_items<Tally>(engine, false, kAutoflushQueries, kTallies, off);
+    const auto b = queries_among_held_items<Tally>(engine, true, kAutoflushQueries, kTallies, on);
+    if (a != b) return 1;
+    autoflush.raw(off);
+    autoflush.ours(on);
+  }
+  if (wanted("autoflush_query")) bench::report("autoflush_query", "sqlite", kAutoflushQueries, autoflush);
+  bench::Rounds same_table;
+  for (int r = 0; wanted("autoflush_query_same_table") && r < rounds; ++r) {
+    double on = 0, off = 0;
+    const auto a = queries_among_held_items<Item>(engine, false, kSameTableQueries, kRows, off);
+    const auto b = queries_among_held_items<Item>(engine, true, kSameTableQueries, kRows, on);
+    if (a != b) return 1;
+    same_table.raw(off);
+    same_table.ours(on);
+  }
+  if (wanted("autoflush_query_same_table"))
+    bench::report("autoflush_query_same_table", "sqlite", kSameTableQueries, same_table);
 
   double raw_mb = 0, ours_mb = 0;
   if (!wanted("orm_load_memory")) {

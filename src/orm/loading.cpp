@@ -443,7 +443,7 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
   const std::vector<OptionNode> options = resolve_options(mapper, criteria.options, true);
   std::vector<JoinedNode> joined;
   flatten(options, -1, joined);
-  session.autoflush_now();
+  session.autoflush_before(*criteria.entity_select().root());
 
   std::vector<StatePtr> result;
   std::vector<InstanceState*> roots;

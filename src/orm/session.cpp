@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 
+#include "crucible/sql/nodes.hpp"
 #include "orm/links.hpp"
 #include "orm/loading.hpp"
 #include "orm/persistence.hpp"
@@ -64,8 +65,11 @@ Connection& Session::connection() {
 }
 
 Result Session::execute(const sql::Executable& statement, const Params& params) {
+  if (const auto* select = dynamic_cast<const Select*>(&statement)) {
+    autoflush_before(*select->root());
+    return connection().execute(statement, params);
+  }
   autoflush_now();
-  if (dynamic_cast<const Select*>(&statement)) return connection().execute(statement, params);
   return write_connection().execute(statement, params);
 }
 
@@ -372,15 +376,85 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
 
 // ---- flush and transaction ----------------------------------------------------------------
 
-std::vector<Session::StatePtr> Session::dirty_states() const {
+std::vector<Session::StatePtr> Session::dirty_states() const { return dirty_states(nullptr); }
+
+std::vector<Session::StatePtr> Session::dirty_states(const std::vector<char>* scope) const {
   std::vector<StatePtr> out;
-  identity_.for_each([&](const StatePtr& s) {
+  auto visit = [&](const StatePtr& s) {
     // Expired objects too: a member set since the expiry differs from the snapshot taken then,
     // and is written (the row's other columns are not read for that).
     if (s->state == ObjectState::persistent && s->has_snapshot && !s->marked_deleted && detail::is_modified(*s))
       out.push_back(s);
-  });
+  };
+  if (!scope) {
+    identity_.for_each(visit);
+    return out;
+  }
+  for (const Mapper* m : default_registry().mappers())
+    if (m->index() < scope->size() && (*scope)[m->index()]) identity_.for_each_of(*m, visit);
   return out;
+}
+
+namespace {
+// The tables a statement reads: FROM items, joins, and the tables of every column it names
+// (subqueries included; a column's FROM is not one of its children, so it is followed here).
+void collect_tables(const sql::Node& node, std::vector<const Table*>& out) {
+  switch (node.kind()) {
+    case sql::NodeKind::table: {
+      const Table* t = static_cast<const sql::TableNode&>(node).table;
+      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+      return;
+    }
+    case sql::NodeKind::column:
+      if (const auto& from = static_cast<const sql::ColumnNode&>(node).from) collect_tables(*from, out);
+      return;
+    default:
+      node.for_each_child([&](const sql::Node& child) { collect_tables(child, out); });
+  }
+}
+}  // namespace
+
+void Session::autoflush_before(const sql::Node& statement) {
+  if (!autoflush_ || flushing_) return;
+  const bool listed = !new_.empty() || !deleted_.empty() || !links_changed_.empty();
+  if (!listed && identity_.size() == 0) return;
+  const Registry& registry = default_registry();
+  std::vector<const Table*> tables;
+  collect_tables(statement, tables);
+  bool dirty = listed;
+  for (std::size_t i = 0; i < tables.size() && !dirty; ++i) {
+    const Mapper* m = registry.find(*tables[i]);
+    if (!m) continue;
+    identity_.for_each_of(*m, [&](const StatePtr& s) {
+      dirty = dirty || (s->state == ObjectState::persistent && s->has_snapshot && !s->marked_deleted &&
+                        detail::is_modified(*s));
+    });
+  }
+  if (dirty) scoped_flush(tables);
+}
+
+void Session::autoflush_for_load() {
+  if ((!new_.empty() || !deleted_.empty() || !links_changed_.empty()) && autoflush_ && !flushing_) scoped_flush({});
+}
+
+void Session::scoped_flush(const std::vector<const Table*>& tables) {
+  const Registry& registry = default_registry();
+  autoflush_scope_.assign(registry.mappers().size(), 0);
+  auto mark = [&](const Mapper& m) {
+    if (m.index() < autoflush_scope_.size()) autoflush_scope_[m.index()] = 1;
+  };
+  for (const Table* t : tables)
+    if (const Mapper* m = registry.find(*t)) mark(*m);
+  for (const auto* list : {&new_, &deleted_, &links_changed_})
+    for (const auto& s : *list) mark(*s->mapper);
+  flush_scope_ = &autoflush_scope_;
+  try {
+    flush();
+  } catch (...) {
+    flush_scope_ = nullptr;
+    throw;
+  }
+  flush_scope_ = nullptr;
 }
 
 std::size_t Session::dirty_count() const { return dirty_states().size(); }

@@ -117,7 +117,7 @@ void UnitOfWork::collect() {
     if (const Attribute* v = m.version_attribute(); v && v->unset(*s)) v->set(*s, Value(std::int64_t{1}));
     actions_for(m).inserts.push_back(s);
   }
-  std::vector<StatePtr> candidates = session_.dirty_states();
+  std::vector<StatePtr> candidates = session_.dirty_states(session_.flush_scope_);
   if (!forced_order_.empty()) {
     std::unordered_set<const InstanceState*> listed;
     for (const auto& c : candidates) listed.insert(c.get());

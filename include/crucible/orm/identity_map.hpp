@@ -109,6 +109,14 @@ class IdentityMap {
       for (const auto& [k, s] : table.others) fn(s);
     }
   }
+  // Every held state of one mapper.
+  template <typename F>
+  void for_each_of(const Mapper& mapper, F&& fn) const {
+    if (mapper.index() >= tables_.size()) return;
+    const PerMapper& table = tables_[mapper.index()];
+    table.ints.for_each(fn);
+    for (const auto& [k, s] : table.others) fn(s);
+  }
   void reserve(const Mapper& mapper, std::size_t n);
 
  private:

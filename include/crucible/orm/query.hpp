@@ -233,9 +233,9 @@ class Query {
   // Eager loader options need whole results: InvalidRequestError (use all()).
   Stream<T> stream() const {
     if (eager()) detail::throw_stream_with_eager(*criteria_.mapper);
-    session_->autoflush_now();
-    return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(statement()),
-                     criteria_.populate_existing);
+    const Select st = statement();
+    session_->autoflush_before(*st.root());
+    return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(st), criteria_.populate_existing);
   }
   // The first row's object (LIMIT 1), or nullptr.
   std::shared_ptr<T> first() const {
@@ -264,10 +264,7 @@ class Query {
     }
     return found;
   }
-  std::int64_t count() const {
-    session_->autoflush_now();
-    return detail::query_count(*session_, criteria_);
-  }
+  std::int64_t count() const { return detail::query_count(*session_, criteria_); }
   // Page `page` (from 1) of `per_page` items, with the total; a page past the end is empty.
   // ArgumentError when page < 1 or per_page < 1.
   Page<T> paginate(std::int64_t page, std::int64_t per_page) const {
@@ -282,8 +279,9 @@ class Query {
   // Column / aggregate query into typed tuples, under this query's criteria.
   template <typename... E>
   std::vector<std::tuple<typename E::value_type...>> values(const E&... columns) const {
-    session_->autoflush_now();
-    return session_->connection().execute(select(columns...)).template as<typename E::value_type...>().all();
+    const Select st = select(columns...);
+    session_->autoflush_before(*st.root());
+    return session_->connection().execute(st).template as<typename E::value_type...>().all();
   }
   // This query's criteria as a Core SELECT of the given columns (subqueries: in_(q.select(c))).
   template <typename... E>

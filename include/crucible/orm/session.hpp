@@ -52,6 +52,9 @@ namespace crucible {
 template <typename T>
 class Query;
 class Select;
+namespace sql {
+class Node;
+}
 
 namespace detail {
 class UnitOfWork;
@@ -234,12 +237,18 @@ class Session {
   }
   // Flushes when autoflush is on and something may be pending.
   void autoflush_now();
+  // Autoflush before `statement` (a SELECT) runs: flushes what could change what it reads and
+  // nothing else. New and deleted objects and relationship changes are lists, flushed whenever
+  // there are any; edited columns are found by comparing objects with their snapshots, so only
+  // the objects of the mappers whose tables the statement reads (and of mappers with new or
+  // deleted objects) are compared and written. Edits to other mappers' objects wait for the next
+  // flush: they cannot change this statement's rows.
+  void autoflush_before(const sql::Node& statement);
   // Before a relationship load: flushes only new / deleted objects and relationship changes
   // (what can change which rows a relationship finds); edited columns of persistent objects
-  // wait for the next flush, so N lazy loads do not compare every object N times.
-  void autoflush_for_load() {
-    if (!new_.empty() || !deleted_.empty() || !links_changed_.empty()) autoflush_now();
-  }
+  // of other mappers wait for the next flush, so N lazy loads do not compare every object N
+  // times (those of the listed objects' mappers go with them: the inserts may depend on them).
+  void autoflush_for_load();
   // The object for a result row whose columns [offset, offset + columns) are the mapper's;
   // from the identity map when present (reloaded when expired or `overwrite`).
   StatePtr load_row(const Mapper& mapper, const Row& row, std::size_t offset, bool overwrite = false);
@@ -248,6 +257,8 @@ class Session {
   void after_bulk_update(const Mapper& mapper, const std::vector<std::vector<Value>>& keys);
   void after_bulk_delete(const Mapper& mapper, const std::vector<std::vector<Value>>& keys);
   std::vector<StatePtr> dirty_states() const;
+  // Those of the mappers `scope` marks (indexed by Mapper::index()); every mapper when null.
+  std::vector<StatePtr> dirty_states(const std::vector<char>* scope) const;
   // The graph this session's objects live in (state.hpp), kept at its root.
   const std::shared_ptr<detail::ObjectGraph>& graph() {
     return graph_ && graph_->root() == graph_.get() ? graph_ : refresh_graph();
@@ -273,6 +284,9 @@ class Session {
   // Reloads expired objects (grouped by mapper) in batched selects; returns how many rows came.
   std::size_t reload_expired(const std::vector<StatePtr>& states);
   void reload_after_rollback();
+  // A flush of the lists (new, deleted, relationship changes) and of the edited objects of the
+  // mappers of `tables` and of the listed objects (autoflush_before).
+  void scoped_flush(const std::vector<const Table*>& tables);
   StatePtr merge_state(const detail::InstanceState& source);
   StatePtr get_state(const Mapper& mapper, std::int64_t key);
   StatePtr get_state(const Mapper& mapper, const std::vector<Value>& key);
@@ -297,6 +311,8 @@ class Session {
   bool expire_on_commit_;
   std::uint64_t transaction_id_;  // renewed when a transaction ends (objects' inserted_transaction)
   bool flushing_ = false;
+  const std::vector<char>* flush_scope_ = nullptr;  // an autoflush's mappers (dirty_states)
+  std::vector<char> autoflush_scope_;
   bool tx_wrote_ = false;
   SessionEvents events_;
   detail::IdentityMap identity_;
