@@ -20,6 +20,11 @@ void ConnectionState::close_cursors() {
 }
 
 void ConnectionState::begin_transaction() {
+  if (guard_rolled_back) [[unlikely]]
+    throw InvalidRequestError(
+        "this Connection's transaction was rolled back through its Transaction guard, which is "
+        "still in scope: end the guard's scope before using the Connection again (a statement "
+        "here would silently begin a new transaction that nothing commits or rolls back)");
   auto& c = driver();
   guarded(*this, "BEGIN", [&] { c.begin(); });
   transaction_begun = true;
@@ -154,7 +159,8 @@ Transaction::Transaction(Transaction&& other) noexcept
     : conn_(std::move(other.conn_)),
       epoch_(other.epoch_),
       savepoint_(std::move(other.savepoint_)),
-      done_(std::exchange(other.done_, true)) {}
+      done_(std::exchange(other.done_, true)),
+      refusing_(std::exchange(other.refusing_, false)) {}
 
 Transaction& Transaction::operator=(Transaction&& other) noexcept {
   if (this != &other) {
@@ -164,21 +170,29 @@ Transaction& Transaction::operator=(Transaction&& other) noexcept {
       } catch (...) {
       }
     }
+    stop_refusing();
     conn_ = std::move(other.conn_);
     epoch_ = other.epoch_;
     savepoint_ = std::move(other.savepoint_);
     done_ = std::exchange(other.done_, true);
+    refusing_ = std::exchange(other.refusing_, false);
   }
   return *this;
 }
 
 Transaction::~Transaction() {
+  stop_refusing();
   if (!is_active()) return;
   try {
-    rollback();
+    roll_back_here();
   } catch (...) {
     // Destructors do not throw; the connection's own close rolls back anyway.
   }
+}
+
+void Transaction::stop_refusing() {
+  if (!std::exchange(refusing_, false)) return;
+  if (auto st = conn_.lock()) st->guard_rolled_back = false;
 }
 
 bool Transaction::is_active() const {
@@ -206,6 +220,19 @@ void Transaction::commit() {
 }
 
 void Transaction::rollback() {
+  const bool root = is_active() && savepoint_.empty();
+  roll_back_here();
+  // As SQLAlchemy inside `with conn.begin():`, the Connection refuses to begin anew until this
+  // guard goes: its scope was written as one transaction.
+  if (root) {
+    if (auto st = conn_.lock()) {
+      st->guard_rolled_back = true;
+      refusing_ = true;
+    }
+  }
+}
+
+void Transaction::roll_back_here() {
   if (!is_active()) {
     done_ = true;
     return;

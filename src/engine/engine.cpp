@@ -2,13 +2,19 @@
 // create_engine: URL -> dialect + driver factory + pool + events.
 #include "crucible/engine/engine.hpp"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "crucible/dialects/sqlite/dialect.hpp"
 #include "crucible/dialects/sqlite/driver.hpp"
@@ -37,6 +43,96 @@ namespace {
   throw NotSupportedError(std::move(info));
 }
 
+[[maybe_unused]] constexpr std::chrono::milliseconds kDefaultConnectTimeout{10000};
+
+// The connect timeout of a server engine: the URL's connect_timeout (whole seconds, as libpq and
+// libmariadb spell it) or the engine option, one of them at most when they differ; 10 s when
+// neither says.
+[[maybe_unused]] std::chrono::milliseconds connect_timeout(const Url& url, const EngineOptions& options) {
+  std::optional<std::chrono::milliseconds> from_url;
+  if (auto text = url.query_value("connect_timeout")) {
+    unsigned seconds = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), seconds);
+    if (ec != std::errc() || end != text->data() + text->size() || text->empty())
+      throw ArgumentError("connect_timeout takes a whole number of seconds, not '" + *text + "'");
+    from_url = std::chrono::seconds(seconds);
+  }
+  if (from_url && options.connect_timeout && *from_url != *options.connect_timeout)
+    throw ArgumentError("connect_timeout is set twice, to " + std::to_string(from_url->count()) +
+                        " ms in the URL and " + std::to_string(options.connect_timeout->count()) +
+                        " ms in the engine options; set it in one place");
+  if (options.connect_timeout && options.connect_timeout->count() < 0)
+    throw ArgumentError("connect_timeout must not be negative");
+  return from_url ? *from_url : options.connect_timeout.value_or(kDefaultConnectTimeout);
+}
+
+// %HH for what an SQLite URI cannot hold literally in `part` (a query name or value, or with
+// `path` a file path, where '/' stays).
+std::string uri_escaped(std::string_view part, bool path) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : part) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || (path && c == '/')) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// What sqlite3_open_v2 opens for `url`, and whether as a URI. A `file:` database and any path
+// with query options become an SQLite URI carrying every option (mode=memory, cache=shared,
+// vfs=..., immutable=1 ...), so that what SQLite opens is what the URL says; a plain path
+// without options opens as a file name.
+std::string sqlite_open_path(const Url& url, bool& uri) {
+  const bool file_uri = url.database.rfind("file:", 0) == 0;
+  uri = file_uri || !url.query.empty();
+  if (!uri) return url.database.empty() ? ":memory:" : url.database;
+  std::string path;
+  if (file_uri) path = url.database;  // as written: SQLite decodes its own escapes
+  else if (url.database.empty() || url.database == ":memory:") path = "file::memory:";
+  else path = "file:" + uri_escaped(url.database, true);
+  for (std::size_t i = 0; i < url.query.size(); ++i)
+    path += (i ? "&" : "?") + uri_escaped(url.query[i].first, false) + "=" + uri_escaped(url.query[i].second, false);
+  return path;
+}
+
+// What no connect error may show: the password, and what follows the first ':' of a host that
+// is no IPv6 address (a URL missing its '@' leaves "user:password..." where the host belongs),
+// longest first. libpq and libmariadb quote the host, and may quote more, in their messages.
+[[maybe_unused]] std::vector<std::string> connect_secrets(const Url& url) {
+  std::vector<std::string> secrets;
+  if (url.password && !url.password->empty()) secrets.push_back(*url.password);
+  in6_addr ignored{};
+  if (const auto colon = url.host.find(':');
+      colon != std::string::npos && ::inet_pton(AF_INET6, url.host.c_str(), &ignored) != 1)
+    secrets.push_back(url.host.substr(colon + 1));
+  std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return secrets;
+}
+
+// Masks `secrets` in a driver's connect error before it is translated (and shown, logged...):
+// the last line of defence, whatever the client library chose to quote. An occurrence inside a
+// longer word stays (a password "app" is not masked out of "app_db"), one standing alone or
+// between punctuation ("host 'app:secret'") goes.
+[[maybe_unused]] void scrub_secrets(dialects::DriverException& error, const std::vector<std::string>& secrets) {
+  std::string& message = error.info().driver_message;
+  const auto word = [&](std::size_t at) {
+    return at < message.size() && (std::isalnum(static_cast<unsigned char>(message[at])) || message[at] == '_');
+  };
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) continue;
+    for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 1)) {
+      if ((at > 0 && word(at - 1)) || word(at + secret.size())) continue;
+      message.replace(at, secret.size(), "***");
+    }
+  }
+}
+
 // The pool (and so each factory) lives in the EngineState the factories point to.
 // An in-memory database lives as long as a connection to it. Behind a pool that opens more than
 // one connection (NullPool: one per checkout; QueuePool: several), a private ":memory:" becomes a
@@ -54,8 +150,7 @@ ConnectionFactory sqlite_factory(detail::EngineState& state, PoolClass pool_clas
                                     std::to_string(v % 1000));
 
   dialects::SqliteConnectOptions connect_options;
-  connect_options.path = url.database.empty() ? ":memory:" : url.database;
-  connect_options.uri = connect_options.path.rfind("file:", 0) == 0;
+  connect_options.path = sqlite_open_path(url, connect_options.uri);
   connect_options.read_only = url.query_value("mode") == "ro";
   connect_options.busy_timeout = opts.sqlite.busy_timeout;
   connect_options.wal = opts.sqlite.wal;
@@ -101,19 +196,22 @@ ConnectionFactory postgresql_factory([[maybe_unused]] detail::EngineState& state
   if (!url.username.empty()) params.emplace_back("user", url.username);
   if (url.password) params.emplace_back("password", *url.password);
   if (!url.database.empty()) params.emplace_back("dbname", url.database);
-  params.insert(params.end(), url.query.begin(), url.query.end());
+  for (const auto& option : url.query)
+    if (option.first != "connect_timeout") params.push_back(option);  // the driver's deadline instead
+  connect_options.connect_timeout = connect_timeout(url, state.options);
   state.dialect = std::make_unique<dialects::PostgresqlDialect>();
   if (!state.options.isolation_level) state.default_isolation = IsolationLevel::read_committed;
 
   detail::EngineState* raw = &state;
   auto versioned = std::make_shared<std::once_flag>();
-  return [raw, connect_options, versioned]() -> std::unique_ptr<dialects::DriverConnection> {
+  return [raw, connect_options, versioned, secrets = connect_secrets(url)]() -> std::unique_ptr<dialects::DriverConnection> {
     try {
       auto conn = dialects::open_postgresql(connect_options);
       std::call_once(*versioned, [&] { raw->dialect->set_server_version(conn->server_version()); });
       if (raw->options.isolation_level) conn->set_isolation_level(*raw->options.isolation_level);
       return conn;
     } catch (dialects::DriverException& error) {
+      scrub_secrets(error, secrets);
       detail::raise_driver_error(*raw, nullptr, error, {}, {});
     }
   };
@@ -136,13 +234,16 @@ ConnectionFactory mysql_factory([[maybe_unused]] detail::EngineState& state) {
   connect_options.password = url.password;
   connect_options.database = url.database;
   for (const auto& [key, value] : url.query) dialects::set_mysql_option(connect_options, key, value);
+  // libmariadb counts whole seconds: a part of one rounds up rather than to "no limit".
+  const auto timeout = connect_timeout(url, state.options);
+  connect_options.connect_timeout = std::chrono::ceil<std::chrono::seconds>(timeout);
   if (url.backend == "mariadb") state.dialect = std::make_unique<dialects::MariadbDialect>();
   else state.dialect = std::make_unique<dialects::MysqlDialect>();
   if (!state.options.isolation_level) state.default_isolation = IsolationLevel::repeatable_read;
 
   detail::EngineState* raw = &state;
   auto versioned = std::make_shared<std::once_flag>();
-  return [raw, connect_options, versioned]() -> std::unique_ptr<dialects::DriverConnection> {
+  return [raw, connect_options, versioned, secrets = connect_secrets(url)]() -> std::unique_ptr<dialects::DriverConnection> {
     try {
       dialects::MysqlConnectOptions options = connect_options;  // the factory may run concurrently
       options.isolation_level = raw->default_isolation;
@@ -150,6 +251,7 @@ ConnectionFactory mysql_factory([[maybe_unused]] detail::EngineState& state) {
       std::call_once(*versioned, [&] { raw->dialect->set_server_version(conn->server_version()); });
       return conn;
     } catch (dialects::DriverException& error) {
+      scrub_secrets(error, secrets);
       detail::raise_driver_error(*raw, nullptr, error, {}, {});
     }
   };

@@ -31,6 +31,50 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The next word of `sql` at or after `i` outside quotes, at parenthesis depth 0 (a subquery's
+// or a column list's words are skipped); empty at the end. Moves `i` past it.
+std::string_view next_top_level_word(std::string_view sql, std::size_t& i) {
+  int depth = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"' || c == '`') {  // a string or a quoted name: skip to its end
+      const std::size_t close = sql.find(c, i + 1);
+      i = close == std::string_view::npos ? sql.size() : close + 1;
+    } else if (c == '(' || c == ')') {
+      depth += c == '(' ? 1 : -1;
+      ++i;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      const std::size_t start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$'))
+        ++i;
+      if (depth == 0) return sql.substr(start, i - start);
+    } else {
+      ++i;
+    }
+  }
+  return {};
+}
+
+// Whether an INSERT takes its rows from a query (INSERT ... SELECT): it inserts any number of
+// rows, none of them "the" new row, so it never reports a key. The first top-level word after
+// INSERT among VALUES / VALUE / SET / DEFAULT (given rows) and SELECT / WITH / TABLE (a query)
+// decides; none of them (a parenthesised query) counts as a query. Read once per prepared
+// statement.
+bool inserts_from_query(std::string_view sql) {
+  std::size_t i = 0;
+  bool after_insert = false;
+  for (std::string_view word = next_top_level_word(sql, i); !word.empty(); word = next_top_level_word(sql, i)) {
+    if (!after_insert) {
+      after_insert = iequals(word, "INSERT") || iequals(word, "REPLACE");
+      continue;
+    }
+    if (iequals(word, "VALUES") || iequals(word, "VALUE") || iequals(word, "SET") || iequals(word, "DEFAULT"))
+      return false;
+    if (iequals(word, "SELECT") || iequals(word, "WITH") || iequals(word, "TABLE")) return true;
+  }
+  return true;
+}
+
 // Whether the compiled form says what the statement does; text SQL is read for its first keyword.
 bool kind_known(const sql::CompiledStatement* compiled) {
   return compiled && compiled->kind != sql::StatementKind::text && compiled->kind != sql::StatementKind::other;
@@ -58,6 +102,13 @@ std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
     const auto kw = first_keyword(stmt.sql());
     info->is_insert = iequals(kw, "INSERT") || iequals(kw, "REPLACE");
     info->is_dml = info->is_insert || iequals(kw, "UPDATE") || iequals(kw, "DELETE");
+  }
+  info->single_key = info->is_insert && !inserts_from_query(stmt.sql());
+  if (compiled && compiled->kind == StatementKind::ddl) {
+    info->is_ddl = true;
+  } else if (!kind_known(compiled)) {
+    const auto kw = first_keyword(stmt.sql());
+    info->is_ddl = iequals(kw, "CREATE") || iequals(kw, "DROP") || iequals(kw, "ALTER") || iequals(kw, "RENAME");
   }
   return info;
 }
@@ -104,9 +155,21 @@ std::shared_ptr<const StatementInfo> shared_info(dialects::StatementLease& lease
   info = shared_info(lease, compiled);
 }
 
-bool is_insert(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
-  if (kind_known(compiled)) return compiled->kind == sql::StatementKind::insert;
-  return shared_info(lease, compiled)->is_insert;
+// Whether the statement behind `lease` may change the schema (DDL).
+bool changes_schema(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
+  if (kind_known(compiled)) return compiled->kind == sql::StatementKind::ddl;
+  if (const std::shared_ptr<void>* slot = lease.user_data(); slot && *slot)
+    return static_cast<const StatementInfo*>(slot->get())->is_ddl;
+  return shared_info(lease, compiled)->is_ddl;
+}
+
+// Whether the statement behind `lease` is an INSERT of given rows (StatementInfo::single_key).
+// The info is read in place when cached (no reference count traffic on an insert loop).
+bool may_report_key(dialects::StatementLease& lease, const sql::CompiledStatement* compiled) {
+  if (kind_known(compiled) && compiled->kind != sql::StatementKind::insert) return false;
+  if (const std::shared_ptr<void>* slot = lease.user_data(); slot && *slot)
+    return static_cast<const StatementInfo*>(slot->get())->single_key;
+  return shared_info(lease, compiled)->single_key;
 }
 }  // namespace
 
@@ -173,8 +236,14 @@ Result StatementCursor::finish_without_rows(CursorPtr cursor,
     raise_driver_error(*conn.engine, &conn, error, sql, {});
   }
   rows_affected = stmt.changes();
+  // Statements prepared before DDL must not outlive the schema they were planned for
+  // (PostgreSQL: "cached plan must not change result type"): the connection prepares afresh.
+  if (changes_schema(c.lease_, compiled)) [[unlikely]]
+    conn.conn->clear_statement_cache();
+  // A key only for the one row of an INSERT ... VALUES: after several rows (or an INSERT ...
+  // SELECT of any number) the driver's "last id" is one of them, or an earlier statement's.
   std::optional<std::int64_t> last_id;
-  if (is_insert(c.lease_, compiled)) last_id = conn.conn->last_insert_id();
+  if (rows_affected == 1 && may_report_key(c.lease_, compiled)) last_id = conn.conn->last_insert_id();
   return Result(rows_affected, last_id);
 }
 
@@ -189,7 +258,9 @@ bool StatementCursor::fetch() {
     raise_driver_error(*conn->engine, conn, error, sql, {});
   }
   if (info_->is_dml) rows_affected_ = stmt.changes();
-  if (info_->is_insert && conn_->conn) last_insert_id_ = conn_->conn->last_insert_id();
+  // No inserted_primary_key() for a statement that returns rows (INSERT ... RETURNING): the keys
+  // are in its rows, and MariaDB's protocol does not report the id with a result set (the
+  // client would show the previous statement's).
   close();
   return false;
 }

@@ -86,10 +86,24 @@ class SchemaRunner {
 }  // namespace
 
 bool has_table(Connection& connection, std::string_view table_name) {
-  return connection.execute(compiled_has_table(connection.dialect()),
-                            {{"table_name", std::string(table_name)}})
-      .first()
-      .has_value();
+  const sql::Dialect& dialect = connection.dialect();
+  if (connection.execute(compiled_has_table(dialect), {{"table_name", std::string(table_name)}}).first())
+    return true;
+  // What the catalog query cannot see (MariaDB's temporary tables): a probe that fails with
+  // 42S02 when nothing has the name. (Its failure passes through the error event like any.)
+  const std::string probe = dialect.table_probe_sql(table_name);
+  if (probe.empty()) return false;
+  auto compiled = std::make_shared<sql::CompiledStatement>();
+  compiled->sql = probe;
+  compiled->kind = sql::StatementKind::select;
+  compiled->returns_rows = true;
+  try {
+    connection.execute(compiled).close();
+    return true;
+  } catch (const DBAPIError& error) {
+    if (error.sqlstate() == "42S02") return false;
+    throw;
+  }
 }
 
 void create_all(Connection& connection, const MetaData& metadata, bool checkfirst) {

@@ -3,29 +3,86 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "crucible/core/errors.hpp"
 
 namespace crucible {
 namespace {
 
-[[noreturn]] void bad_url(std::string_view text, const std::string& problem) {
-  // Never echo a password back: the URL in the message goes through a crude mask.
-  std::string shown(text);
-  auto scheme_end = shown.find("://");
-  auto at = shown.rfind('@');
-  if (scheme_end != std::string::npos && at != std::string::npos && at > scheme_end) {
-    auto colon = shown.find(':', scheme_end + 3);
-    if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
-  }
-  throw ArgumentError("invalid database URL '" + shown + "': " + problem);
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Where the user information of a URL's `rest` (after "://", before '?') ends: the last '@'
+// before the path, as SQLAlchemy reads it, so a password may hold '/' and '@' ("u:pa/ss@h/db",
+// "u:p@ss@h/db"); the path starts at the first '/' after the first '@'. npos when there is no
+// user information (no '@', or one inside a path: "h/db@x").
+std::size_t userinfo_end(std::string_view rest) {
+  const std::size_t first = rest.find('@');
+  if (first == std::string_view::npos) return first;
+  const std::size_t path = rest.find('/', first);
+  const std::size_t at = rest.rfind('@', path == std::string_view::npos ? path : path - 1);
+  const std::string_view user = rest.substr(0, std::min(rest.find(':'), at));
+  return user.find('/') == std::string_view::npos ? at : std::string_view::npos;
+}
+
+// Replaces every occurrence of `secret` in `text` with "***".
+void scrub(std::string& text, std::string_view secret) {
+  if (secret.empty()) return;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+    text.replace(at, secret.size(), "***");
+}
+
+[[noreturn]] void bad_url(std::string_view text, const std::string& problem) {
+  // Never echo a password back, neither in the URL shown nor in the problem: the password (as
+  // written and decoded) is masked. A URL without its '@' may hold a password where a host or
+  // port belongs ("u:secret.host/db"), so there everything after the first ':' of the host part
+  // is masked too (an IPv6 host in brackets excepted).
+  std::string message = "invalid database URL '" + std::string(text) + "': " + problem;
+  const auto scheme_end = text.find("://");
+  if (scheme_end != std::string_view::npos) {
+    std::string_view rest = text.substr(scheme_end + 3);
+    rest = rest.substr(0, rest.find('?'));
+    std::vector<std::string> secrets;
+    if (const auto at = userinfo_end(rest); at != std::string_view::npos) {
+      const std::string_view userinfo = rest.substr(0, at);
+      if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+        const std::string_view password = userinfo.substr(colon + 1);
+        secrets.emplace_back(password);
+        std::string decoded;  // a lenient decode: the escapes may be what is wrong
+        for (std::size_t i = 0; i < password.size(); ++i) {
+          const int hi = password[i] == '%' && i + 2 < password.size() ? hex_value(password[i + 1]) : -1;
+          const int lo = hi >= 0 ? hex_value(password[i + 2]) : -1;
+          if (lo >= 0) {
+            decoded += static_cast<char>(hi * 16 + lo);
+            i += 2;
+          } else {
+            decoded += password[i];
+          }
+        }
+        secrets.push_back(std::move(decoded));
+      }
+    } else if (!rest.empty() && rest.front() != '[') {
+      const std::string_view host_part = rest.substr(0, rest.find('/'));
+      if (const auto colon = host_part.find(':'); colon != std::string_view::npos) {
+        const std::string_view after = host_part.substr(colon + 1);
+        secrets.emplace_back(after);
+        for (std::size_t pos = 0; pos < after.size();) {  // and each ':'-separated piece of it
+          const auto next = std::min(after.find(':', pos), after.size());
+          secrets.emplace_back(after.substr(pos, next - pos));
+          pos = next + 1;
+        }
+      }
+    }
+    // Longest first, so that a piece never leaves the rest of a longer secret behind.
+    std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    for (const auto& secret : secrets) scrub(message, secret);
+  }
+  throw ArgumentError(message);
 }
 
 std::string decode(std::string_view url, std::string_view part, std::string_view what,
@@ -38,8 +95,9 @@ std::string decode(std::string_view url, std::string_view part, std::string_view
       const int hi = i + 1 < part.size() ? hex_value(part[i + 1]) : -1;
       const int lo = i + 2 < part.size() ? hex_value(part[i + 2]) : -1;
       if (hi < 0 || lo < 0)
-        bad_url(url, "bad percent-escape '" + std::string(part.substr(i, 3)) + "' in the " +
-                         std::string(what));
+        bad_url(url, what == "password" ? "bad percent-escape in the password"
+                                        : "bad percent-escape '" + std::string(part.substr(i, 3)) + "' in the " +
+                                              std::string(what));
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     } else if (c == '+' && plus_is_space) {
@@ -114,21 +172,27 @@ Url Url::parse(std::string_view text) {
     pos = amp + 1;
   }
 
-  // Authority: everything up to the first '/'.
+  if (url.backend == "sqlite") {
+    const auto slash = rest.find('/');
+    if (rest.substr(0, slash).size() != 0)
+      bad_url(text, "sqlite URLs take no host; use sqlite:///relative.db or sqlite:////absolute.db");
+    url.database = decode(text, slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1), "database");
+    return url;
+  }
+
+  // User information up to the last '@' before the path; then the authority up to the next '/'.
+  std::string_view userinfo;
+  bool has_userinfo = false;
+  if (const auto at = userinfo_end(rest); at != std::string_view::npos) {
+    userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    has_userinfo = true;
+  }
   const auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
 
-  if (url.backend == "sqlite") {
-    if (!authority.empty())
-      bad_url(text, "sqlite URLs take no host; use sqlite:///relative.db or sqlite:////absolute.db");
-    url.database = decode(text, path, "database");
-    return url;
-  }
-
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
+  if (has_userinfo) {
     if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
       url.username = decode(text, userinfo.substr(0, colon), "user name");
       url.password = decode(text, userinfo.substr(colon + 1), "password");

@@ -101,3 +101,37 @@ TEST_F(Tx, OuterRollbackDeactivatesSavepoint) {
   EXPECT_NO_THROW(sp.rollback());
   EXPECT_EQ(count(), 0);
 }
+
+// After a guard's rollback() the Connection refuses to begin anew while the guard is in scope
+// (a statement there would silently open a transaction nothing ends), as SQLAlchemy does inside
+// `with conn.begin():`; once the guard is gone it autobegins again.
+TEST_F(Tx, RolledBackGuardRefusesUntilItsScopeEnds) {
+  auto c = engine.connect();
+  {
+    auto tx = c.begin();
+    c.execute("INSERT INTO t VALUES (1)");
+    tx.rollback();
+    EXPECT_THROW(c.execute("INSERT INTO t VALUES (2)"), InvalidRequestError);
+    EXPECT_THROW(c.begin(), InvalidRequestError);
+    EXPECT_FALSE(c.in_transaction());
+    Transaction moved = std::move(tx);  // the refusal moves with the guard
+    EXPECT_THROW(c.execute("INSERT INTO t VALUES (3)"), InvalidRequestError);
+  }
+  c.execute("INSERT INTO t VALUES (4)");
+  c.commit();
+  EXPECT_EQ(count(), 1);
+  // A savepoint's rollback() continues the outer transaction; a commit() ends the guard's work
+  // as written, and the destructor's rollback refuses nothing.
+  {
+    auto tx = c.begin();
+    auto sp = c.begin_nested();
+    c.execute("INSERT INTO t VALUES (5)");
+    sp.rollback();
+    c.execute("INSERT INTO t VALUES (6)");
+    tx.commit();
+  }
+  { auto tx = c.begin(); }
+  c.execute("INSERT INTO t VALUES (7)");
+  c.commit();
+  EXPECT_EQ(count(), 3);
+}

@@ -66,3 +66,47 @@ TEST(Url, MalformedUrlsNameTheProblem) {
   // The password never appears in the message.
   EXPECT_EQ(error_of("postgresql://u:hunter2@h:bad/db").find("hunter2"), std::string::npos);
 }
+
+// The user information ends at the last '@' before the path (SQLAlchemy's reading), so a password
+// holding '/' or '@' is not taken for a port or a host.
+TEST(Url, UserinfoEndsAtTheLastAtBeforeThePath) {
+  auto u = Url::parse("postgresql://app:s3cret/pw@127.0.0.1:1/blog");
+  EXPECT_EQ(u.username, "app");
+  EXPECT_EQ(u.password, "s3cret/pw");
+  EXPECT_EQ(u.host, "127.0.0.1");
+  EXPECT_EQ(u.port, 1);
+  EXPECT_EQ(u.database, "blog");
+  auto v = Url::parse("mysql://app:p@ss@db:3306/shop");
+  EXPECT_EQ(v.password, "p@ss");
+  EXPECT_EQ(v.host, "db");
+  auto w = Url::parse("mysql://u:p@db/shop@archive");  // an '@' in the path stays there
+  EXPECT_EQ(w.password, "p");
+  EXPECT_EQ(w.host, "db");
+  EXPECT_EQ(w.database, "shop@archive");
+  auto x = Url::parse("postgresql://db/app@x");  // no user information at all
+  EXPECT_EQ(x.host, "db");
+  EXPECT_EQ(x.username, "");
+  EXPECT_EQ(x.database, "app@x");
+  EXPECT_EQ(Url::parse("postgresql://bob:s%2Fcr%40t@h/d").password, "s/cr@t");
+}
+
+// No URL error quotes a password: neither the URL shown nor the problem, including a URL whose
+// missing '@' puts the password where a host or port belongs.
+TEST(Url, ErrorsNeverQuoteThePassword) {
+  for (const std::string url : {
+           "postgresql://app:s3cret127.0.0.1/blog",           // missing '@': the password is a "port"
+           "postgresql://app:s3cret.db.local:99999/blog",      // missing '@', a host and a bad port
+           "mysql://app:s3cret@127.0.0.1:99999/db",            // a bad port after a good password
+           "mysql://app:s3cret%zz@127.0.0.1/db",               // a bad escape in the password
+           "postgresql://app:s3cret@[::1/blog",                // an unterminated IPv6 host
+           "postgresql://app:s3cret@127.0.0.1:/blog",          // an empty port
+           "nosuchdb://app:s3cret@127.0.0.1/blog",             // an unknown backend
+       }) {
+    try {
+      Url::parse(url);
+      ADD_FAILURE() << "parsed: " << url;
+    } catch (const ArgumentError& e) {
+      EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
+    }
+  }
+}

@@ -171,7 +171,10 @@ TEST_F(SchemaDdlTest, Indexes) {
 }
 
 TEST_F(SchemaDdlTest, HasTableSql) {
-  EXPECT_EQ(sqlite().has_table_sql(), "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?");
+  // Tables and views, of the main and the temporary database, through one parameter.
+  EXPECT_EQ(sqlite().has_table_sql(),
+            "SELECT name FROM sqlite_temp_master WHERE type IN ('table', 'view') AND name = ?1 "
+            "UNION ALL SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1");
   EXPECT_NE(postgresql().has_table_sql().find("$1"), std::string::npos);
   EXPECT_NE(mysql().has_table_sql().find("DATABASE()"), std::string::npos);
 }

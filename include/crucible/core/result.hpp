@@ -261,9 +261,10 @@ class Result {
 
   // Rows inserted / updated / deleted (after exhausting a RETURNING result); -1 for SELECT.
   std::int64_t rows_affected() const;
-  // The integer primary key the last INSERT generated (SQLite rowid, MySQL AUTO_INCREMENT);
-  // nullopt when the statement was not an insert or the backend has no last-insert id
-  // (PostgreSQL: add .returning(id) to the insert and read the key from the rows).
+  // The integer primary key this INSERT generated (SQLite rowid, MySQL AUTO_INCREMENT) when it
+  // inserted exactly one row of given values; nullopt ("no single key") after several rows, an
+  // INSERT ... SELECT, an INSERT ... RETURNING (the keys are in its rows), anything that is not
+  // an insert, or on a backend without a last-insert id (PostgreSQL: add .returning(id)).
   std::optional<std::int64_t> inserted_primary_key() const;
   // Releases the driver statement; further reads see no rows. (The closed cursor stays until
   // the Result goes: it keeps the names and the counts.) Forced inline: it ends every typed

@@ -104,7 +104,10 @@ class Transaction {
   ~Transaction();
 
   void commit();    // InvalidRequestError when no longer active
-  void rollback();  // no-op when no longer active
+  // No-op when no longer active. After a root guard's rollback() the Connection refuses to begin
+  // a new transaction (InvalidRequestError at its next statement) until this guard is destroyed,
+  // as SQLAlchemy inside `with conn.begin():`; a savepoint's rollback() continues the outer one.
+  void rollback();
   bool is_active() const;
   bool is_nested() const { return !savepoint_.empty(); }
 
@@ -114,8 +117,13 @@ class Transaction {
               std::string savepoint);
   std::weak_ptr<detail::ConnectionState> conn_;
   std::uint64_t epoch_ = 0;
+  // Rolls back (the destructor's and rollback()'s shared part).
+  void roll_back_here();
+  // Lifts the refusal this guard's rollback() set, if any.
+  void stop_refusing();
   std::string savepoint_;  // empty for the root transaction
   bool done_ = true;
+  bool refusing_ = false;  // rollback() made the Connection refuse to begin until this goes
 };
 
 class Connection {

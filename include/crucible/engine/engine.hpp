@@ -66,6 +66,12 @@ struct EngineOptions {
   // Applied to every new connection; nullopt = the backend's default (SQLite: SERIALIZABLE).
   std::optional<IsolationLevel> isolation_level = std::nullopt;
   std::size_t compiled_cache_size = 500;            // compiled statements kept by shape
+  // PostgreSQL and MariaDB: a connect (TCP, TLS, login) that takes longer fails with a
+  // disconnect OperationalError, so a server that accepts and never answers cannot hang a
+  // checkout. nullopt: the URL's connect_timeout=<seconds>, else 10 s; 0 waits forever. Setting
+  // both this and a different URL value is an ArgumentError. (MariaDB counts whole seconds,
+  // rounding up.) SQLite opens a local file and has nothing to wait for.
+  std::optional<std::chrono::milliseconds> connect_timeout = std::nullopt;
   SqliteEngineOptions sqlite = {};
 };
 

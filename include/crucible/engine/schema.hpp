@@ -40,7 +40,8 @@ void create_all(Connection& connection, const MetaData& metadata, bool checkfirs
 void drop_all(const Engine& engine, const MetaData& metadata, bool checkfirst = true);
 void drop_all(Connection& connection, const MetaData& metadata, bool checkfirst = true);
 
-// Whether `table_name` exists in the connection's current schema / database.
+// Whether `table_name` reaches a table, a view or a temporary table on this connection (its
+// current schema / database and search path; docs/backends.md, "Schema changes").
 bool has_table(Connection& connection, std::string_view table_name);
 
 }  // namespace crucible

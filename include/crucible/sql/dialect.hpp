@@ -13,7 +13,9 @@
 //   drop_table_ddl(table, if_exists)         DROP TABLE
 //   drop_index_ddl(table, index, if_exists)
 //   has_table_sql()                          SELECT returning a row iff the table exists; one
-//                                            named bind "table_name" (current schema/database)
+//                                            named bind "table_name": tables, views and the
+//                                            session's temporary tables its unqualified name
+//                                            reaches (table_probe_sql() for what no catalog lists)
 // Emit tables in MetaData::sorted_tables() order to create, reverse order to drop.
 //
 // Thread-safety: immutable after construction (set_server_version is called once, at first
@@ -130,6 +132,13 @@ class Dialect {
   std::vector<std::string> drop_table_ddl(const Table& table, bool if_exists = false) const;
   std::string drop_index_ddl(const Table& table, const Index& index, bool if_exists = false) const;
   virtual std::string has_table_sql() const = 0;
+  // A query that fails with SQLSTATE 42S02 (no such table) unless `table_name` is a table or
+  // view this session sees, for what has_table_sql() cannot see (MariaDB's temporary tables
+  // are in no catalog); empty where has_table_sql() sees everything.
+  virtual std::string table_probe_sql(std::string_view table_name) const {
+    (void)table_name;
+    return {};
+  }
 
   // What asks the database for a statement's plan, followed by the statement (monitor's
   // explain()): "EXPLAIN " unless the dialect says otherwise.

@@ -185,8 +185,17 @@ bool MysqlDialect::is_disconnect(const DriverErrorInfo& info) const {
 
 std::unique_ptr<sql::Compiler> MysqlDialect::make_compiler() const { return std::make_unique<MysqlCompiler>(*this); }
 
+// information_schema.tables lists base tables and views, but not temporary tables (MariaDB
+// before 11.2, MySQL): table_probe_sql() finds those.
 std::string MysqlDialect::has_table_sql() const {
   return "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
+}
+
+// Reading no row of the table: error 1146 (SQLSTATE 42S02) when the name reaches nothing, which
+// leaves the transaction as it was (MariaDB undoes a failed statement only). The one way to see
+// a temporary table of this session, as no catalog holds it.
+std::string MysqlDialect::table_probe_sql(std::string_view table_name) const {
+  return "SELECT 1 FROM " + quote_identifier(table_name) + " LIMIT 0";
 }
 
 MariadbDialect::MariadbDialect() { apply_mariadb_features(10, 11); }

@@ -127,7 +127,11 @@ class MysqlConnection final : public DriverConnection {
     autocommit_ = false;
   }
 
-  std::optional<std::int64_t> last_insert_id() const override { return session_->last_insert_id; }
+  // 0: the statement set no AUTO_INCREMENT value (the table has none), so no key is known.
+  std::optional<std::int64_t> last_insert_id() const override {
+    if (session_->last_insert_id == 0) return std::nullopt;
+    return session_->last_insert_id;
+  }
   // COM_STMT_PREPARE answers with a 16-bit parameter count.
   std::size_t max_parameters() const override { return 65535; }
 

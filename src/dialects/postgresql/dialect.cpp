@@ -116,8 +116,10 @@ std::unique_ptr<sql::Compiler> PostgresqlDialect::make_compiler() const {
 }
 
 std::string PostgresqlDialect::has_table_sql() const {
-  return "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-         "WHERE n.nspname = current_schema() AND c.relname = $1 AND c.relkind IN ('r', 'p')";
+  // Tables (plain, partitioned, foreign), views and materialized views that the unqualified name
+  // reaches through search_path, which begins with the session's temporary schema.
+  return "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relname = $1 "
+         "AND c.relkind IN ('r', 'p', 'f', 'v', 'm') AND pg_catalog.pg_table_is_visible(c.oid)";
 }
 
 }  // namespace crucible::dialects

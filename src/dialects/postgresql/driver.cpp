@@ -2,6 +2,11 @@
 // PostgreSQL driver: connecting, errors, transactions and the connection object over libpq.
 #include "crucible/dialects/postgresql/driver.hpp"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <optional>
 
 #include "dialects/postgresql/driver_internal.hpp"
@@ -18,6 +23,33 @@ std::string trimmed(std::string text) {
 
 // libpq prints server notices (WARNING, NOTICE) to stderr by default; a library must not.
 void ignore_notice(void*, const char*) {}
+
+// Drives a connection begun by PQconnectStartParams to its end, waiting on the socket with a
+// deadline for the whole connect (libpq's own connect_timeout counts whole seconds, at least 2,
+// per host, so it cannot honour a shorter one). Returns why it failed, empty when connected.
+std::string finish_connect(PGconn* conn, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  PostgresPollingStatusType state = PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+  for (;;) {
+    if (state == PGRES_POLLING_OK) return {};
+    if (state == PGRES_POLLING_FAILED) return trimmed(PQerrorMessage(conn));
+    pollfd fd{};
+    fd.fd = PQsocket(conn);  // may change from one host to the next
+    if (fd.fd < 0) return trimmed(PQerrorMessage(conn));
+    fd.events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    int wait_ms = -1;
+    if (timeout.count() > 0) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      wait_ms = left > 0 ? static_cast<int>(std::min<long long>(left, 1 << 30)) : 0;
+    }
+    const int ready = ::poll(&fd, 1, wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0)
+      return "timeout expired: no session within connect_timeout (" + std::to_string(timeout.count()) + " ms)";
+    state = PQconnectPoll(conn);
+  }
+}
 
 }  // namespace
 
@@ -82,13 +114,19 @@ class PgConnection final : public DriverConnection {
     require_open();
     return make_statement(session_, sql, persistent);
   }
-  void exec(std::string_view sql) override { exec_simple(require_open(), std::string(sql).c_str()); }
+  void exec(std::string_view sql) override {
+    exec_simple(require_open(), std::string(sql).c_str());
+    session_->fresh_transaction = false;
+  }
 
   void begin() override {
     PGconn* conn = require_open();
-    if (!level_ || *level_ == IsolationLevel::autocommit) return exec_simple(conn, "BEGIN");
-    const std::string sql = "BEGIN ISOLATION LEVEL " + std::string(isolation_level_name(*level_));
+    std::string sql = "BEGIN";
+    if (level_ && *level_ != IsolationLevel::autocommit)
+      sql += " ISOLATION LEVEL " + std::string(isolation_level_name(*level_));
     exec_simple(conn, sql.c_str());
+    session_->begin_sql = std::move(sql);
+    session_->fresh_transaction = true;
   }
   void commit() override {
     exec_simple(require_open(), "COMMIT");
@@ -169,13 +207,12 @@ std::unique_ptr<DriverConnection> open_postgresql(const PostgresqlConnectOptions
   keys.push_back(nullptr);
   values.push_back(nullptr);
 
-  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
+  PGconn* conn = PQconnectStartParams(keys.data(), values.data(), 0);
   if (!conn) pg::throw_client_error("08001", "cannot connect: libpq is out of memory", true);
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = "cannot connect to PostgreSQL: ";
-    message += pg::trimmed(PQerrorMessage(conn));
+  if (std::string problem = pg::finish_connect(conn, options.connect_timeout); !problem.empty()) {
+    const std::string message = "cannot connect to PostgreSQL: " + problem;
     PQfinish(conn);
-    pg::throw_client_error("08001", std::move(message), true);
+    pg::throw_client_error("08001", message, true);
   }
   PQsetNoticeProcessor(conn, pg::ignore_notice, nullptr);
   auto result = std::make_unique<pg::PgConnection>(conn);

@@ -55,6 +55,11 @@ struct Session {
   // Names to DEALLOCATE when the session is next idle (freed inside a transaction, where a
   // failing DEALLOCATE would abort the application's work).
   std::vector<std::string> pending_deallocate;
+  // The BEGIN that opened the current transaction, and whether nothing has run in it since: a
+  // statement whose plan went stale (another session changed a table) can then roll back, begin
+  // again the same way and run once more, losing nothing.
+  std::string begin_sql;
+  bool fresh_transaction = false;
 
   std::string next_statement_name() { return "crucible_" + std::to_string(++statement_seq); }
   bool idle() const { return conn && PQtransactionStatus(conn) == PQTRANS_IDLE; }

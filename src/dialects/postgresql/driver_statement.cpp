@@ -310,6 +310,7 @@ class PgStatement final : public DriverStatement {
       }
       out = pipeline.finish();
     }
+    session_->fresh_transaction = false;
     changes_ = outcome.rows_affected = out.changes;
     if (out.broken) {
       prepared_ = false;
@@ -499,20 +500,34 @@ class PgStatement final : public DriverStatement {
     if (parameter_problem(problem_state, problem)) throw_client_error(problem_state, std::move(problem));
     result_.reset();
     ResultPtr r = run(conn);
-    if (!succeeded(r.get()) && persistent_ && stale_plan(r.get()) && session_->idle()) {
-      // The server dropped or invalidated our statement (DISCARD ALL, a changed table):
-      // outside a transaction nothing was done, so prepare afresh and run once more.
-      prepared_ = false;
-      r = run(conn);
-    }
+    if (!succeeded(r.get()) && persistent_ && stale_plan(r.get())) [[unlikely]]
+      r = run_again(conn, std::move(r));
     if (!succeeded(r.get())) {
       if (stale_plan(r.get())) prepared_ = false;  // re-prepare at the next execution
       throw_result_error(conn, r.get());
     }
+    session_->fresh_transaction = false;
     result_ = std::move(r);
     rows_ = PQntuples(result_.get());
     changes_ = rows_changed(result_.get());
     describe(result_.get());
+  }
+
+  // The server dropped or invalidated our statement (DISCARD ALL; a table changed by another
+  // session, "cached plan must not change result type"). When nothing was done yet (outside a
+  // transaction, or in one that ran nothing but its BEGIN, as a pooled connection's next
+  // transaction does) prepare afresh and run once more; `failed` is returned otherwise.
+  ResultPtr run_again(PGconn* conn, ResultPtr failed) {
+    if (!session_->idle()) {
+      if (!session_->fresh_transaction || PQtransactionStatus(conn) != PQTRANS_INERROR) return failed;
+      exec_simple(conn, "ROLLBACK");
+      session_->fresh_transaction = false;
+      exec_simple(conn, session_->begin_sql.c_str());
+      session_->fresh_transaction = true;
+    }
+    if (prepared_) session_->pending_deallocate.push_back(std::move(name_));  // freed when idle
+    prepared_ = false;
+    return run(conn);
   }
 
   static bool succeeded(const PGresult* r) {

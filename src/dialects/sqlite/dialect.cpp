@@ -118,7 +118,10 @@ bool SqliteDialect::is_disconnect(const DriverErrorInfo& info) const {
 std::unique_ptr<sql::Compiler> SqliteDialect::make_compiler() const { return std::make_unique<SqliteCompiler>(*this); }
 
 std::string SqliteDialect::has_table_sql() const {
-  return "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?";
+  // Tables and views of the main database and of the connection's temporary one (temporary
+  // tables shadow the main database's, as in a statement's name resolution).
+  return "SELECT name FROM sqlite_temp_master WHERE type IN ('table', 'view') AND name = ?1 "
+         "UNION ALL SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1";
 }
 
 }  // namespace crucible::dialects

@@ -38,6 +38,11 @@ struct StatementInfo {
   std::shared_ptr<const ResultMeta> meta;
   bool is_insert = false;
   bool is_dml = false;
+  // An INSERT of given rows (VALUES, SET, DEFAULT VALUES), not INSERT ... SELECT: when it
+  // inserts exactly one row, the driver's last-insert id is that row's key.
+  bool single_key = false;
+  // CREATE / DROP / ALTER / RENAME: the connection's prepared statements are dropped after it.
+  bool is_ddl = false;
 };
 
 class StatementCursor;
@@ -58,6 +63,9 @@ struct ConnectionState {
   // libpq has seen the socket drop it reports no transaction at all, and a COMMIT would then
   // silently do nothing.
   bool transaction_begun = false;
+  // A Transaction guard still in scope rolled its transaction back: beginning another (autobegin
+  // included) is an InvalidRequestError until the guard goes (Transaction::rollback).
+  bool guard_rolled_back = false;
 
   // InvalidRequestError when closed (inline: every execute asks).
   dialects::DriverConnection& driver() {

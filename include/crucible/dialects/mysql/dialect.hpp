@@ -55,6 +55,7 @@ class MysqlDialect : public sql::Dialect {
   // "8.0.36" (MySQL) or "10.11.6-MariaDB..." / "5.5.5-10.11.6-MariaDB" (MariaDB).
   void set_server_version(std::string_view version) override;
   std::string has_table_sql() const override;
+  std::string table_probe_sql(std::string_view table_name) const override;
   bool is_mariadb() const { return mariadb_; }
 
  protected:

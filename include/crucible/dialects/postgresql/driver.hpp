@@ -43,6 +43,8 @@
 //   while (lease->step()) use(lease->get_text(0));
 #pragma once
 
+#include <chrono>
+
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -55,8 +57,14 @@ namespace crucible::dialects {
 
 struct PostgresqlConnectOptions {
   // libpq keywords and values, in order (a later duplicate wins, as in libpq).
+  // (A "connect_timeout" keyword here is libpq's own, in whole seconds of at least 2; the
+  // engine passes its timeout below instead.)
   std::vector<std::pair<std::string, std::string>> parameters;
   std::size_t statement_cache_size = 128;  // prepared statements kept per connection
+  // The whole connect (every host tried, TLS, the startup exchange) gives up after this long
+  // with an 08001 disconnect error: a server that accepts and never answers cannot hang it.
+  // 0: no limit.
+  std::chrono::milliseconds connect_timeout{10000};
 };
 
 // Opens a connection; throws DriverException (SQLSTATE 08001, disconnect) when libpq cannot
