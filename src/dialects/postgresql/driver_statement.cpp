@@ -478,7 +478,7 @@ class PgStatement final : public DriverStatement {
     prepared_ = true;
   }
 
-  ResultPtr run(PGconn* conn) {
+  ResultPtr send(PGconn* conn) {
     gather();
     const int n = static_cast<int>(params_.size());
     if (!persistent_)
@@ -498,12 +498,12 @@ class PgStatement final : public DriverStatement {
     std::string problem_state, problem;
     if (parameter_problem(problem_state, problem)) throw_client_error(problem_state, std::move(problem));
     result_.reset();
-    ResultPtr r = run(conn);
+    ResultPtr r = send(conn);
     if (!succeeded(r.get()) && persistent_ && stale_plan(r.get()) && session_->idle()) {
       // The server dropped or invalidated our statement (DISCARD ALL, a changed table):
       // outside a transaction nothing was done, so prepare afresh and run once more.
       prepared_ = false;
-      r = run(conn);
+      r = send(conn);
     }
     if (!succeeded(r.get())) {
       if (stale_plan(r.get())) prepared_ = false;  // re-prepare at the next execution
