@@ -12,10 +12,12 @@
 SHELL := /bin/bash
 
 # The program `make demo` builds and runs: the seed blog (examples/blog/, crucible-blog demo).
+# --reset: its database (build/blog_dev.db) is the demo's own, re-created on every run; without
+# it, `crucible-blog demo` refuses to drop the tables of an existing blog.
 # `make demo DEMO_TARGET=crucible_core_demo DEMO_PROGRAM= DEMO_ARGS=` runs the Core tour instead.
 DEMO_TARGET ?= crucible_blog_app
 DEMO_PROGRAM ?= crucible-blog
-DEMO_ARGS ?= demo
+DEMO_ARGS ?= demo --reset
 export DEMO_PROGRAM DEMO_ARGS
 
 BUILD_DIRS := build build-asan build-release
