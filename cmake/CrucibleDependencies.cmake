@@ -3,7 +3,6 @@
 # required; the server backends are optional components reported at configure time.
 find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
-find_package(fmt REQUIRED)
 find_package(PkgConfig)
 
 # PostgreSQL: libpq (libpq-dev). FindPostgreSQL needs only the client library and header.

@@ -6,7 +6,9 @@
 #   scripts/build.sh demo [TARGET]  deps, configure build/, build TARGET (an example), run it
 #   scripts/build.sh build          deps, configure and build everything in build/
 #   scripts/build.sh test           build-asan/ (ASan+UBSan, everything built) + ctest, with
-#                                   PostgreSQL, MariaDB and Redis up (scripts/servers.sh)
+#                                   PostgreSQL, MariaDB and Redis up (scripts/servers.sh); and
+#                                   build-clang/: the library and every public header on its own,
+#                                   compiled with clang
 #   scripts/build.sh check          build/ (RelWithDebInfo) + ctest: the same tests unsanitized,
 #                                   quicker to run, for developers
 #   scripts/build.sh bench          Release build in build-release/, runs every bench program
@@ -111,6 +113,33 @@ configure_asan() {
   say "Configure build-asan/ (Debug -O1, ASan + UBSan)"
   configure build-asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g1 -O1" \
     -DCRUCIBLE_WERROR=ON -DCRUCIBLE_SANITIZE=ON -DCRUCIBLE_BUILD_BENCH=ON -DCRUCIBLE_BUILD_EXAMPLES=ON
+}
+
+# The second compiler (users build with GCC and clang): the library and the header check (each
+# public header compiled on its own, cmake/CrucibleHeaderCheck.cmake) with clang and the same
+# warnings as errors. No tests, benches or examples (they add nothing about the library's code
+# and CI has two cores), no optimisation or debug info (clang's warnings do not depend on them):
+# cheap with a warm cache. A failure fails the run, after the tests have run.
+configure_clang() {
+  say "Configure build-clang/ (clang: the library and the header check)"
+  if ! command -v clang++ >/dev/null; then
+    echo "ERROR: clang++ not found (scripts/deps.sh test installs clang)" >&2
+    return 1
+  fi
+  configure build-clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g0" \
+    -DCRUCIBLE_WERROR=ON -DCRUCIBLE_SANITIZE=OFF -DCRUCIBLE_BUILD_TESTS=OFF -DCRUCIBLE_BUILD_BENCH=OFF \
+    -DCRUCIBLE_BUILD_EXAMPLES=OFF -DCRUCIBLE_BUILD_TOOLS=OFF -DCRUCIBLE_INSTALL=OFF
+}
+build_clang() {
+  local t0
+  t0=$(now)
+  if configure_clang; then
+    say "Build build-clang/ (clang)"
+    build "build build-clang/ (clang, lib+headers)" build-clang all crucible_header_check || FAILED=1
+  else
+    record "build build-clang/ (clang, lib+headers)" FAIL "$(since "$t0")" "configure failed"
+    FAILED=1
+  fi
 }
 
 # Servers for the tests (and benches); stopped by the EXIT trap whatever happens.
@@ -231,6 +260,7 @@ case "$MODE" in
     configure_asan
     say "Build build-asan/"
     build "build build-asan/ (ASan+UBSan)" build-asan || finish 1
+    build_clang
     start_servers
     # Leaks are errors; any UB report stops the test with a stack trace.
     export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:check_initialization_order=1:strict_init_order=1}"

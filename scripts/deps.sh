@@ -18,11 +18,14 @@ set -euo pipefail
 # pkg-config (how CMake finds libmariadb).
 PKG_TOOLCHAIN=(build-essential cmake ninja-build ccache pkg-config)
 # Libraries the library itself builds against: SQLite is required; nlohmann-json for JSON values;
-# fmt for formatting; CLI11 for the `crucible` tool; libpq and libmariadb for the optional
-# PostgreSQL and MariaDB/MySQL backends (configure reports whether each was found).
-PKG_LIBRARIES=(libsqlite3-dev nlohmann-json3-dev libfmt-dev libcli11-dev libpq-dev libmariadb-dev)
+# CLI11 for the `crucible` tool; libpq and libmariadb for the optional PostgreSQL and
+# MariaDB/MySQL backends (configure reports whether each was found).
+PKG_LIBRARIES=(libsqlite3-dev nlohmann-json3-dev libcli11-dev libpq-dev libmariadb-dev)
 # Test and benchmark frameworks: GoogleTest/GoogleMock (CTest runs them), Google Benchmark.
 PKG_TEST_FRAMEWORKS=(libgtest-dev libgmock-dev libbenchmark-dev)
+# The second compiler: `make test` also builds the library with clang (build-clang/), as users
+# build with either.
+PKG_CLANG=(clang)
 # Servers the test command starts in temporary directories (scripts/servers.sh): the dialect
 # suite runs on PostgreSQL 15 and MariaDB 10.11; the cache layer's Redis backend on Redis.
 PKG_SERVERS=(postgresql mariadb-server redis-server)
@@ -33,7 +36,7 @@ PKG_LATER=(libhiredis-dev libsodium-dev)
 packages_for() {
   case "$1" in
     demo | bench | build) echo "${PKG_TOOLCHAIN[@]} ${PKG_LIBRARIES[@]} ${PKG_TEST_FRAMEWORKS[@]}" ;;
-    test | all) echo "${PKG_TOOLCHAIN[@]} ${PKG_LIBRARIES[@]} ${PKG_TEST_FRAMEWORKS[@]} ${PKG_SERVERS[@]} ${PKG_LATER[@]}" ;;
+    test | all) echo "${PKG_TOOLCHAIN[@]} ${PKG_LIBRARIES[@]} ${PKG_TEST_FRAMEWORKS[@]} ${PKG_CLANG[@]} ${PKG_SERVERS[@]} ${PKG_LATER[@]}" ;;
     *) echo "deps.sh: unknown group '$1' (demo, test, bench, all)" >&2; return 2 ;;
   esac
 }

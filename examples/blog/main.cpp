@@ -2,8 +2,9 @@
 //
 // crucible-blog: the seed chapter's blog, run end to end.
 //
-//   crucible-blog demo [--scale N] [--url URL] [--env NAME] [--echo]
-//       recreates the schema, seeds a deterministic data set and runs every service
+//   crucible-blog demo [--reset] [--scale N] [--url URL] [--env NAME] [--echo]
+//       creates the schema, seeds a deterministic data set and runs every service; on a database
+//       that already has the blog's tables it refuses unless --reset (drop them and their rows)
 //   crucible-blog timeline USERNAME [--page N] [--url URL]    a user's timeline page
 //   crucible-blog transfer FROM TO POINTS [--url URL]         moves points between users
 //   crucible-blog stats [--url URL]
@@ -13,11 +14,16 @@
 //
 // The database is the environment's (development: sqlite:///blog_dev.db; production:
 // $DATABASE_URL) unless --url names one. --slow-ms N sets the slow-query threshold of demo and
-// stats (default 100). Errors print one line and exit with status 1; usage errors exit with 2.
+// stats (default 100). Errors print one line and exit with status 1; usage errors (an unknown
+// option or environment, a number out of its range) print one line and the usage, and exit 2.
+// The commands other than demo need the blog's tables: without them they say how to create them.
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,8 +42,9 @@ struct Options {
   blog::Environment env = blog::Environment::development;
   int scale = 1;
   std::int64_t page = 1;
-  long slow_ms = 100;
+  std::int64_t slow_ms = 100;
   bool echo = false;
+  bool reset = false;
 };
 
 class UsageError : public std::runtime_error {
@@ -45,10 +52,17 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-long parse_number(const std::string& text, const char* what) {
-  char* end = nullptr;
-  const long n = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0') throw UsageError(std::string(what) + " must be a number (got '" + text + "')");
+constexpr std::int64_t max_int64 = std::numeric_limits<std::int64_t>::max();
+
+// A whole number from `min` to `max`; anything else (text, a value out of range, one that does
+// not fit 64 bits) is a usage error, never a silently wrapped or clamped number.
+std::int64_t parse_number(const std::string& text, const char* what, std::int64_t min, std::int64_t max) {
+  std::int64_t n = 0;
+  const char* const end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, n);
+  if (text.empty() || error != std::errc() || stop != end || n < min || n > max)
+    throw UsageError(std::string(what) + " must be a whole number from " + std::to_string(min) + " to " +
+                     std::to_string(max) + " (got '" + text + "')");
   return n;
 }
 
@@ -61,28 +75,36 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--url") o.url = value();
-    else if (a == "--env") o.env = blog::parse_environment(value());
-    else if (a == "--scale") o.scale = static_cast<int>(parse_number(value(), "--scale"));
-    else if (a == "--page") o.page = parse_number(value(), "--page");
-    else if (a == "--slow-ms") o.slow_ms = parse_number(value(), "--slow-ms");
+    else if (a == "--env") {
+      try {
+        o.env = blog::parse_environment(value());
+      } catch (const ArgumentError& e) {
+        throw UsageError(e.what());
+      }
+    }
+    else if (a == "--scale") o.scale = static_cast<int>(parse_number(value(), "--scale", 1, 10000));
+    else if (a == "--page") o.page = parse_number(value(), "--page", 1, max_int64);
+    // Up to a day: the threshold is compared with durations in nanoseconds.
+    else if (a == "--slow-ms") o.slow_ms = parse_number(value(), "--slow-ms", 0, 86'400'000);
     else if (a == "--echo") o.echo = true;
+    else if (a == "--reset") o.reset = true;
     else if (a == "-h" || a == "--help") o.command = "help";
     else if (a.rfind("--", 0) == 0) throw UsageError("unknown option " + a);
     else if (o.command.empty()) o.command = a;
     else o.args.push_back(a);
   }
   if (o.command.empty()) o.command = "help";
-  if (o.scale < 1 || o.scale > 10000) throw UsageError("--scale must be between 1 and 10000");
-  if (o.slow_ms < 0) throw UsageError("--slow-ms must not be negative");
   return o;
 }
 
-void usage() {
-  std::puts(
-      "usage: crucible-blog demo [--scale N] [--url URL] [--env development|testing|production] [--echo] [--slow-ms N]\n"
+void usage(std::FILE* to) {
+  std::fputs(
+      "usage: crucible-blog demo [--reset] [--scale N] [--url URL] [--env development|testing|production] [--echo]\n"
+      "                          [--slow-ms N]\n"
       "       crucible-blog timeline USERNAME [--page N] [--url URL]\n"
       "       crucible-blog transfer FROM TO POINTS [--url URL]\n"
-      "       crucible-blog stats [--url URL] [--slow-ms N]");
+      "       crucible-blog stats [--url URL] [--slow-ms N]\n",
+      to);
 }
 
 // ---- output ---------------------------------------------------------------------------------------------
@@ -182,6 +204,32 @@ Engine open(const Options& o) {
   return create_engine(o.url ? *o.url : blog::database_url(o.env), options);
 }
 
+// The blog's tables that `engine`'s database has, in creation order.
+std::vector<std::string> blog_tables_present(const Engine& engine) {
+  auto conn = engine.connect();
+  std::vector<std::string> present;
+  for (const Table* t : default_registry().metadata().sorted_tables())
+    if (has_table(conn, t->name())) present.push_back(t->name());
+  return present;
+}
+
+// The commands that read and write an existing blog: without its tables (a new SQLite file, a
+// fresh server database) they would fail on "no such table"; say what is missing and how to
+// create it instead.
+void require_schema(const Engine& engine) {
+  const auto present = blog_tables_present(engine);
+  const auto all = default_registry().metadata().sorted_tables();
+  if (present.size() == all.size()) return;
+  std::string missing;
+  for (const Table* t : all)
+    if (std::find(present.begin(), present.end(), t->name()) == present.end())
+      missing += (missing.empty() ? "" : ", ") + t->name();
+  if (present.empty())
+    throw std::runtime_error(engine.url().to_string() + " has no blog schema: crucible-blog demo creates and seeds it");
+  throw std::runtime_error(engine.url().to_string() + " lacks the blog's tables " + missing +
+                           ": crucible-blog demo --reset re-creates and seeds them");
+}
+
 std::shared_ptr<blog::User> user_named(Session& session, const std::string& name) {
   auto u = session.query<blog::User>().where(col(&blog::User::username) == name).first();
   if (!u) throw blog::TransferError("no user named '" + name + "'");
@@ -191,9 +239,18 @@ std::shared_ptr<blog::User> user_named(Session& session, const std::string& name
 // ---- commands -----------------------------------------------------------------------------------------------
 
 int demo(const Options& o) {
+  if (!o.args.empty()) throw UsageError("demo takes no arguments");
   Engine engine = open(o);
+  // The demo seeds a fresh schema: existing blog tables (and their rows) go only when asked.
+  if (const auto present = blog_tables_present(engine); !present.empty()) {
+    if (!o.reset)
+      throw std::runtime_error(engine.url().to_string() + " already has " + std::to_string(present.size()) +
+                               " of the blog's tables: crucible-blog demo --reset drops them and their rows first");
+    drop_all(engine, default_registry().metadata());
+    std::printf("reset: dropped the blog's %zu tables and their rows in %s\n", present.size(),
+                engine.url().to_string().c_str());
+  }
   QueryMonitor monitor(engine, monitor_options(o));
-  drop_all(engine, default_registry().metadata());
   create_all(engine, default_registry().metadata());
   StatementCounter counter(engine);
   Session session(engine);
@@ -262,7 +319,7 @@ int demo(const Options& o) {
   {
     const MonitorTotals t = monitor.totals();
     const auto statements = monitor.statements();
-    std::printf("\n== Monitoring  (QueryMonitor, slow at >= %ld ms)\n", o.slow_ms);
+    std::printf("\n== Monitoring  (QueryMonitor, slow at >= %lld ms)\n", static_cast<long long>(o.slow_ms));
     std::printf("  %llu executions of %llu statements, %s in the database, %llu slow\n",
                 static_cast<unsigned long long>(t.executions), static_cast<unsigned long long>(t.statements),
                 format_duration(t.total).c_str(), static_cast<unsigned long long>(t.slow));
@@ -281,9 +338,11 @@ int demo(const Options& o) {
 int timeline(const Options& o) {
   if (o.args.size() != 1) throw UsageError("timeline takes one USERNAME");
   Engine engine = open(o);
+  require_schema(engine);
   Session session(engine);
   auto user = user_named(session, o.args[0]);
-  auto page = blog::user_timeline(session, user->id, o.page, 10);
+  // A page past the end shows as empty, with the number of pages there are.
+  auto page = blog::user_timeline(session, user->id, o.page, 10, false);
   std::printf("%s's timeline, page %lld of %lld\n", user->username.c_str(), static_cast<long long>(page.page),
               static_cast<long long>(page.pages()));
   post_table(page.items, "created", created_of);
@@ -292,11 +351,14 @@ int timeline(const Options& o) {
 
 int transfer(const Options& o) {
   if (o.args.size() != 3) throw UsageError("transfer takes FROM TO POINTS");
+  // Any 64-bit number: the service refuses a non-positive amount itself (TransferError).
+  const std::int64_t points = parse_number(o.args[2], "POINTS", std::numeric_limits<std::int64_t>::min(), max_int64);
   Engine engine = open(o);
+  require_schema(engine);
   Session session(engine);
   auto from = user_named(session, o.args[0]);
   auto to = user_named(session, o.args[1]);
-  auto t = blog::transfer_points(session, from->id, to->id, parse_number(o.args[2], "POINTS"));
+  auto t = blog::transfer_points(session, from->id, to->id, points);
   std::printf("transfer %lld: %s -> %s, %lld points\n", static_cast<long long>(t.id), from->username.c_str(),
               to->username.c_str(), static_cast<long long>(t.points));
   return 0;
@@ -315,13 +377,7 @@ void print_plan(Connection& conn, const std::string& title, const LastStatement:
 int stats(const Options& o) {
   if (!o.args.empty()) throw UsageError("stats takes no arguments");
   Engine engine = open(o);
-  {
-    auto conn = engine.connect();
-    for (const Table* t : {&mapper_of<blog::User>().table(), &mapper_of<blog::Post>().table()})
-      if (!has_table(conn, t->name()))
-        throw std::runtime_error("no table '" + t->name() + "' in " + engine.url().to_string() +
-                                 " (crucible-blog demo creates and seeds the database)");
-  }
+  require_schema(engine);
   QueryMonitor monitor(engine, monitor_options(o));
   LastStatement last(engine);
   Session session(engine);
@@ -359,7 +415,7 @@ int stats(const Options& o) {
               t.connects == 1 ? "" : "s", static_cast<unsigned long long>(t.checkouts), t.checkouts == 1 ? "" : "s",
               static_cast<unsigned long long>(t.invalidations));
 
-  std::printf("\n== Slow statements (>= %ld ms)\n", o.slow_ms);
+  std::printf("\n== Slow statements (>= %lld ms)\n", static_cast<long long>(o.slow_ms));
   const auto slow = monitor.slow_queries();
   for (const SlowQuery& q : slow) std::printf("  %10s  %s\n", format_duration(q.duration).c_str(), summarize_sql(q.sql, 100).c_str());
   if (slow.empty()) std::puts("  (none)");
@@ -386,13 +442,13 @@ int main(int argc, char** argv) {
     if (o.command == "transfer") return transfer(o);
     if (o.command == "stats") return stats(o);
     if (o.command == "help") {
-      usage();
+      usage(stdout);
       return 0;
     }
     throw UsageError("unknown command '" + o.command + "'");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "crucible-blog: %s\n", e.what());
-    usage();
+    usage(stderr);
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "crucible-blog: %s\n", first_line(e.what()).c_str());

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 namespace blog {
 
@@ -151,13 +152,14 @@ std::vector<std::shared_ptr<Post>> search_posts(Session& session, const std::str
   return q.order_by(desc(&Post::created_at), desc(&Post::id)).all();
 }
 
-Page<Post> user_timeline(Session& session, std::int64_t user_id, std::int64_t page, std::int64_t per_page) {
+Page<Post> user_timeline(Session& session, std::int64_t user_id, std::int64_t page, std::int64_t per_page,
+                         bool error_out) {
   auto followed = select(col(&Follow::followed_id)).where(col(&Follow::follower_id) == user_id);
   return session.query<Post>()
       .options(joinedload(&Post::author))
       .where(col(&Post::user_id).in_(followed), col(&Post::status) == PostStatus::published)
       .order_by(desc(&Post::created_at), desc(&Post::id))
-      .paginate(page, per_page);
+      .paginate(page, per_page, error_out);
 }
 
 PointsTransfer transfer_points(Session& session, std::int64_t from_user_id, std::int64_t to_user_id, std::int64_t points,
@@ -196,12 +198,21 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
   if (scale < 1) throw ArgumentError("seed: scale must be at least 1 (got " + std::to_string(scale) + ")");
   SeedCounts counts;
   const std::size_t n_users = 10 * static_cast<std::size_t>(scale);
-  const std::size_t total = n_users * 9;
-  std::size_t done = 0;
-  auto tick = [&](std::size_t n) {
-    done += n;
-    if (progress) progress(std::min(done, total), total);
+  const std::size_t n_follows = n_users * std::min<std::size_t>(3, n_users - 1);
+  // Progress counts rows inserted, and a row counts once a flush has written it: the bar moves
+  // with the database's work, not with objects piling up in the session. Rows: categories and
+  // tags; a user and a profile each; per user 5 posts with 2 tag rows each; 2 comments on each
+  // of the 4 published posts of a user; the follows.
+  const std::size_t total = 4 + 8 + n_users * (2 + 5 * 3 + 4 * 2) + n_follows;
+  std::size_t done = 0, pending = 0;
+  auto flush = [&] {
+    session.flush();
+    done += std::exchange(pending, 0);
+    if (progress) progress(done, total);
   };
+  // Flushed every so many users (posts, follows) or posts (comments), so the bar moves during
+  // a large seed; at scale 1 each phase is one flush.
+  constexpr std::size_t users_per_flush = 20, posts_per_flush = 100;
   // Deterministic times: one hour apart from a fixed start, so "newest first" is stable.
   const std::int64_t start = DateTime{Date{2026, 1, 1}, Time{9, 0, 0, 0}, false}.epoch_microseconds();
   auto at = [&](std::size_t hours) {
@@ -219,6 +230,7 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
     tags.push_back(session.add(Tag{.name = tag_names[i], .color = "#" + std::to_string(100000 + i * 11111)}));
   counts.categories = categories.size();
   counts.tags = tags.size();
+  pending += categories.size() + tags.size();
 
   const std::vector<std::string> first{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"};
   std::vector<std::shared_ptr<User>> users;
@@ -233,9 +245,9 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
     user->profile = make_instance(UserProfile{.full_name = name, .bio = "Writes about " + tag_names[u % tag_names.size()],
                                               .social_links = Json{{"site", "https://" + name + ".example.com"}}});
     users.push_back(user);
+    pending += 2;
   }
-  session.flush();
-  tick(n_users);
+  flush();
 
   std::size_t post_no = 0;
   for (std::size_t u = 0; u < n_users; ++u) {
@@ -259,10 +271,10 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
       post->tags.push_back(tags[(post_no + 1) % tags.size()]);
       if (k != 4) post->publish();  // the last post of each user stays a draft
       ++counts.posts;
+      pending += 3;
     }
-    tick(5);
+    if ((u + 1) % users_per_flush == 0 || u + 1 == n_users) flush();
   }
-  session.flush();
 
   // Comments: two on each published post, the second a reply to the first.
   auto posts = session.query<Post>().where(col(&Post::status) == PostStatus::published).order_by(col(&Post::id)).all();
@@ -274,21 +286,23 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
                                            .post_id = post->id});
     post->comments_count += 2;
     counts.comments += 2;
-    if (i % 50 == 49) tick(50);
+    pending += 2;
+    if ((i + 1) % posts_per_flush == 0 || i + 1 == posts.size()) flush();
   }
-  session.flush();
 
   // Follows: each user follows the next three (a ring, so there are cycles).
   for (std::size_t u = 0; u < n_users; ++u) {
     for (std::size_t d = 1; d <= 3 && d < n_users; ++d) {
       users[u]->follow(users[(u + d) % n_users]);
       ++counts.follows;
+      ++pending;
     }
-    tick(1);
+    if ((u + 1) % users_per_flush == 0 && u + 1 != n_users) flush();
   }
-  session.commit();
+  session.commit();  // the last follows
+  done += std::exchange(pending, 0);
   counts.users = users.size();
-  if (progress) progress(total, total);
+  if (progress) progress(done, total);
   return counts;
 }
 

@@ -214,7 +214,8 @@ std::vector<InstanceState*> load_integer_batch(Session& session, const Relations
     if (p->has_identity && parent_key.integer(*p, k)) wanted.emplace_back(k, p);
   }
   if (wanted.empty()) return out;
-  std::stable_sort(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::stable_sort(wanted.begin(), wanted.end(), by_key);
   std::vector<std::int64_t> keys;
   keys.reserve(wanted.size());
   for (const auto& w : wanted)
@@ -243,9 +244,11 @@ std::vector<InstanceState*> load_integer_batch(Session& session, const Relations
       else if (!t->mapper->attributes()[target_key]->integer(*t, k)) continue;
       if (first == wanted.end() || k != last_key) {
         hand_over();
-        const auto range = std::ranges::equal_range(wanted, k, {}, &std::pair<std::int64_t, InstanceState*>::first);
-        first = range.begin();
-        last = range.end();
+        // Iterators, not std::ranges with a projection: clang 14 cannot compile libstdc++ 12's.
+        const auto range = std::equal_range(wanted.begin(), wanted.end(), std::pair<std::int64_t, InstanceState*>(k, nullptr),
+                                            by_key);
+        first = range.first;
+        last = range.second;
         last_key = k;
       }
       group.push_back(t);

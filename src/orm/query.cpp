@@ -70,10 +70,23 @@ void throw_stream_with_eager(const Mapper& mapper) {
                             "relationship's eager default): use all(), or lazyload() the relationship");
 }
 
-void check_page(std::int64_t page, std::int64_t per_page) {
-  if (per_page < 1)
-    throw ArgumentError("paginate: per_page must be at least 1 (got " + std::to_string(per_page) + ")");
-  if (page < 1) throw ArgumentError("paginate: page numbers start at 1 (got " + std::to_string(page) + ")");
+void check_page(std::int64_t& page, std::int64_t& per_page, bool error_out) {
+  if (per_page < 1) {
+    if (error_out)
+      throw ArgumentError("paginate: per_page must be at least 1 (got " + std::to_string(per_page) + ")");
+    per_page = 20;  // Flask-SQLAlchemy's default
+  }
+  if (page < 1) {
+    if (error_out) throw ArgumentError("paginate: page numbers start at 1 (got " + std::to_string(page) + ")");
+    page = 1;
+  }
+}
+
+void throw_page_past_end(std::int64_t page, std::int64_t per_page, std::int64_t total) {
+  const std::int64_t pages = total / per_page + (total % per_page != 0 ? 1 : 0);
+  throw NoResultFound("paginate: page " + std::to_string(page) + " is past the end (" + std::to_string(total) +
+                      " rows: " + std::to_string(pages) + " page" + (pages == 1 ? "" : "s") + " of " +
+                      std::to_string(per_page) + "); error_out = false gives an empty page instead");
 }
 
 namespace {

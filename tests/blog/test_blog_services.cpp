@@ -245,6 +245,40 @@ TEST_P(BlogTest, HybridsAndPublish) {
   EXPECT_EQ(session.query<blog::User>().where(col(blog::is_active_user)).count(), 0);
 }
 
+// The seed's progress follows the rows the database holds: each report comes after a flush and
+// says exactly how many rows are written, out of the rows the seed writes in all (it once ran
+// to 100% while the objects were still in the session, and the flushes and follows came after).
+TEST_P(BlogTest, SeedProgressFollowsTheRowsWritten) {
+  drop_all(engine_, default_registry().metadata());
+  create_all(engine_, default_registry().metadata());
+  const std::string rows_sql =
+      "SELECT (SELECT count(*) FROM categories) + (SELECT count(*) FROM tags) + (SELECT count(*) FROM users) + "
+      "(SELECT count(*) FROM user_profiles) + (SELECT count(*) FROM posts) + (SELECT count(*) FROM post_tags) + "
+      "(SELECT count(*) FROM comments) + (SELECT count(*) FROM user_follows)";
+  Session session(engine_);
+  struct Report {
+    std::size_t done, total;
+    std::int64_t rows;
+  };
+  std::vector<Report> reports;
+  const auto counts = blog::seed(session, 3, [&](std::size_t done, std::size_t total) {
+    // On the session's connection: the rows flushed so far, not yet committed.
+    reports.push_back({done, total, session.connection().execute(text(rows_sql)).scalar<std::int64_t>()});
+  });
+  const std::int64_t rows = scalar(rows_sql);
+  EXPECT_EQ(counts.users, 30u);
+  ASSERT_GE(reports.size(), 6u);  // users; posts at 20 and 30 users; comments; follows at 20; the end
+  std::size_t previous = 0;
+  for (const Report& r : reports) {
+    EXPECT_EQ(r.total, static_cast<std::size_t>(rows));
+    EXPECT_EQ(r.done, static_cast<std::size_t>(r.rows)) << "reported " << r.done << " of " << r.total;
+    EXPECT_GT(r.done, previous);
+    previous = r.done;
+  }
+  EXPECT_EQ(reports.back().done, reports.back().total);
+  EXPECT_LT(reports.front().done * 4, reports.front().total);  // the users come first, a small part
+}
+
 CRUCIBLE_DIALECT_SUITE(BlogTest);
 
 TEST(BlogConfig, EnvironmentsPickTheirDatabases) {

@@ -2,6 +2,7 @@
 // ORM queries on every backend: generative building, joins, DISTINCT counts, first / one /
 // one_or_none, pagination edge cases, streaming, column and aggregate queries, IN (subquery),
 // bulk update / delete keeping the identity map consistent, hybrids and row locks.
+#include <limits>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -122,7 +123,7 @@ TEST_P(OrmQuery, PaginationEdgeCases) {
   auto exact = q.paginate(5, 5);  // the last page, exactly full
   EXPECT_EQ(exact.items.size(), 5u);
   EXPECT_FALSE(exact.has_next());
-  auto past = q.paginate(7, 10);  // past the end: empty, totals still right
+  auto past = q.paginate(7, 10, false);  // past the end: empty, totals still right
   EXPECT_TRUE(past.items.empty());
   EXPECT_EQ(past.total, 25);
   EXPECT_FALSE(past.has_next());
@@ -133,6 +134,64 @@ TEST_P(OrmQuery, PaginationEdgeCases) {
   EXPECT_EQ(none.total, 0);
   EXPECT_FALSE(none.has_next());
   EXPECT_FALSE(none.has_prev());
+}
+
+// Flask-SQLAlchemy's error_out: on (the default there and here), page or per_page below 1 is an
+// error and so is a page other than the first with no items; off, they read page 1, 20 per
+// page, and an empty page with the right totals.
+TEST_P(OrmQuery, PaginationErrorOutAsFlaskSqlalchemy) {
+  Session session(engine());
+  auto q = session.query<Post>().order_by(col(&Post::id));
+  EXPECT_THROW(q.paginate(4, 10), NoResultFound);
+  EXPECT_THROW(q.paginate(0, 10), ArgumentError);
+  EXPECT_THROW(q.paginate(1, -1), ArgumentError);
+  auto empty_first = session.query<Post>().where(col(&Post::views_count) > 1000).paginate(1, 10);
+  EXPECT_TRUE(empty_first.items.empty());  // page 1 is never past the end
+  EXPECT_THROW(session.query<Post>().where(col(&Post::views_count) > 1000).paginate(2, 10), NoResultFound);
+
+  auto first = q.paginate(-3, 10, false);
+  EXPECT_EQ(first.page, 1);
+  ASSERT_EQ(first.items.size(), 10u);
+  EXPECT_EQ(first.items.front()->title, "post 0");
+  EXPECT_FALSE(first.has_prev());
+  auto twenty = q.paginate(2, 0, false);
+  EXPECT_EQ(twenty.per_page, 20);
+  EXPECT_EQ(twenty.items.size(), 5u);
+  EXPECT_EQ(twenty.pages(), 2);
+  auto past = q.paginate(4, 10, false);
+  EXPECT_TRUE(past.items.empty());
+  EXPECT_EQ(past.page, 4);
+  EXPECT_EQ(past.total, 25);
+  EXPECT_EQ(past.pages(), 3);
+  EXPECT_EQ(past.prev_num(), 3);
+  EXPECT_FALSE(past.has_next());
+}
+
+// Page numbers and sizes near INT64_MAX: (page - 1) * per_page overflowed (undefined behaviour;
+// paginate(INT64_MAX, 10) returned the first page's rows labelled page 9223372036854775807),
+// and so did pages(). A page whose first row lies past INT64_MAX is past the end.
+TEST_P(OrmQuery, PaginationNearInt64MaxIsPastTheEnd) {
+  Session session(engine());
+  auto q = session.query<Post>().order_by(col(&Post::id));
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  // page, per_page, pages
+  const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> cases{
+      {max, 10, 3}, {max / 10 + 2, 10, 3}, {2, max, 1}, {max, max, 1}, {max, 1, 25}};
+  for (const auto& [page, per_page, pages] : cases) {
+    SCOPED_TRACE("paginate(" + std::to_string(page) + ", " + std::to_string(per_page) + ")");
+    auto p = q.paginate(page, per_page, false);
+    EXPECT_TRUE(p.items.empty());
+    EXPECT_EQ(p.page, page);
+    EXPECT_EQ(p.total, 25);
+    EXPECT_EQ(p.pages(), pages);
+    EXPECT_FALSE(p.has_next());
+    EXPECT_EQ(p.prev_num(), page - 1);
+    EXPECT_THROW(q.paginate(page, per_page), NoResultFound);
+  }
+  auto all = q.paginate(1, max);  // every row on one page
+  EXPECT_EQ(all.items.size(), 25u);
+  EXPECT_EQ(all.pages(), 1);
+  EXPECT_FALSE(all.has_next());
 }
 
 // Values read back (enum, bool, text, optional) compare equal to the snapshot: nothing is dirty.

@@ -51,8 +51,9 @@ std::vector<std::shared_ptr<Post>> search_posts(crucible::Session& session, cons
                                                 const std::vector<std::string>& tag_names = {});
 
 // Published posts of the users `user_id` follows, newest first, one page (count + page query).
+// error_out as Query::paginate: a page past the end is NoResultFound, or empty without it.
 crucible::Page<Post> user_timeline(crucible::Session& session, std::int64_t user_id, std::int64_t page = 1,
-                                   std::int64_t per_page = 20);
+                                   std::int64_t per_page = 20, bool error_out = true);
 
 // A transfer refused: unknown user, not enough points, or a non-positive amount. Nothing written.
 class TransferError : public std::runtime_error {
@@ -73,7 +74,8 @@ struct SeedCounts {
   std::size_t users = 0, posts = 0, comments = 0, tags = 0, categories = 0, follows = 0;
 };
 // A deterministic data set: 10 * scale users, 5 posts each, tags, categories, comments with
-// replies and follows. `progress(done, total)` is called as rows go in (may be empty).
+// replies and follows. `progress(done, total)` (may be empty) is called after each flush with the
+// rows written so far and the rows the seed writes in all; a large seed flushes every 20 users.
 SeedCounts seed(crucible::Session& session, int scale, const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 }  // namespace blog

@@ -45,8 +45,8 @@ class Mapper {
 
   Mapper(std::string class_name, const Table& table,
          std::vector<std::unique_ptr<Attribute>> attributes, StateFactory factory,
-         std::string version_column, std::vector<std::unique_ptr<Relationship>> relationships = {},
-         BackrefMap backrefs = {});
+         std::string version_column, std::vector<std::unique_ptr<Relationship>> relationships,
+         BackrefMap backrefs);
   ~Mapper();
   Mapper(const Mapper&) = delete;
   Mapper& operator=(const Mapper&) = delete;

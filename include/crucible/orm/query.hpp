@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,7 +76,15 @@ std::int64_t query_count(Session& session, const QueryCriteria& criteria);
 std::string query_sql(Session& session, const Select& select);
 [[noreturn]] void throw_no_result(Session& session, const Select& select);
 [[noreturn]] void throw_multiple_results(Session& session, const Select& select);
-void check_page(std::int64_t page, std::int64_t per_page);
+// paginate's arguments: with error_out, ArgumentError when page or per_page is below 1; without,
+// page 1 and 20 per page instead.
+void check_page(std::int64_t& page, std::int64_t& per_page, bool error_out);
+// The first row of page `page` (>= 1) of `per_page` (>= 1), or nullopt past INT64_MAX.
+inline std::optional<std::int64_t> page_offset(std::int64_t page, std::int64_t per_page) {
+  if (page - 1 > std::numeric_limits<std::int64_t>::max() / per_page) return std::nullopt;
+  return (page - 1) * per_page;
+}
+[[noreturn]] void throw_page_past_end(std::int64_t page, std::int64_t per_page, std::int64_t total);
 std::int64_t bulk_update(Session& session, const QueryCriteria& criteria, std::vector<ColumnValue> sets);
 std::int64_t bulk_delete(Session& session, const QueryCriteria& criteria);
 // Runs an entity query with its loader options (and the mapper's eager defaults): joined
@@ -95,7 +104,7 @@ struct Page {
   std::int64_t page = 1;
   std::int64_t per_page = 0;
   std::int64_t total = 0;
-  std::int64_t pages() const { return total == 0 ? 0 : (total + per_page - 1) / per_page; }
+  std::int64_t pages() const { return per_page < 1 ? 0 : total / per_page + (total % per_page != 0 ? 1 : 0); }
   bool has_prev() const { return page > 1; }
   bool has_next() const { return page < pages(); }
   std::optional<std::int64_t> prev_num() const { return has_prev() ? std::optional(page - 1) : std::nullopt; }
@@ -265,15 +274,21 @@ class Query {
     return found;
   }
   std::int64_t count() const { return detail::query_count(*session_, criteria_); }
-  // Page `page` (from 1) of `per_page` items, with the total; a page past the end is empty.
-  // ArgumentError when page < 1 or per_page < 1.
-  Page<T> paginate(std::int64_t page, std::int64_t per_page) const {
-    detail::check_page(page, per_page);
+  // Page `page` (from 1) of `per_page` items, with the total, as Flask-SQLAlchemy's paginate().
+  // error_out: ArgumentError when page < 1 or per_page < 1, and NoResultFound when a page other
+  // than the first has no items (Flask's 404). Without it (the default here, where a service
+  // has no 404 to turn it into), page < 1 reads page 1, per_page < 1 reads 20, and a page past
+  // the end is empty (with the right totals). A page whose first row would lie past INT64_MAX
+  // is past the end.
+  Page<T> paginate(std::int64_t page, std::int64_t per_page, bool error_out = false) const {
     Page<T> p;
     p.page = page;
     p.per_page = per_page;
+    detail::check_page(p.page, p.per_page, error_out);
     p.total = count();
-    if ((page - 1) * per_page < p.total) p.items = offset((page - 1) * per_page).limit(per_page).all();
+    if (const auto start = detail::page_offset(p.page, p.per_page); start && *start < p.total)
+      p.items = offset(*start).limit(p.per_page).all();
+    if (error_out && p.items.empty() && p.page != 1) detail::throw_page_past_end(p.page, p.per_page, p.total);
     return p;
   }
   // Column / aggregate query into typed tuples, under this query's criteria.

@@ -132,7 +132,7 @@ class Pipeline {
 
  private:
   struct Pending {
-    enum Kind : unsigned char { prepare, query, sync } kind;
+    enum class Kind : unsigned char { prepare, query, sync } kind;
     std::size_t set;
   };
   void sync();
@@ -144,7 +144,6 @@ class Pipeline {
   PGconn* conn_;
   std::vector<Pending> pending_;  // sent and not yet answered, oldest at head_
   std::size_t head_ = 0;
-  bool got_result_ = false;  // the oldest pending query has its result; NULL ends it
   std::size_t since_pump_ = 0;
   std::size_t bytes_since_pump_ = 0;
   RowsHandler on_rows_;

@@ -54,14 +54,14 @@ void Pipeline::prepare(const std::string& name, const std::string& sql, const st
   if (outcome_.broken) return;
   if (!PQsendPrepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()))
     return fail_connection();
-  pending_.push_back({Pending::prepare, set});
+  pending_.push_back({Pending::Kind::prepare, set});
 }
 
 void Pipeline::execute(const std::string& name, int count, const char* const* values, const int* lengths,
                        const int* formats, std::size_t set, std::size_t bytes) {
   if (outcome_.broken) return;
   if (!PQsendQueryPrepared(conn_, name.c_str(), count, values, lengths, formats, 0)) return fail_connection();
-  pending_.push_back({Pending::query, set});
+  pending_.push_back({Pending::Kind::query, set});
   bytes_since_pump_ += bytes;
   if (++since_pump_ >= kPumpEvery || bytes_since_pump_ >= kPumpBytes) {
     since_pump_ = 0;
@@ -80,7 +80,7 @@ PipelineOutcome Pipeline::finish() {
 void Pipeline::sync() {
   synced_ = true;
   if (!PQpipelineSync(conn_)) return fail_connection();
-  pending_.push_back({Pending::sync, 0});
+  pending_.push_back({Pending::Kind::sync, 0});
 }
 
 // Sends what the socket takes and reads what has arrived. With `wait`, blocks until at least
@@ -104,7 +104,7 @@ void Pipeline::pump(bool wait) {
 void Pipeline::take(PGresult* r) {
   Pending& p = pending_[head_];
   if (!r) {
-    if (p.kind != Pending::sync) ++head_;
+    if (p.kind != Pending::Kind::sync) ++head_;
     return;
   }
   ResultPtr result(r);
@@ -117,7 +117,7 @@ void Pipeline::take(PGresult* r) {
     case PGRES_COMMAND_OK:
     case PGRES_TUPLES_OK:
     case PGRES_EMPTY_QUERY:
-      if (p.kind != Pending::query) return;
+      if (p.kind != Pending::Kind::query) return;
       outcome_.changes += rows_changed(r);
       if (on_rows_ && PQresultStatus(r) == PGRES_TUPLES_OK) on_rows_(p.set, std::move(result));
       return;
@@ -125,7 +125,7 @@ void Pipeline::take(PGresult* r) {
       if (!outcome_.error) {
         outcome_.error = std::move(result);
         outcome_.error_set = p.set;
-        outcome_.error_in_prepare = p.kind == Pending::prepare;
+        outcome_.error_in_prepare = p.kind == Pending::Kind::prepare;
       }
       return;
   }

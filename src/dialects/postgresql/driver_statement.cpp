@@ -479,7 +479,7 @@ class PgStatement final : public DriverStatement {
     prepared_ = true;
   }
 
-  ResultPtr run(PGconn* conn) {
+  ResultPtr send(PGconn* conn) {
     gather();
     const int n = static_cast<int>(params_.size());
     if (!persistent_)
@@ -499,7 +499,7 @@ class PgStatement final : public DriverStatement {
     std::string problem_state, problem;
     if (parameter_problem(problem_state, problem)) throw_client_error(problem_state, std::move(problem));
     result_.reset();
-    ResultPtr r = run(conn);
+    ResultPtr r = send(conn);
     if (!succeeded(r.get()) && persistent_ && stale_plan(r.get())) [[unlikely]]
       r = run_again(conn, std::move(r));
     if (!succeeded(r.get())) {
@@ -527,7 +527,7 @@ class PgStatement final : public DriverStatement {
     }
     if (prepared_) session_->pending_deallocate.push_back(std::move(name_));  // freed when idle
     prepared_ = false;
-    return run(conn);
+    return send(conn);
   }
 
   static bool succeeded(const PGresult* r) {
