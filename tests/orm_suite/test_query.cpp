@@ -136,18 +136,19 @@ TEST_P(OrmQuery, PaginationEdgeCases) {
   EXPECT_FALSE(none.has_prev());
 }
 
-// Flask-SQLAlchemy's error_out: on (the default there and here), page or per_page below 1 is an
-// error and so is a page other than the first with no items; off, they read page 1, 20 per
-// page, and an empty page with the right totals.
+// Flask-SQLAlchemy's error_out: on, page or per_page below 1 is an error and so is a page other
+// than the first with no items; off (the default here), they read page 1, 20 per page, and an
+// empty page with the right totals.
 TEST_P(OrmQuery, PaginationErrorOutAsFlaskSqlalchemy) {
   Session session(engine());
   auto q = session.query<Post>().order_by(col(&Post::id));
-  EXPECT_THROW(q.paginate(4, 10), NoResultFound);
-  EXPECT_THROW(q.paginate(0, 10), ArgumentError);
-  EXPECT_THROW(q.paginate(1, -1), ArgumentError);
-  auto empty_first = session.query<Post>().where(col(&Post::views_count) > 1000).paginate(1, 10);
+  EXPECT_THROW(q.paginate(4, 10, true), NoResultFound);
+  EXPECT_THROW(q.paginate(0, 10, true), ArgumentError);
+  EXPECT_THROW(q.paginate(1, -1, true), ArgumentError);
+  auto empty_first = session.query<Post>().where(col(&Post::views_count) > 1000).paginate(1, 10, true);
   EXPECT_TRUE(empty_first.items.empty());  // page 1 is never past the end
-  EXPECT_THROW(session.query<Post>().where(col(&Post::views_count) > 1000).paginate(2, 10), NoResultFound);
+  EXPECT_THROW(session.query<Post>().where(col(&Post::views_count) > 1000).paginate(2, 10, true), NoResultFound);
+  EXPECT_EQ(q.paginate(0, 10).page, 1);  // the default: error_out off
 
   auto first = q.paginate(-3, 10, false);
   EXPECT_EQ(first.page, 1);
