@@ -81,6 +81,9 @@ void Session::add_state(const StatePtr& state) {
       break;
     case ObjectState::detached:
       if (!s.has_identity) throw InvalidRequestError("detached object without identity");
+      if (s.row_deleted)  // its row is gone: making it persistent again would claim a row that is not there
+        throw InvalidRequestError("add: the " + s.mapper->class_name() + " object " + detail::identity_of(s).to_string() +
+                                  " has been deleted; make_transient() sends it back to the transient state");
       s.transition(ObjectState::persistent);
       s.session = this;
       identity_.add(state);
@@ -156,6 +159,7 @@ void Session::expunge_state(InstanceState& s) {
     case ObjectState::deleted:
       erase_state(tx_deleted_, s);
       s.transition(ObjectState::detached);
+      s.row_deleted = true;
       break;
     default:
       break;
@@ -178,6 +182,7 @@ void Session::expunge_all() {
   for (auto& s : tx_deleted_) {
     s->transition(ObjectState::detached);
     s->session = nullptr;
+    s->row_deleted = true;
   }
   tx_deleted_.clear();
   tx_inserted_.clear();
@@ -379,6 +384,7 @@ void Session::commit() {
   for (auto& s : tx_deleted_) {
     s->transition(ObjectState::detached);
     s->session = nullptr;
+    s->row_deleted = true;
   }
   tx_deleted_.clear();
   tx_inserted_.clear();  // their inserted_transaction can no longer match: no pass over them
@@ -452,7 +458,13 @@ void Session::close() {
     }
   }
   end_transaction();
-  if (!release_unobserved_objects()) expunge_all();
+  // The rollback above restored the rows their DELETEs removed: those objects detach as any other.
+  std::vector<InstanceState*> restored;
+  for (const auto& s : tx_deleted_) restored.push_back(s.get());
+  if (!release_unobserved_objects()) {
+    expunge_all();
+    for (InstanceState* s : restored) s->row_deleted = false;
+  }
   for (auto& s : links_changed_) s->links_changed = false;
   links_changed_.clear();
   graph_.reset();  // objects still held by the application keep their graph

@@ -138,10 +138,12 @@ class Session {
   std::shared_ptr<T> merge(const std::shared_ptr<T>& object) {
     return detail::handle<T>(merge_state(*detail::state_of(object)));
   }
+  // Pending or persistent here (SQLAlchemy's `in session`): an object marked by delete_() is
+  // still contained until the flush sends its DELETE; a deleted one is not.
   template <Mapped T>
   bool contains(const std::shared_ptr<T>& object) const {
     const auto* s = detail::find_state(object);
-    return s && s->session == this;
+    return s && s->session == this && (s->state == ObjectState::pending || s->state == ObjectState::persistent);
   }
   template <Mapped T>
   bool is_modified(const std::shared_ptr<T>& object) const {
