@@ -139,10 +139,10 @@ void UnitOfWork::process_relationships() {
       if (r.passive_deletes()) continue;
       if (r.direction() == RelationshipDirection::many_to_many) {
         secondary_deletes_.push_back({&r, &s, nullptr});
-      } else if (r.direction() == RelationshipDirection::one_to_many && !r.cascade().delete_ && !r.dynamic()) {
+      } else if (r.direction() == RelationshipDirection::one_to_many && !r.cascade().delete_) {
         LinkBase& link = r.link(s);
         std::vector<InstanceState*> children;
-        if (r.collection()) children = LinkAccess::load_items(link);
+        if (r.collection()) children = LinkAccess::all_items(link);  // a Dynamic's rows by one query
         else if (InstanceState* t = LinkAccess::load_target(link)) children.push_back(t);
         for (InstanceState* c : children) job(c, nullptr, r.target_columns(), r.parent_columns());
       }

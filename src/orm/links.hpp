@@ -27,6 +27,9 @@ struct LinkAccess {
 
   // The value, loaded first when needed.
   static const std::vector<InstanceState*>& load_items(LinkBase& l) { return coll(l).current(); }
+  // What a collection holds: a Many's items (loaded first), or a Dynamic's rows (one query, the
+  // owner must have a row) without its recorded removals, plus its recorded appends.
+  static std::vector<InstanceState*> all_items(LinkBase& l);
   static InstanceState* load_target(LinkBase& l) { return scalar(l).current(); }
 
   // The strategy a query option left on this member (else the relationship's own).

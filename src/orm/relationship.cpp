@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "crucible/orm/query.hpp"
 #include "crucible/orm/session.hpp"
 #include "orm/links.hpp"
 
@@ -406,6 +407,20 @@ bool LinkAccess::remove(CollectionLink& l, InstanceState* x, const Relationship*
   if (const Relationship* rev = r.reverse())
     if (!(initiator == rev && initiator_owner == x)) reverse_detach(*rev, *x, l.owner_, &r);
   return true;
+}
+
+std::vector<InstanceState*> LinkAccess::all_items(LinkBase& l) {
+  CollectionLink& c = coll(l);
+  if (!c.property_ || !c.property_->dynamic() || !c.owner_) return c.current();
+  std::vector<InstanceState*> out;
+  InstanceState& owner = *c.owner_;
+  if (owner.session && owner.has_identity) {
+    for (const auto& s : load_entities(*owner.session, dynamic_criteria(owner, *c.property_)))
+      if (std::find(c.removed_.begin(), c.removed_.end(), s.get()) == c.removed_.end()) out.push_back(s.get());
+  }
+  for (InstanceState* x : c.added_)
+    if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+  return out;
 }
 
 void LinkAccess::reverse_attach(const Relationship& rev, InstanceState& x, InstanceState* owner, const Relationship* from) {

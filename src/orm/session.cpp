@@ -127,12 +127,12 @@ void Session::delete_state(InstanceState& s) {
     // database's ON DELETE CASCADE. No autoflush: it would delete the parent first.
     auto guard = no_autoflush();
     for (const auto& r : s.mapper->relationships()) {
-      if (!r->cascade().delete_ || r->dynamic()) continue;
+      if (!r->cascade().delete_) continue;
       detail::LinkBase& link = r->link(s);
       if (!detail::LinkAccess::loaded(link) && r->passive_deletes()) continue;
       std::vector<InstanceState*> targets;
       if (r->collection()) {
-        targets = detail::LinkAccess::load_items(link);
+        targets = detail::LinkAccess::all_items(link);  // a Dynamic's rows by one query
       } else if (InstanceState* t = detail::LinkAccess::load_target(link)) {
         targets.push_back(t);
       }
