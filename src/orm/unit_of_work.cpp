@@ -579,8 +579,9 @@ void UnitOfWork::run_updates(MapperActions& act) {
 bool UnitOfWork::referenced(const Table& table) {
   const MetaData* md = table.metadata();
   if (!md) return true;
+  // Its own rows count: a self-referencing table's children are re-pointed (UPDATE ... SET
+  // parent_id = NULL) by its updates, which must run before its DELETEs.
   for (const Table* t : md->tables()) {
-    if (t == &table) continue;
     for (const auto& fk : t->foreign_keys())
       if (md->find_table(fk.target_table) == &table) return true;
   }

@@ -70,7 +70,7 @@ class UnitOfWork {
   void run_inserts(MapperActions& a);
   void run_updates(MapperActions& a);
   void run_deletes(MapperActions& a);
-  // Some other table has a foreign key to `table`.
+  // Some table (itself included) has a foreign key to `table`.
   static bool referenced(const Table& table);
   void finish();
 

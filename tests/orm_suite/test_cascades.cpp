@@ -64,6 +64,24 @@ TEST_P(OrmCascades, DynamicDeleteCascadeHonoursPassiveDeletes) {
   EXPECT_EQ(rows("os_c_logs"), 0);  // ON DELETE CASCADE did it
 }
 
+// ---- item 4: self-referential delete without cascade -------------------------------------------------
+
+TEST_P(OrmCascades, SelfReferentialParentDeleteNullsChildrenFirst) {
+  Session session(engine());
+  auto root = session.add(CCategory{.name = "root"});
+  root->children.emplace(CCategory{.name = "a"});
+  root->children.emplace(CCategory{.name = "b"});
+  session.commit();
+  session.close();
+
+  Session s2(engine());
+  auto r = s2.get<CCategory>(root->id);
+  s2.delete_(r);
+  s2.commit();
+  EXPECT_EQ(rows("os_c_categories"), 2);
+  EXPECT_EQ(rows("os_c_categories", "parent_id IS NULL"), 2);
+}
+
 // ---- item 7: deleted objects do not come back; the row switch ------------------------------------------
 
 TEST_P(OrmCascades, DeletedObjectsAreNotContainedAndCannotBeAddedBack) {
