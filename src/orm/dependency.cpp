@@ -33,8 +33,14 @@ void UnitOfWork::apply_job(const SyncJob& job) {
       a.set(child, job.parent->mapper->attributes()[(*job.parent_columns)[i]]->get(*job.parent));
     } else if (a.column().is_nullable()) {
       a.set(child, Value());
+    } else {
+      // SQLAlchemy writes NULL and the database refuses it; a C++ member cannot hold NULL, and
+      // keeping the old value (or 0 for a new row) would lose the change silently: refuse here.
+      throw InvalidRequestError("flush: the " + child.mapper->class_name() + " object lost its parent, but " +
+                                child.mapper->table().name() + "." + a.column().name() +
+                                " is NOT NULL and cannot be set to NULL; give it another parent, delete it, "
+                                "or use cascade(\"all, delete-orphan\")");
     }
-    // A NOT NULL key cannot be blanked out: the database's foreign key decides (IntegrityError).
   }
 }
 
@@ -149,9 +155,16 @@ void UnitOfWork::process_relationships() {
     }
   }
 
-  // Blank-outs first, so a child moved from one parent to another ends with the new one.
-  for (const auto& j : nulls) apply_job(j);
+  // Blank-outs first, so a child moved from one parent to another ends with the new one (and a
+  // NOT NULL key that gets a new parent is not blanked out at all).
+  if (!nulls.empty()) {
+    std::set<std::pair<const InstanceState*, std::vector<std::size_t>>> reparented;
+    for (const auto& j : sets) reparented.emplace(j.child.get(), *j.child_columns);
+    for (const auto& j : nulls)  // a child deleted by a later orphan check needs no key
+      if (!gone(*j.child) && !reparented.count({j.child.get(), *j.child_columns})) apply_job(j);
+  }
   for (auto& j : sets) {
+    if (gone(*j.child)) continue;
     if (j.parent->state == ObjectState::persistent) {
       apply_job(j);
       continue;

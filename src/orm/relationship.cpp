@@ -401,11 +401,27 @@ bool LinkAccess::remove(CollectionLink& l, InstanceState* x, const Relationship*
     if (it == l.items_.end()) return false;
     l.items_.erase(it);
   }
-  if (auto it = std::find(l.added_.begin(), l.added_.end(), x); it != l.added_.end()) l.added_.erase(it);
-  else l.removed_.push_back(x);
+  if (auto it = std::find(l.added_.begin(), l.added_.end(), x); it != l.added_.end()) {
+    l.added_.erase(it);
+    // A new child appended and removed again has no parent now: the flush must blank its key
+    // (or refuse a NOT NULL one), not insert whatever the member holds.
+    if (x->state == ObjectState::pending && r.direction() == RelationshipDirection::one_to_many) l.removed_.push_back(x);
+  } else {
+    l.removed_.push_back(x);
+  }
   note_change(l);
   if (const Relationship* rev = r.reverse())
     if (!(initiator == rev && initiator_owner == x)) reverse_detach(*rev, *x, l.owner_, &r);
+  // A pending orphan leaves the session at once (SQLAlchemy expunges it): it never had a row.
+  if (r.cascade().delete_orphan && r.direction() == RelationshipDirection::one_to_many &&
+      x->state == ObjectState::pending && x->session && x->session == l.owner_->session) {
+    const Relationship* rev = r.reverse();
+    const bool attached = rev && !rev->collection() && rev->link(*x).loaded_ && scalar(rev->link(*x)).target_;
+    if (!attached) {
+      if (auto it = std::find(l.removed_.begin(), l.removed_.end(), x); it != l.removed_.end()) l.removed_.erase(it);
+      x->session->expunge_orphan(*x);
+    }
+  }
   return true;
 }
 

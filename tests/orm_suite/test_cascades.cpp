@@ -64,6 +64,56 @@ TEST_P(OrmCascades, DynamicDeleteCascadeHonoursPassiveDeletes) {
   EXPECT_EQ(rows("os_c_logs"), 0);  // ON DELETE CASCADE did it
 }
 
+// ---- item 3: pending orphans ---------------------------------------------------------------------
+
+TEST_P(OrmCascades, RemovedPendingChildIsExpungedWithDeleteOrphan) {
+  Session session(engine());
+  auto u = session.add(CCustomer{.name = "u"});
+  session.commit();
+  auto o1 = make_instance(COrder{.item = "o1"});
+  u->orders.append(o1);
+  EXPECT_TRUE(session.contains(o1));
+  u->orders.remove(o1);
+  EXPECT_FALSE(session.contains(o1));
+  EXPECT_TRUE(inspect(o1).transient());
+  session.commit();
+  EXPECT_EQ(rows("os_c_orders"), 0);
+}
+
+TEST_P(OrmCascades, ReplacedCollectionOfAPendingParentIsNotInserted) {
+  Session session(engine());
+  auto a = make_instance(COrder{.item = "a"});
+  auto b = make_instance(COrder{.item = "b"});
+  auto u = session.add(CCustomer{.name = "u", .orders = {a}});
+  EXPECT_TRUE(session.contains(a));
+  u->orders = std::vector<std::shared_ptr<COrder>>{b};
+  EXPECT_FALSE(session.contains(a));
+  session.commit();
+  EXPECT_EQ(rows("os_c_orders"), 1);
+  EXPECT_EQ(rows("os_c_orders", "customer_id = " + std::to_string(u->id) + " AND item = 'b'"), 1);
+  EXPECT_EQ(rows("os_c_orders", "customer_id = 0"), 0);
+}
+
+TEST_P(OrmCascades, PendingChildWithoutParentGetsNullOrIsRefused) {
+  Session session(engine());
+  auto team = session.add(CTeam{.name = "t"});
+  auto p = make_instance(CPlayer{.name = "p"});
+  team->players.append(p);
+  team->players.remove(p);  // no delete-orphan: stays pending, with no parent
+  EXPECT_TRUE(session.contains(p));
+  session.commit();
+  EXPECT_EQ(rows("os_c_players", "team_id IS NULL AND name = 'p'"), 1);
+
+  // A NOT NULL key: SQLAlchemy's INSERT of NULL fails; never a 0 key.
+  auto shop = session.add(CShop{.name = "s"});
+  session.commit();
+  auto clerk = make_instance(CClerk{.name = "c"});
+  shop->clerks.append(clerk);
+  shop->clerks.remove(clerk);
+  EXPECT_THROW(session.commit(), InvalidRequestError);
+  EXPECT_EQ(rows("os_c_clerks"), 0);
+}
+
 // ---- item 4: self-referential delete without cascade -------------------------------------------------
 
 TEST_P(OrmCascades, SelfReferentialParentDeleteNullsChildrenFirst) {

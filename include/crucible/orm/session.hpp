@@ -237,6 +237,8 @@ class Session {
   void note_links_changed(detail::InstanceState& state);
   // Save-update cascade: a transient object reached through a relationship joins the session.
   void cascade_add(detail::InstanceState& state);
+  // Delete-orphan cascade: a pending object removed from its parent leaves the session.
+  void expunge_orphan(detail::InstanceState& state) { expunge_state(state); }
 
  private:
   friend class detail::UnitOfWork;
