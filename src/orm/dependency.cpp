@@ -94,7 +94,25 @@ void UnitOfWork::process_relationships() {
 
   for (const auto& sp : link_sources_) {
     InstanceState& s = *sp;
-    if (gone(s) || (s.state != ObjectState::pending && s.state != ObjectState::persistent)) continue;
+    if (s.state != ObjectState::pending && s.state != ObjectState::persistent) continue;
+    if (gone(s)) {
+      // A parent being deleted still lets go of the children removed from it first: orphans
+      // are deleted, others have their key blanked (else its DELETE fails on their key).
+      for (const auto& rp : s.mapper->relationships()) {
+        const Relationship& r = *rp;
+        if (r.direction() != RelationshipDirection::one_to_many || !r.collection()) continue;
+        LinkBase& link = r.link(s);
+        for (InstanceState* y : std::vector<InstanceState*>(LinkAccess::removed(link))) {
+          if (r.cascade().delete_orphan && orphan(r, y)) {
+            if (y->state == ObjectState::pending) session_.expunge_state(*y);
+            else if (y->state == ObjectState::persistent && y->session == &session_) session_.delete_state(*y);
+            continue;
+          }
+          job(y, nullptr, r.target_columns(), r.parent_columns());
+        }
+      }
+      continue;
+    }
     const bool fresh = s.state == ObjectState::pending;
     for (const auto& rp : s.mapper->relationships()) {
       const Relationship& r = *rp;

@@ -441,8 +441,19 @@ std::vector<InstanceState*> LinkAccess::all_items(LinkBase& l) {
 
 void LinkAccess::reverse_attach(const Relationship& rev, InstanceState& x, InstanceState* owner, const Relationship* from) {
   LinkBase& link = rev.link(x);
-  if (!rev.collection()) set_scalar(scalar(link), owner, from, owner);
-  else if (!rev.dynamic() && link.loaded_) append(coll(link), owner, from, owner);
+  if (!rev.collection()) {
+    set_scalar(scalar(link), owner, from, owner);
+  } else if (!rev.dynamic() && link.loaded_) {
+    append(coll(link), owner, from, owner);
+  } else if (!rev.dynamic() && x.session) {
+    // Not loaded: queued, and applied when it loads (SQLAlchemy's pending collection changes),
+    // so a load before the flush (autoflush off) still shows it. The flush writes the change
+    // from the other side; it clears the queue, after which a load reads it from the database.
+    CollectionLink& c = coll(link);
+    if (auto it = std::find(c.removed_.begin(), c.removed_.end(), owner); it != c.removed_.end()) c.removed_.erase(it);
+    else c.added_.push_back(owner);
+    note_change(link);
+  }
 }
 
 void LinkAccess::reverse_detach(const Relationship& rev, InstanceState& x, InstanceState* owner, const Relationship* from) {
@@ -452,7 +463,22 @@ void LinkAccess::reverse_detach(const Relationship& rev, InstanceState& x, Insta
     if (known_old(s) == owner) set_scalar(s, nullptr, from, owner);
   } else if (!rev.dynamic() && link.loaded_) {
     remove(coll(link), owner, from, owner);
+  } else if (!rev.dynamic() && x.session) {  // queued, as in reverse_attach
+    CollectionLink& c = coll(link);
+    if (auto it = std::find(c.added_.begin(), c.added_.end(), owner); it != c.added_.end()) c.added_.erase(it);
+    else c.removed_.push_back(owner);
+    note_change(link);
   }
+}
+
+bool LinkAccess::queued_out(const CollectionLink& c, const InstanceState* item) {
+  return std::find(c.removed_.begin(), c.removed_.end(), item) != c.removed_.end() ||
+         std::find(c.added_.begin(), c.added_.end(), item) != c.added_.end();
+}
+
+bool LinkAccess::has_history(LinkBase& l) {
+  if (l.property_ && l.property_->collection()) return !coll(l).added_.empty() || !coll(l).removed_.empty();
+  return scalar(l).changed_;
 }
 
 void LinkAccess::populate_scalar(LinkBase& l, InstanceState* t) {
@@ -467,9 +493,19 @@ void LinkAccess::populate_collection(LinkBase& l, std::vector<InstanceState*> it
   CollectionLink& c = coll(l);
   for (InstanceState* x : items) join_graphs(l, x);
   c.items_ = std::move(items);
-  c.added_.clear();
-  c.removed_.clear();
   c.loaded_ = true;
+  if (c.added_.empty() && c.removed_.empty()) return;
+  // Changes queued while it was not loaded (reverse_attach / reverse_detach) apply on top of the
+  // rows, and stay recorded for the flush (whose other side writes the same rows once).
+  std::erase_if(c.items_, [&](InstanceState* x) { return queued_out(c, x); });
+  std::vector<InstanceState*> added;
+  for (InstanceState* x : c.added_)
+    if (std::find(added.begin(), added.end(), x) == added.end()) added.push_back(x);
+  c.added_ = added;
+  for (InstanceState* x : added) {
+    join_graphs(l, x);
+    c.items_.push_back(x);
+  }
 }
 
 void LinkAccess::reset(LinkBase& l, bool loaded) {

@@ -95,22 +95,29 @@ void Session::add_state(const StatePtr& state) {
       throw InvalidRequestError("add: the " + s.mapper->class_name() +
                                 " object was deleted in this transaction; commit or roll back first");
   }
-  // Save-update cascade: what the object holds joins the session with it (loaded links only).
+  // Save-update cascade: what the object holds joins the session with it (loaded links only),
+  // and so does what a detached object's collections lost meanwhile (SQLAlchemy cascades over
+  // the whole history), so the flush can blank their keys or delete the orphans.
+  bool history = false;
   for (const auto& r : s.mapper->relationships()) {
-    if (!r->cascade().save_update) continue;
     detail::LinkBase& link = r->link(s);
+    history = history || detail::LinkAccess::has_history(link);
+    if (!r->cascade().save_update) continue;
     auto join = [this](InstanceState* x) {
       if (x && (x->state == ObjectState::transient || x->state == ObjectState::detached)) add_state(detail::state_ref(*x));
     };
     if (!r->collection()) {
       join(detail::LinkAccess::target(link));
+      if (detail::LinkAccess::changed(link)) join(detail::LinkAccess::committed(link));
       continue;
     }
     // A copy: adding may back-populate into this very collection.
-    const std::vector<InstanceState*> items = r->dynamic() ? detail::LinkAccess::added(link) : detail::LinkAccess::items(link);
+    std::vector<InstanceState*> items = r->dynamic() ? detail::LinkAccess::added(link) : detail::LinkAccess::items(link);
+    const auto& removed = detail::LinkAccess::removed(link);
+    items.insert(items.end(), removed.begin(), removed.end());
     for (InstanceState* x : items) join(x);
   }
-  if (!s.mapper->relationships().empty() && !s.links_changed && s.state == ObjectState::pending) {
+  if (!s.mapper->relationships().empty() && !s.links_changed && (s.state == ObjectState::pending || history)) {
     s.links_changed = true;
     links_changed_.push_back(state);
   }

@@ -132,6 +132,102 @@ TEST_P(OrmCascades, SelfReferentialParentDeleteNullsChildrenFirst) {
   EXPECT_EQ(rows("os_c_categories", "parent_id IS NULL"), 2);
 }
 
+// ---- item 6: collection changes around deletes and re-attachment ---------------------------------------
+
+TEST_P(OrmCascades, ChildRemovedFromADeletedParentIsHandled) {
+  Session session(engine());
+  auto u = session.add(CCustomer{.name = "u"});
+  auto kept = u->orders.emplace(COrder{.item = "kept"});
+  auto gone = u->orders.emplace(COrder{.item = "removed"});
+  auto team = session.add(CTeam{.name = "t"});
+  auto p1 = team->players.emplace(CPlayer{.name = "p1"});
+  team->players.emplace(CPlayer{.name = "p2"});
+  session.commit();
+
+  // delete-orphan: the removed child is deleted with the rest.
+  u->orders.remove(gone);
+  session.delete_(u);
+  session.commit();
+  EXPECT_EQ(rows("os_c_customers"), 0);
+  EXPECT_EQ(rows("os_c_orders"), 0);
+
+  // cascade "all" without delete-orphan, nullable key: the removed child stays, key NULL.
+  team->players.remove(p1);
+  session.delete_(team);
+  session.commit();
+  EXPECT_EQ(rows("os_c_teams"), 0);
+  EXPECT_EQ(rows("os_c_players"), 1);
+  EXPECT_EQ(rows("os_c_players", "name = 'p1' AND team_id IS NULL"), 1);
+}
+
+TEST_P(OrmCascades, DetachedParentChangesApplyWhenAddedBack) {
+  std::shared_ptr<CCustomer> u;
+  std::shared_ptr<COrder> old_order;
+  std::shared_ptr<CTeam> team;
+  std::shared_ptr<CPlayer> old_player;
+  {
+    Session session(engine());
+    u = session.add(CCustomer{.name = "u"});
+    old_order = u->orders.emplace(COrder{.item = "old"});
+    team = session.add(CTeam{.name = "t"});
+    old_player = team->players.emplace(CPlayer{.name = "old"});
+    session.commit();
+  }  // detached, collections loaded
+  auto new_order = make_instance(COrder{.item = "new"});
+  u->orders.append(new_order);
+  u->orders.remove(old_order);
+  auto new_player = make_instance(CPlayer{.name = "new"});
+  team->players.append(new_player);
+  team->players.remove(old_player);
+
+  Session s2(engine());
+  s2.add(u);
+  s2.add(team);
+  EXPECT_TRUE(s2.contains(old_order));   // the removed ones join to be handled
+  EXPECT_TRUE(s2.contains(old_player));
+  s2.commit();
+  EXPECT_EQ(rows("os_c_orders"), 1);  // delete-orphan deleted the old one
+  EXPECT_EQ(rows("os_c_orders", "item = 'new' AND customer_id = " + std::to_string(u->id)), 1);
+  EXPECT_EQ(rows("os_c_players", "name = 'old' AND team_id IS NULL"), 1);
+  EXPECT_EQ(rows("os_c_players", "name = 'new' AND team_id = " + std::to_string(team->id)), 1);
+}
+
+TEST_P(OrmCascades, ManyToManyAppendShowsInTheUnloadedOtherSide) {
+  Session session(engine());
+  auto i1 = session.add(CItem{.name = "i1"});
+  auto k1 = session.add(CKeyword{.name = "k1"});
+  auto k2 = session.add(CKeyword{.name = "k2"});
+  i1->keywords.append(k1);
+  session.commit();
+  session.close();
+
+  {
+    Session s2(engine(), SessionOptions{.autoflush = false});
+    auto item = s2.get<CItem>(i1->id);
+    auto kw2 = s2.get<CKeyword>(k2->id);
+    ASSERT_FALSE(item->keywords.loaded());
+    (void)kw2->items.size();   // loaded: the append goes there directly
+    kw2->items.append(item);   // item->keywords is not loaded: queued
+    ASSERT_EQ(item->keywords.size(), 2u);  // loads k1 from the database, k2 from the queue
+    EXPECT_TRUE(item->keywords.contains(kw2));
+    s2.commit();
+    EXPECT_EQ(rows("os_c_item_keywords"), 2);
+  }
+  {
+    // The flush writes the row before the other side loads: it comes from the database once.
+    Session s3(engine(), SessionOptions{.autoflush = false});
+    auto item = s3.get<CItem>(i1->id);
+    auto kw1 = s3.get<CKeyword>(k1->id);
+    (void)kw1->items.size();
+    kw1->items.remove(item);
+    s3.flush();
+    EXPECT_EQ(item->keywords.size(), 1u);
+    EXPECT_FALSE(item->keywords.contains(kw1));
+    s3.commit();
+    EXPECT_EQ(rows("os_c_item_keywords"), 1);
+  }
+}
+
 // ---- item 7: deleted objects do not come back; the row switch ------------------------------------------
 
 TEST_P(OrmCascades, DeletedObjectsAreNotContainedAndCannotBeAddedBack) {
