@@ -247,8 +247,17 @@ Session::StatePtr Session::merge_state(const InstanceState& source) {
     add_state(target);
     return target;
   }
-  if (target.get() != &source)
-    for (const auto& a : m.attributes()) a->copy(*target, source);
+  if (target.get() != &source) {
+    // Optimistic locking: an unset version says "no version" (the loaded one stays, so the
+    // counter never goes back); a different one means the copy was made from an older row.
+    const Attribute* v = m.version_attribute();
+    if (v && !v->unset(source) && v->get(source) != v->get(*target))
+      throw StaleDataError("merge: version id " + v->get(source).to_display() + " on the merged " + m.class_name() +
+                           " " + detail::identity_of(*target).to_string() + " does not match the session's version " +
+                           v->get(*target).to_display() + "; leave the version member unset to merge without a version");
+    for (const auto& a : m.attributes())
+      if (a.get() != v) a->copy(*target, source);
+  }
   return target;
 }
 

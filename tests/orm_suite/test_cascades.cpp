@@ -286,6 +286,70 @@ TEST_P(OrmCascades, RowSwitchTurnsDeleteAndInsertIntoAnUpdate) {
   EXPECT_EQ(scalar("SELECT balance FROM os_accounts WHERE id = 7"), 3);
 }
 
+// ---- item 8: optimistic locking -------------------------------------------------------------------
+
+TEST_P(OrmCascades, MergeNeverMovesTheVersionBackAndRefusesAStaleOne) {
+  Session session(engine());
+  auto a = session.add(Account{.balance = 1});
+  session.commit();
+  a->balance = 2;
+  session.commit();
+  ASSERT_EQ(a->version, 2);
+  const std::int64_t id = a->id;
+  session.close();
+
+  Session s2(engine());
+  auto merged = s2.merge(Account{.id = id, .balance = 50});  // version unset: "no version"
+  EXPECT_EQ(merged->version, 2);
+  s2.commit();
+  EXPECT_EQ(merged->version, 3);
+  EXPECT_EQ(scalar("SELECT version FROM os_accounts WHERE id = " + std::to_string(id)), 3);
+  EXPECT_EQ(scalar("SELECT balance FROM os_accounts WHERE id = " + std::to_string(id)), 50);
+
+  EXPECT_THROW(s2.merge(Account{.id = id, .balance = 60, .version = 1}), StaleDataError);
+  EXPECT_EQ(merged->balance, 50);
+  auto same = s2.merge(Account{.id = id, .balance = 70, .version = 3});
+  EXPECT_EQ(same, merged);
+  s2.commit();
+  EXPECT_EQ(scalar("SELECT balance FROM os_accounts WHERE id = " + std::to_string(id)), 70);
+  EXPECT_EQ(scalar("SELECT version FROM os_accounts WHERE id = " + std::to_string(id)), 4);
+}
+
+TEST_P(OrmCascades, LockingReadOfAStaleObjectRaises) {
+  Session session(engine());
+  auto a = session.add(Account{.balance = 1});
+  session.commit();
+  const std::int64_t id = a->id;
+  {
+    Session other(engine());
+    other.get<Account>(id)->balance = 5;
+    other.commit();  // version 2
+  }
+  auto locked = [&] { return session.query<Account>().where(col(&Account::id) == id).with_for_update(); };
+  EXPECT_THROW(locked().one(), StaleDataError);
+  EXPECT_THROW(locked().all(), StaleDataError);
+  session.rollback();
+  auto fresh = locked().populate_existing().one();  // reloads under the lock
+  EXPECT_EQ(fresh, a);
+  EXPECT_EQ(a->balance, 5);
+  EXPECT_EQ(a->version, 2);
+  EXPECT_EQ(locked().one(), a);  // now at the row's version
+  session.commit();
+}
+
+TEST_P(OrmCascades, DeletingARowAnotherStatementRemovedRaisesStaleData) {
+  Session session(engine());
+  auto u = session.add(User{.username = "x"});
+  session.commit();
+  {
+    auto conn = engine().connect();
+    conn.execute(text("DELETE FROM os_users"));
+    conn.commit();
+  }
+  session.delete_(u);
+  EXPECT_THROW(session.commit(), StaleDataError);
+}
+
 CRUCIBLE_DIALECT_SUITE(OrmCascades);
 
 }  // namespace
