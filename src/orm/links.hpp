@@ -62,6 +62,10 @@ struct LinkAccess {
   static bool queued_out(const CollectionLink& c, const InstanceState* item);
   // Changes recorded since the last flush (or, detached, since the session let go of it).
   static bool has_history(LinkBase& l);
+  // As the application's assignment / append / collection assignment (merge cascade).
+  static void assign_scalar(LinkBase& l, InstanceState* t) { scalar(l).assign(t); }
+  static void append_item(LinkBase& l, InstanceState* t) { coll(l).append(t); }
+  static void assign_items(LinkBase& l, const std::vector<InstanceState*>& items) { coll(l).assign(items); }
   static void reset(LinkBase& l, bool loaded);
   static void flushed(LinkBase& l);
 

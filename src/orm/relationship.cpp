@@ -127,6 +127,14 @@ struct RelationshipConfigurator {
   static void configure(Relationship& r, const Mapper& parent) {
     resolve(r, parent);
     r.targets_key_ = r.target_columns_ == key_positions(r.target_->table());
+    // Options that would be parsed and then do nothing are refused here, at start-up.
+    const std::string ctx = "relationship " + parent.class_name() + "." + r.key();
+    if (r.cascade_.delete_orphan && r.direction_ != RelationshipDirection::one_to_many)
+      throw ArgumentError(ctx + ": delete-orphan applies to one-to-many and one-to-one relationships (the key on the "
+                          "related table); an object reached by many-to-one or many-to-many may have other parents");
+    if (r.dynamic_ && (r.lazy_ == Loading::joined || r.lazy_ == Loading::selectin || r.lazy_ == Loading::subquery))
+      throw ArgumentError(ctx + ": a Dynamic relationship gives queries and cannot load eagerly (lazy(" +
+                          std::string(to_string(r.lazy_)) + "))");
   }
 
   static void resolve(Relationship& r, const Mapper& parent) {

@@ -261,6 +261,82 @@ Session::StatePtr Session::merge_state(const InstanceState& source) {
   return target;
 }
 
+void Session::cascade(InstanceState& root, CascadeOp op) {
+  // Gathered before acting: expiring an object forgets its loaded relationships.
+  std::vector<InstanceState*> reached{&root};
+  for (std::size_t i = 0; i < reached.size(); ++i) {
+    InstanceState& s = *reached[i];
+    for (const auto& r : s.mapper->relationships()) {
+      const Cascade& c = r->cascade();
+      if (!(op == CascadeOp::expunge ? c.expunge : c.refresh_expire)) continue;
+      detail::LinkBase& link = r->link(s);
+      if (!detail::LinkAccess::loaded(link)) continue;  // only what is loaded (a Dynamic never is)
+      std::vector<InstanceState*> targets;
+      if (r->collection()) targets = detail::LinkAccess::items(link);
+      else if (InstanceState* t = detail::LinkAccess::target(link)) targets.push_back(t);
+      for (InstanceState* t : targets) {
+        if (t->session != this || std::find(reached.begin(), reached.end(), t) != reached.end()) continue;
+        if (op != CascadeOp::expunge && t->state != ObjectState::persistent) continue;
+        reached.push_back(t);
+      }
+    }
+  }
+  for (InstanceState* s : reached) {
+    if (s != &root && s->session != this) continue;  // gone with an earlier one
+    switch (op) {
+      case CascadeOp::expunge: expunge_state(*s); break;
+      case CascadeOp::expire: expire_state(*s); break;
+      case CascadeOp::refresh: refresh_state(*s); break;
+    }
+  }
+}
+
+Session::StatePtr Session::merge_cascade(const InstanceState& source) {
+  auto guard = no_autoflush();  // loading targets mid-merge must not flush half-merged objects
+  MergeMemo memo;
+  return merge_related(source, memo);
+}
+
+Session::StatePtr Session::merge_related(const InstanceState& source, MergeMemo& memo) {
+  for (const auto& [from, to] : memo)
+    if (from == &source) return to;
+  if (source.session == this && (source.state == ObjectState::pending || source.state == ObjectState::persistent)) {
+    StatePtr same = detail::state_ref(const_cast<InstanceState&>(source));  // already this session's
+    memo.emplace_back(&source, same);
+    return same;
+  }
+  StatePtr target = merge_state(source);
+  memo.emplace_back(&source, target);
+  if (target.get() == &source) return target;
+  auto& from = const_cast<InstanceState&>(source);  // links are read, not changed
+  for (const auto& r : source.mapper->relationships()) {
+    if (!r->cascade().merge) continue;
+    detail::LinkBase& src = r->link(from);
+    detail::LinkBase& dst = r->link(*target);
+    if (!r->collection()) {
+      // An empty One<> of a new object says nothing (C++ has no "unset"): only objects merge.
+      if (!detail::LinkAccess::loaded(src)) continue;
+      if (InstanceState* t = detail::LinkAccess::target(src))
+        detail::LinkAccess::assign_scalar(dst, merge_related(*t, memo).get());
+      continue;
+    }
+    if (r->dynamic()) {  // its recorded appends
+      for (InstanceState* t : std::vector<InstanceState*>(detail::LinkAccess::added(src)))
+        detail::LinkAccess::append_item(dst, merge_related(*t, memo).get());
+      continue;
+    }
+    // A loaded collection of a copy of a row replaces the target's; a new object's empty one
+    // says nothing.
+    if (!detail::LinkAccess::loaded(src)) continue;
+    const std::vector<InstanceState*> items = detail::LinkAccess::items(src);
+    if (items.empty() && !source.has_identity) continue;
+    std::vector<InstanceState*> merged;
+    for (InstanceState* t : items) merged.push_back(merge_related(*t, memo).get());
+    detail::LinkAccess::assign_items(dst, merged);
+  }
+  return target;
+}
+
 // ---- loading -----------------------------------------------------------------------------
 
 Session::StatePtr Session::get_state(const Mapper& mapper, std::int64_t key) {

@@ -350,6 +350,67 @@ TEST_P(OrmCascades, DeletingARowAnotherStatementRemovedRaisesStaleData) {
   EXPECT_THROW(session.commit(), StaleDataError);
 }
 
+// ---- item 9: expunge, refresh-expire and merge cascades -------------------------------------------------
+
+TEST_P(OrmCascades, ExpungeAndRefreshCascadeAlongTheRelationship) {
+  Session session(engine());
+  auto u = session.add(CCustomer{.name = "u"});
+  auto o = u->orders.emplace(COrder{.item = "o"});
+  auto shop = session.add(CShop{.name = "s"});
+  auto clerk = shop->clerks.emplace(CClerk{.name = "c"});
+  session.commit();
+
+  {  // refresh-expire ("all"): refresh() reloads the loaded orders too
+    auto conn = engine().connect();
+    conn.execute(text("UPDATE os_c_orders SET item = 'changed'"));
+    conn.execute(text("UPDATE os_c_clerks SET name = 'changed'"));
+    conn.commit();
+  }
+  session.refresh(u);
+  EXPECT_EQ(o->item, "changed");
+  session.refresh(shop);  // default cascade: no refresh-expire
+  EXPECT_EQ(clerk->name, "c");
+
+  session.expire(u);
+  EXPECT_TRUE(inspect(o).expired());
+  EXPECT_FALSE(inspect(clerk).expired());
+
+  ASSERT_EQ(u->orders.size(), 1u);  // expiry unloaded it; expunge reaches loaded objects only
+  session.expunge(u);  // "all" includes expunge
+  EXPECT_FALSE(session.contains(u));
+  EXPECT_FALSE(session.contains(o));
+  session.expunge(shop);
+  EXPECT_TRUE(session.contains(clerk));
+}
+
+TEST_P(OrmCascades, MergeCascadesToRelatedObjects) {
+  std::shared_ptr<CCustomer> u;
+  std::shared_ptr<COrder> o;
+  {
+    Session session(engine());
+    u = session.add(CCustomer{.name = "u"});
+    o = u->orders.emplace(COrder{.item = "o"});
+    session.commit();
+  }
+  u->name = "u2";
+  o->item = "o2";
+  auto extra = make_instance(COrder{.item = "extra"});
+  u->orders.append(extra);
+
+  Session s2(engine());
+  auto merged = s2.merge(u);
+  EXPECT_NE(merged, u);
+  ASSERT_EQ(merged->orders.size(), 2u);
+  EXPECT_NE(merged->orders.ptr(0), o);
+  EXPECT_EQ(merged->orders[0].item, "o2");
+  EXPECT_EQ(merged->orders[0].customer.get(), merged);
+  EXPECT_FALSE(s2.contains(extra));  // a copy of it was merged in
+  s2.commit();
+  EXPECT_EQ(rows("os_c_customers", "name = 'u2'"), 1);
+  EXPECT_EQ(rows("os_c_orders", "item = 'o2'"), 1);
+  EXPECT_EQ(rows("os_c_orders", "item = 'extra' AND customer_id = " + std::to_string(u->id)), 1);
+}
+
 CRUCIBLE_DIALECT_SUITE(OrmCascades);
 
 }  // namespace
