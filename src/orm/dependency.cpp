@@ -33,8 +33,14 @@ void UnitOfWork::apply_job(const SyncJob& job) {
       a.set(child, job.parent->mapper->attributes()[(*job.parent_columns)[i]]->get(*job.parent));
     } else if (a.column().is_nullable()) {
       a.set(child, Value());
+    } else {
+      // SQLAlchemy writes NULL and the database refuses it; a C++ member cannot hold NULL, and
+      // keeping the old value (or 0 for a new row) would lose the change silently: refuse here.
+      throw InvalidRequestError("flush: the " + child.mapper->class_name() + " object lost its parent, but " +
+                                child.mapper->table().name() + "." + a.column().name() +
+                                " is NOT NULL and cannot be set to NULL; give it another parent, delete it, "
+                                "or use cascade(\"all, delete-orphan\")");
     }
-    // A NOT NULL key cannot be blanked out: the database's foreign key decides (IntegrityError).
   }
 }
 
@@ -88,7 +94,25 @@ void UnitOfWork::process_relationships() {
 
   for (const auto& sp : link_sources_) {
     InstanceState& s = *sp;
-    if (gone(s) || (s.state != ObjectState::pending && s.state != ObjectState::persistent)) continue;
+    if (s.state != ObjectState::pending && s.state != ObjectState::persistent) continue;
+    if (gone(s)) {
+      // A parent being deleted still lets go of the children removed from it first: orphans
+      // are deleted, others have their key blanked (else its DELETE fails on their key).
+      for (const auto& rp : s.mapper->relationships()) {
+        const Relationship& r = *rp;
+        if (r.direction() != RelationshipDirection::one_to_many || !r.collection()) continue;
+        LinkBase& link = r.link(s);
+        for (InstanceState* y : std::vector<InstanceState*>(LinkAccess::removed(link))) {
+          if (r.cascade().delete_orphan && orphan(r, y)) {
+            if (y->state == ObjectState::pending) session_.expunge_state(*y);
+            else if (y->state == ObjectState::persistent && y->session == &session_) session_.delete_state(*y);
+            continue;
+          }
+          job(y, nullptr, r.target_columns(), r.parent_columns());
+        }
+      }
+      continue;
+    }
     const bool fresh = s.state == ObjectState::pending;
     for (const auto& rp : s.mapper->relationships()) {
       const Relationship& r = *rp;
@@ -139,19 +163,26 @@ void UnitOfWork::process_relationships() {
       if (r.passive_deletes()) continue;
       if (r.direction() == RelationshipDirection::many_to_many) {
         secondary_deletes_.push_back({&r, &s, nullptr});
-      } else if (r.direction() == RelationshipDirection::one_to_many && !r.cascade().delete_ && !r.dynamic()) {
+      } else if (r.direction() == RelationshipDirection::one_to_many && !r.cascade().delete_) {
         LinkBase& link = r.link(s);
         std::vector<InstanceState*> children;
-        if (r.collection()) children = LinkAccess::load_items(link);
+        if (r.collection()) children = LinkAccess::all_items(link);  // a Dynamic's rows by one query
         else if (InstanceState* t = LinkAccess::load_target(link)) children.push_back(t);
         for (InstanceState* c : children) job(c, nullptr, r.target_columns(), r.parent_columns());
       }
     }
   }
 
-  // Blank-outs first, so a child moved from one parent to another ends with the new one.
-  for (const auto& j : nulls) apply_job(j);
+  // Blank-outs first, so a child moved from one parent to another ends with the new one (and a
+  // NOT NULL key that gets a new parent is not blanked out at all).
+  if (!nulls.empty()) {
+    std::set<std::pair<const InstanceState*, std::vector<std::size_t>>> reparented;
+    for (const auto& j : sets) reparented.emplace(j.child.get(), *j.child_columns);
+    for (const auto& j : nulls)  // a child deleted by a later orphan check needs no key
+      if (!gone(*j.child) && !reparented.count({j.child.get(), *j.child_columns})) apply_job(j);
+  }
   for (auto& j : sets) {
+    if (gone(*j.child)) continue;
     if (j.parent->state == ObjectState::persistent) {
       apply_job(j);
       continue;

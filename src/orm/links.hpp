@@ -27,6 +27,9 @@ struct LinkAccess {
 
   // The value, loaded first when needed.
   static const std::vector<InstanceState*>& load_items(LinkBase& l) { return coll(l).current(); }
+  // What a collection holds: a Many's items (loaded first), or a Dynamic's rows (one query, the
+  // owner must have a row) without its recorded removals, plus its recorded appends.
+  static std::vector<InstanceState*> all_items(LinkBase& l);
   static InstanceState* load_target(LinkBase& l) { return scalar(l).current(); }
 
   // The strategy a query option left on this member (else the relationship's own).
@@ -38,15 +41,31 @@ struct LinkAccess {
   // Loaded values: no history, no back-population.
   static void populate_scalar(LinkBase& l, InstanceState* target);
   static void populate_collection(LinkBase& l, std::vector<InstanceState*> items);
+  // Rows for a collection being loaded; what changes queued while it was unloaded took out (or
+  // put in already) is skipped.
   static void populate_append(LinkBase& l, InstanceState* item) {
+    CollectionLink& c = coll(l);
+    if ((!c.added_.empty() || !c.removed_.empty()) && queued_out(c, item)) [[unlikely]]
+      return;
     join_graphs(l, item);
-    coll(l).items_.push_back(item);
+    c.items_.push_back(item);
   }
   static void populate_extend(LinkBase& l, std::span<InstanceState* const> items) {
+    CollectionLink& c = coll(l);
+    if (!c.added_.empty() || !c.removed_.empty()) [[unlikely]] {
+      for (InstanceState* item : items) populate_append(l, item);
+      return;
+    }
     for (InstanceState* item : items) join_graphs(l, item);
-    auto& held = coll(l).items_;
-    held.insert(held.end(), items.begin(), items.end());
+    c.items_.insert(c.items_.end(), items.begin(), items.end());
   }
+  static bool queued_out(const CollectionLink& c, const InstanceState* item);
+  // Changes recorded since the last flush (or, detached, since the session let go of it).
+  static bool has_history(LinkBase& l);
+  // As the application's assignment / append / collection assignment (merge cascade).
+  static void assign_scalar(LinkBase& l, InstanceState* t) { scalar(l).assign(t); }
+  static void append_item(LinkBase& l, InstanceState* t) { coll(l).append(t); }
+  static void assign_items(LinkBase& l, const std::vector<InstanceState*>& items) { coll(l).assign(items); }
   static void reset(LinkBase& l, bool loaded);
   static void flushed(LinkBase& l);
 

@@ -441,8 +441,23 @@ sql::NodePtr adapt(const sql::NodePtr& node, const Table& table, const FromClaus
 
 }  // namespace
 
+// A locking read meets an object the session holds: when the row's version is not the one the
+// object was loaded at, the object is stale and the lock protects other values (SQLAlchemy's
+// version check of with_for_update). populate_existing() reloads it instead.
+void check_locked_version(const Mapper& mapper, const InstanceState& s, const Row& row, std::size_t offset) {
+  const Attribute* v = mapper.version_attribute();
+  const Value in_row = row[offset + v->index()];
+  const Value held = v->get_committed(s);
+  if (in_row == held) return;
+  throw StaleDataError("the locked row of " + mapper.class_name() + " " + identity_of(s).to_string() + " has version id " +
+                       in_row.to_display() + ", which does not match the session's version id " + held.to_display() +
+                       " (another transaction changed it since it was loaded); use populate_existing() "
+                       "with with_for_update() to reload it, or refresh() it");
+}
+
 std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& criteria) {
   const Mapper& mapper = *criteria.mapper;
+  const bool version_check = criteria.for_update && !criteria.populate_existing && mapper.version_attribute();
   const std::vector<OptionNode> options = resolve_options(mapper, criteria.options, true);
   std::vector<JoinedNode> joined;
   flatten(options, -1, joined);
@@ -455,6 +470,7 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
     while (rows.advance()) {
       result.push_back(session.load_row(mapper, rows.row(), 0, criteria.populate_existing));
       roots.push_back(result.back().get());
+      if (version_check) check_locked_version(mapper, *roots.back(), rows.row(), 0);
     }
   } else {
     const Table& P = mapper.table();
@@ -564,6 +580,7 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
     while (rows.advance()) {
       const Row& row = rows.row();
       StatePtr root = session.load_row(mapper, row, 0, criteria.populate_existing);
+      if (version_check) check_locked_version(mapper, *root, row, 0);
       // Rows of one entity usually arrive together: compare with the previous row first.
       if (root.get() != last_root && seen_roots.insert(root.get()).second) {
         roots.push_back(root.get());

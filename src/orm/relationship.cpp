@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "crucible/orm/query.hpp"
 #include "crucible/orm/session.hpp"
 #include "orm/links.hpp"
 
@@ -126,6 +127,14 @@ struct RelationshipConfigurator {
   static void configure(Relationship& r, const Mapper& parent) {
     resolve(r, parent);
     r.targets_key_ = r.target_columns_ == key_positions(r.target_->table());
+    // Options that would be parsed and then do nothing are refused here, at start-up.
+    const std::string ctx = "relationship " + parent.class_name() + "." + r.key();
+    if (r.cascade_.delete_orphan && r.direction_ != RelationshipDirection::one_to_many)
+      throw ArgumentError(ctx + ": delete-orphan applies to one-to-many and one-to-one relationships (the key on the "
+                          "related table); an object reached by many-to-one or many-to-many may have other parents");
+    if (r.dynamic_ && (r.lazy_ == Loading::joined || r.lazy_ == Loading::selectin || r.lazy_ == Loading::subquery))
+      throw ArgumentError(ctx + ": a Dynamic relationship gives queries and cannot load eagerly (lazy(" +
+                          std::string(to_string(r.lazy_)) + "))");
   }
 
   static void resolve(Relationship& r, const Mapper& parent) {
@@ -400,18 +409,59 @@ bool LinkAccess::remove(CollectionLink& l, InstanceState* x, const Relationship*
     if (it == l.items_.end()) return false;
     l.items_.erase(it);
   }
-  if (auto it = std::find(l.added_.begin(), l.added_.end(), x); it != l.added_.end()) l.added_.erase(it);
-  else l.removed_.push_back(x);
+  if (auto it = std::find(l.added_.begin(), l.added_.end(), x); it != l.added_.end()) {
+    l.added_.erase(it);
+    // A new child appended and removed again has no parent now: the flush must blank its key
+    // (or refuse a NOT NULL one), not insert whatever the member holds.
+    if (x->state == ObjectState::pending && r.direction() == RelationshipDirection::one_to_many) l.removed_.push_back(x);
+  } else {
+    l.removed_.push_back(x);
+  }
   note_change(l);
   if (const Relationship* rev = r.reverse())
     if (!(initiator == rev && initiator_owner == x)) reverse_detach(*rev, *x, l.owner_, &r);
+  // A pending orphan leaves the session at once (SQLAlchemy expunges it): it never had a row.
+  if (r.cascade().delete_orphan && r.direction() == RelationshipDirection::one_to_many &&
+      x->state == ObjectState::pending && x->session && x->session == l.owner_->session) {
+    const Relationship* rev = r.reverse();
+    const bool attached = rev && !rev->collection() && rev->link(*x).loaded_ && scalar(rev->link(*x)).target_;
+    if (!attached) {
+      if (auto it = std::find(l.removed_.begin(), l.removed_.end(), x); it != l.removed_.end()) l.removed_.erase(it);
+      x->session->expunge_orphan(*x);
+    }
+  }
   return true;
+}
+
+std::vector<InstanceState*> LinkAccess::all_items(LinkBase& l) {
+  CollectionLink& c = coll(l);
+  if (!c.property_ || !c.property_->dynamic() || !c.owner_) return c.current();
+  std::vector<InstanceState*> out;
+  InstanceState& owner = *c.owner_;
+  if (owner.session && owner.has_identity) {
+    for (const auto& s : load_entities(*owner.session, dynamic_criteria(owner, *c.property_)))
+      if (std::find(c.removed_.begin(), c.removed_.end(), s.get()) == c.removed_.end()) out.push_back(s.get());
+  }
+  for (InstanceState* x : c.added_)
+    if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+  return out;
 }
 
 void LinkAccess::reverse_attach(const Relationship& rev, InstanceState& x, InstanceState* owner, const Relationship* from) {
   LinkBase& link = rev.link(x);
-  if (!rev.collection()) set_scalar(scalar(link), owner, from, owner);
-  else if (!rev.dynamic() && link.loaded_) append(coll(link), owner, from, owner);
+  if (!rev.collection()) {
+    set_scalar(scalar(link), owner, from, owner);
+  } else if (!rev.dynamic() && link.loaded_) {
+    append(coll(link), owner, from, owner);
+  } else if (!rev.dynamic() && x.session) {
+    // Not loaded: queued, and applied when it loads (SQLAlchemy's pending collection changes),
+    // so a load before the flush (autoflush off) still shows it. The flush writes the change
+    // from the other side; it clears the queue, after which a load reads it from the database.
+    CollectionLink& c = coll(link);
+    if (auto it = std::find(c.removed_.begin(), c.removed_.end(), owner); it != c.removed_.end()) c.removed_.erase(it);
+    else c.added_.push_back(owner);
+    note_change(link);
+  }
 }
 
 void LinkAccess::reverse_detach(const Relationship& rev, InstanceState& x, InstanceState* owner, const Relationship* from) {
@@ -421,7 +471,22 @@ void LinkAccess::reverse_detach(const Relationship& rev, InstanceState& x, Insta
     if (known_old(s) == owner) set_scalar(s, nullptr, from, owner);
   } else if (!rev.dynamic() && link.loaded_) {
     remove(coll(link), owner, from, owner);
+  } else if (!rev.dynamic() && x.session) {  // queued, as in reverse_attach
+    CollectionLink& c = coll(link);
+    if (auto it = std::find(c.added_.begin(), c.added_.end(), owner); it != c.added_.end()) c.added_.erase(it);
+    else c.removed_.push_back(owner);
+    note_change(link);
   }
+}
+
+bool LinkAccess::queued_out(const CollectionLink& c, const InstanceState* item) {
+  return std::find(c.removed_.begin(), c.removed_.end(), item) != c.removed_.end() ||
+         std::find(c.added_.begin(), c.added_.end(), item) != c.added_.end();
+}
+
+bool LinkAccess::has_history(LinkBase& l) {
+  if (l.property_ && l.property_->collection()) return !coll(l).added_.empty() || !coll(l).removed_.empty();
+  return scalar(l).changed_;
 }
 
 void LinkAccess::populate_scalar(LinkBase& l, InstanceState* t) {
@@ -436,9 +501,19 @@ void LinkAccess::populate_collection(LinkBase& l, std::vector<InstanceState*> it
   CollectionLink& c = coll(l);
   for (InstanceState* x : items) join_graphs(l, x);
   c.items_ = std::move(items);
-  c.added_.clear();
-  c.removed_.clear();
   c.loaded_ = true;
+  if (c.added_.empty() && c.removed_.empty()) return;
+  // Changes queued while it was not loaded (reverse_attach / reverse_detach) apply on top of the
+  // rows, and stay recorded for the flush (whose other side writes the same rows once).
+  std::erase_if(c.items_, [&](InstanceState* x) { return queued_out(c, x); });
+  std::vector<InstanceState*> added;
+  for (InstanceState* x : c.added_)
+    if (std::find(added.begin(), added.end(), x) == added.end()) added.push_back(x);
+  c.added_ = added;
+  for (InstanceState* x : added) {
+    join_graphs(l, x);
+    c.items_.push_back(x);
+  }
 }
 
 void LinkAccess::reset(LinkBase& l, bool loaded) {

@@ -90,6 +90,9 @@ void Session::add_state(const StatePtr& state) {
       break;
     case ObjectState::detached:
       if (!s.has_identity) throw InvalidRequestError("detached object without identity");
+      if (s.row_deleted)  // its row is gone: making it persistent again would claim a row that is not there
+        throw InvalidRequestError("add: the " + s.mapper->class_name() + " object " + detail::identity_of(s).to_string() +
+                                  " has been deleted; make_transient() sends it back to the transient state");
       s.transition(ObjectState::persistent);
       s.session = this;
       identity_.add(state);
@@ -101,22 +104,29 @@ void Session::add_state(const StatePtr& state) {
       throw InvalidRequestError("add: the " + s.mapper->class_name() +
                                 " object was deleted in this transaction; commit or roll back first");
   }
-  // Save-update cascade: what the object holds joins the session with it (loaded links only).
+  // Save-update cascade: what the object holds joins the session with it (loaded links only),
+  // and so does what a detached object's collections lost meanwhile (SQLAlchemy cascades over
+  // the whole history), so the flush can blank their keys or delete the orphans.
+  bool history = false;
   for (const auto& r : s.mapper->relationships()) {
-    if (!r->cascade().save_update) continue;
     detail::LinkBase& link = r->link(s);
+    history = history || detail::LinkAccess::has_history(link);
+    if (!r->cascade().save_update) continue;
     auto join = [this](InstanceState* x) {
       if (x && (x->state == ObjectState::transient || x->state == ObjectState::detached)) add_state(detail::state_ref(*x));
     };
     if (!r->collection()) {
       join(detail::LinkAccess::target(link));
+      if (detail::LinkAccess::changed(link)) join(detail::LinkAccess::committed(link));
       continue;
     }
     // A copy: adding may back-populate into this very collection.
-    const std::vector<InstanceState*> items = r->dynamic() ? detail::LinkAccess::added(link) : detail::LinkAccess::items(link);
+    std::vector<InstanceState*> items = r->dynamic() ? detail::LinkAccess::added(link) : detail::LinkAccess::items(link);
+    const auto& removed = detail::LinkAccess::removed(link);
+    items.insert(items.end(), removed.begin(), removed.end());
     for (InstanceState* x : items) join(x);
   }
-  if (!s.mapper->relationships().empty() && !s.links_changed && s.state == ObjectState::pending) {
+  if (!s.mapper->relationships().empty() && !s.links_changed && (s.state == ObjectState::pending || history)) {
     s.links_changed = true;
     links_changed_.push_back(state);
   }
@@ -133,12 +143,12 @@ void Session::delete_state(InstanceState& s) {
     // database's ON DELETE CASCADE. No autoflush: it would delete the parent first.
     auto guard = no_autoflush();
     for (const auto& r : s.mapper->relationships()) {
-      if (!r->cascade().delete_ || r->dynamic()) continue;
+      if (!r->cascade().delete_) continue;
       detail::LinkBase& link = r->link(s);
       if (!detail::LinkAccess::loaded(link) && r->passive_deletes()) continue;
       std::vector<InstanceState*> targets;
       if (r->collection()) {
-        targets = detail::LinkAccess::load_items(link);
+        targets = detail::LinkAccess::all_items(link);  // a Dynamic's rows by one query
       } else if (InstanceState* t = detail::LinkAccess::load_target(link)) {
         targets.push_back(t);
       }
@@ -165,6 +175,7 @@ void Session::expunge_state(InstanceState& s) {
     case ObjectState::deleted:
       erase_state(tx_deleted_, s);
       s.transition(ObjectState::detached);
+      s.row_deleted = true;
       break;
     default:
       break;
@@ -187,6 +198,7 @@ void Session::expunge_all() {
   for (auto& s : tx_deleted_) {
     s->transition(ObjectState::detached);
     s->session = nullptr;
+    s->row_deleted = true;
   }
   tx_deleted_.clear();
   tx_inserted_.clear();
@@ -281,10 +293,94 @@ Session::StatePtr Session::merge_state(const InstanceState& source) {
     add_state(target);
     return target;
   }
-  // A member the source leaves to its column's default says nothing about the row: kept.
-  if (target.get() != &source)
+  if (target.get() != &source) {
+    // Optimistic locking: an unset version says "no version" (the loaded one stays, so the
+    // counter never goes back); a different one means the copy was made from an older row.
+    const Attribute* v = m.version_attribute();
+    if (v && !v->unset(source) && v->get(source) != v->get(*target))
+      throw StaleDataError("merge: version id " + v->get(source).to_display() + " on the merged " + m.class_name() +
+                           " " + detail::identity_of(*target).to_string() + " does not match the session's version " +
+                           v->get(*target).to_display() + "; leave the version member unset to merge without a version");
+    // A member the source leaves to its column's default says nothing about the row: kept.
     for (const auto& a : m.attributes())
-      if (!a->left_to_default(source)) a->copy(*target, source);
+      if (a.get() != v && !a->left_to_default(source)) a->copy(*target, source);
+  }
+  return target;
+}
+
+void Session::cascade(InstanceState& root, CascadeOp op) {
+  // Gathered before acting: expiring an object forgets its loaded relationships.
+  std::vector<InstanceState*> reached{&root};
+  for (std::size_t i = 0; i < reached.size(); ++i) {
+    InstanceState& s = *reached[i];
+    for (const auto& r : s.mapper->relationships()) {
+      const Cascade& c = r->cascade();
+      if (!(op == CascadeOp::expunge ? c.expunge : c.refresh_expire)) continue;
+      detail::LinkBase& link = r->link(s);
+      if (!detail::LinkAccess::loaded(link)) continue;  // only what is loaded (a Dynamic never is)
+      std::vector<InstanceState*> targets;
+      if (r->collection()) targets = detail::LinkAccess::items(link);
+      else if (InstanceState* t = detail::LinkAccess::target(link)) targets.push_back(t);
+      for (InstanceState* t : targets) {
+        if (t->session != this || std::find(reached.begin(), reached.end(), t) != reached.end()) continue;
+        if (op != CascadeOp::expunge && t->state != ObjectState::persistent) continue;
+        reached.push_back(t);
+      }
+    }
+  }
+  for (InstanceState* s : reached) {
+    if (s != &root && s->session != this) continue;  // gone with an earlier one
+    switch (op) {
+      case CascadeOp::expunge: expunge_state(*s); break;
+      case CascadeOp::expire: expire_state(*s); break;
+      case CascadeOp::refresh: refresh_state(*s); break;
+    }
+  }
+}
+
+Session::StatePtr Session::merge_cascade(const InstanceState& source) {
+  auto guard = no_autoflush();  // loading targets mid-merge must not flush half-merged objects
+  MergeMemo memo;
+  return merge_related(source, memo);
+}
+
+Session::StatePtr Session::merge_related(const InstanceState& source, MergeMemo& memo) {
+  for (const auto& [from, to] : memo)
+    if (from == &source) return to;
+  if (source.session == this && (source.state == ObjectState::pending || source.state == ObjectState::persistent)) {
+    StatePtr same = detail::state_ref(const_cast<InstanceState&>(source));  // already this session's
+    memo.emplace_back(&source, same);
+    return same;
+  }
+  StatePtr target = merge_state(source);
+  memo.emplace_back(&source, target);
+  if (target.get() == &source) return target;
+  auto& from = const_cast<InstanceState&>(source);  // links are read, not changed
+  for (const auto& r : source.mapper->relationships()) {
+    if (!r->cascade().merge) continue;
+    detail::LinkBase& src = r->link(from);
+    detail::LinkBase& dst = r->link(*target);
+    if (!r->collection()) {
+      // An empty One<> of a new object says nothing (C++ has no "unset"): only objects merge.
+      if (!detail::LinkAccess::loaded(src)) continue;
+      if (InstanceState* t = detail::LinkAccess::target(src))
+        detail::LinkAccess::assign_scalar(dst, merge_related(*t, memo).get());
+      continue;
+    }
+    if (r->dynamic()) {  // its recorded appends
+      for (InstanceState* t : std::vector<InstanceState*>(detail::LinkAccess::added(src)))
+        detail::LinkAccess::append_item(dst, merge_related(*t, memo).get());
+      continue;
+    }
+    // A loaded collection of a copy of a row replaces the target's; a new object's empty one
+    // says nothing.
+    if (!detail::LinkAccess::loaded(src)) continue;
+    const std::vector<InstanceState*> items = detail::LinkAccess::items(src);
+    if (items.empty() && !source.has_identity) continue;
+    std::vector<InstanceState*> merged;
+    for (InstanceState* t : items) merged.push_back(merge_related(*t, memo).get());
+    detail::LinkAccess::assign_items(dst, merged);
+  }
   return target;
 }
 
@@ -492,6 +588,7 @@ void Session::commit() {
   for (auto& s : tx_deleted_) {
     s->transition(ObjectState::detached);
     s->session = nullptr;
+    s->row_deleted = true;
   }
   tx_deleted_.clear();
   tx_inserted_.clear();  // their inserted_transaction can no longer match: no pass over them
@@ -590,7 +687,13 @@ void Session::close() {
     }
   }
   end_transaction();
-  if (!release_unobserved_objects()) expunge_all();
+  // The rollback above restored the rows their DELETEs removed: those objects detach as any other.
+  std::vector<InstanceState*> restored;
+  for (const auto& s : tx_deleted_) restored.push_back(s.get());
+  if (!release_unobserved_objects()) {
+    expunge_all();
+    for (InstanceState* s : restored) s->row_deleted = false;
+  }
   for (auto& s : links_changed_) s->links_changed = false;
   links_changed_.clear();
   graph_.reset();  // objects still held by the application keep their graph

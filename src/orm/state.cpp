@@ -212,6 +212,7 @@ void make_transient(InstanceState& state) {
   state.key.reset();
   state.has_snapshot = false;
   state.expired = false;
+  state.row_deleted = false;
   state.session = nullptr;
 }
 

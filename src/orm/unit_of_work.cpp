@@ -106,8 +106,39 @@ void UnitOfWork::collect() {
   // A flush of many new objects is usually of one class: its list takes them all at once
   // instead of doubling (a copy, and fresh pages, at every step).
   if (!session_.new_.empty()) actions_for(*session_.new_.front()->mapper).inserts.reserve(session_.new_.size());
+  // Row switch (SQLAlchemy's): a new object whose primary key is that of an object marked for
+  // deletion takes its row: one UPDATE instead of a DELETE and an INSERT, which the flush's order
+  // (inserts before the deletes of a referenced table) would otherwise send the wrong way round.
+  std::unordered_map<const InstanceState*, StatePtr> switched;  // new -> the deleted one it replaces
+  std::unordered_set<const InstanceState*> replaced;
+  if (!session_.new_.empty() && !session_.deleted_.empty()) {
+    std::unordered_map<const Mapper*, std::unordered_map<std::vector<Value>, StatePtr, ValuesHash>> doomed;
+    auto key_of = [](const InstanceState& s, bool committed) {
+      std::vector<Value> key;
+      for (const Attribute* a : s.mapper->primary_key()) key.push_back(committed ? a->get_committed(s) : a->get(s));
+      return key;
+    };
+    for (const auto& d : session_.deleted_) doomed[d->mapper].emplace(key_of(*d, true), d);
+    for (const auto& s : session_.new_) {
+      if (s->state != ObjectState::pending) continue;
+      const Mapper& m = *s->mapper;
+      if (m.generated_key() && m.generated_key()->unset(*s)) continue;
+      auto of_mapper = doomed.find(&m);
+      if (of_mapper == doomed.end()) continue;
+      auto it = of_mapper->second.find(key_of(*s, false));
+      if (it == of_mapper->second.end() || replaced.count(it->second.get())) continue;
+      switched.emplace(s.get(), it->second);
+      replaced.insert(it->second.get());
+    }
+  }
   for (const auto& s : session_.new_) {
     if (s->state != ObjectState::pending) continue;
+    if (!switched.empty()) {
+      if (auto sw = switched.find(s.get()); sw != switched.end()) {
+        collect_row_switch(s, sw->second);
+        continue;
+      }
+    }
     events.fire(MapperEvent::before_insert, *s);
     const Mapper& m = *s->mapper;
     for (const auto& a : m.attributes()) {
@@ -127,7 +158,7 @@ void UnitOfWork::collect() {
   for (const auto& s : candidates) {
     events.fire(MapperEvent::before_update, *s);
     const Mapper& m = *s->mapper;
-    Update u{s, {}};
+    Update u{s, {}, nullptr};
     const std::vector<std::size_t>* forced = forced_.empty() ? nullptr : forced_columns(*s);
     for (const auto& a : m.attributes())
       if (a->modified(*s) || (forced && std::find(forced->begin(), forced->end(), a->index()) != forced->end()))
@@ -150,9 +181,38 @@ void UnitOfWork::collect() {
     actions_for(m).updates.push_back(std::move(u));
   }
   for (const auto& s : session_.deleted_) {
+    if (!replaced.empty() && replaced.count(s.get())) continue;
     events.fire(MapperEvent::before_delete, *s);
     actions_for(*s->mapper).deletes.push_back(s);
   }
+}
+
+void UnitOfWork::collect_row_switch(const StatePtr& s, const StatePtr& old) {
+  session_.events_.fire(MapperEvent::before_update, *s);
+  const Mapper& m = *s->mapper;
+  Update u{s, {}, old};
+  for (const auto& a : m.attributes()) {
+    const Column& c = a->column();
+    if (std::find(m.primary_key().begin(), m.primary_key().end(), a.get()) != m.primary_key().end()) continue;
+    if (a.get() == m.version_attribute()) continue;
+    if (c.has_default() && a->unset(*s)) a->set(*s, c.default_function()());
+    if (has_server_default(*a) && a->unset(*s)) {
+      a->set(*s, a->get_committed(*old));  // the row keeps its value, as an INSERT would have let it be given
+      continue;
+    }
+    u.columns.push_back(a->index());
+  }
+  if (const Attribute* v = m.version_attribute()) {
+    std::int64_t before = 0;
+    if (const Value was = v->get_committed(*old); was.holds<std::int64_t>()) before = was.get<std::int64_t>();
+    v->set(*s, Value(before + 1));
+    u.columns.push_back(v->index());
+  }
+  // Only key columns: the UPDATE sets them to what they are (it still proves the row is there).
+  if (u.columns.empty())
+    for (const Attribute* a : m.primary_key()) u.columns.push_back(a->index());
+  std::sort(u.columns.begin(), u.columns.end());
+  actions_for(m).updates.push_back(std::move(u));
 }
 
 // ---- sort ------------------------------------------------------------------------------------
@@ -460,21 +520,25 @@ namespace {
 // Binds one UPDATE per object, typed: SET values from the object, key and version from the snapshot.
 class UpdateBinder final : public StatementBinder {
  public:
-  UpdateBinder(const UpdateStatement& stmt, const Mapper& mapper, std::vector<const InstanceState*> rows)
-      : stmt_(stmt), attrs_(mapper.attributes()), rows_(std::move(rows)) {}
+  // `keys[i]`, when given, is the object whose snapshot gives row i's WHERE values (row switch).
+  UpdateBinder(const UpdateStatement& stmt, const Mapper& mapper, std::vector<const InstanceState*> rows,
+               std::vector<const InstanceState*> keys)
+      : stmt_(stmt), attrs_(mapper.attributes()), rows_(std::move(rows)), keys_(std::move(keys)) {}
   std::size_t size() const override { return rows_.size(); }
   void bind(dialects::DriverStatement& stmt, std::size_t row) const override {
     const InstanceState& s = *rows_[row];
+    const InstanceState& k = keys_.empty() ? s : *keys_[row];
     int i = 0;
     for (const auto& p : stmt_.places) {
-      if (p.committed) attrs_[p.attribute]->bind_committed(stmt, i++, s);
+      if (p.committed) attrs_[p.attribute]->bind_committed(stmt, i++, k);
       else attrs_[p.attribute]->bind(stmt, i++, s);
     }
   }
   std::vector<Value> values(std::size_t row) const override {
     std::vector<Value> out;
+    const InstanceState& k = keys_.empty() ? *rows_[row] : *keys_[row];
     for (const auto& p : stmt_.places)
-      out.push_back(p.committed ? attrs_[p.attribute]->get_committed(*rows_[row]) : attrs_[p.attribute]->get(*rows_[row]));
+      out.push_back(p.committed ? attrs_[p.attribute]->get_committed(k) : attrs_[p.attribute]->get(*rows_[row]));
     return out;
   }
 
@@ -482,6 +546,7 @@ class UpdateBinder final : public StatementBinder {
   const UpdateStatement& stmt_;
   const std::vector<std::unique_ptr<Attribute>>& attrs_;
   std::vector<const InstanceState*> rows_;
+  std::vector<const InstanceState*> keys_;  // empty: each row's own snapshot
 };
 
 }  // namespace
@@ -495,14 +560,19 @@ void UnitOfWork::run_updates(MapperActions& act) {
     if (done[first]) continue;
     const auto& columns = act.updates[first].columns;
     auto stmt = update_statement(m, conn.dialect(), columns);
-    std::vector<const InstanceState*> rows;
+    std::vector<const InstanceState*> rows, keys;  // keys: only once a row switch is among them
     for (std::size_t i = first; i < act.updates.size(); ++i) {
       if (done[i] || act.updates[i].columns != columns) continue;
       done[i] = 1;
       rows.push_back(act.updates[i].state.get());
+      const InstanceState* key = act.updates[i].replaces ? act.updates[i].replaces.get() : rows.back();
+      if (keys.empty() && key != rows.back()) keys.assign(rows.begin(), rows.end() - 1);  // the rows before: themselves
+      if (!keys.empty() || key != rows.back()) keys.push_back(key);
     }
     const std::size_t n = rows.size();
-    check_count("UPDATE", m, conn.execute_many_bound(stmt->compiled, UpdateBinder(*stmt, m, std::move(rows))).rows_affected(), n);
+    check_count("UPDATE", m,
+                conn.execute_many_bound(stmt->compiled, UpdateBinder(*stmt, m, std::move(rows), std::move(keys))).rows_affected(),
+                n);
   }
   for (const auto& u : act.updates) session_.events_.fire(MapperEvent::after_update, *u.state);
 }
@@ -510,8 +580,9 @@ void UnitOfWork::run_updates(MapperActions& act) {
 bool UnitOfWork::referenced(const Table& table) {
   const MetaData* md = table.metadata();
   if (!md) return true;
+  // Its own rows count: a self-referencing table's children are re-pointed (UPDATE ... SET
+  // parent_id = NULL) by its updates, which must run before its DELETEs.
   for (const Table* t : md->tables()) {
-    if (t == &table) continue;
     for (const auto& fk : t->foreign_keys())
       if (md->find_table(fk.target_table) == &table) return true;
   }
@@ -564,13 +635,16 @@ void UnitOfWork::flush() {
 void UnitOfWork::finish() {
   // Every statement succeeded: only now do objects change state. Deleted rows leave the identity
   // map first: a new row may have been given a deleted row's key (SQLite reuses rowids).
+  auto gone = [&](const StatePtr& s) {
+    session_.identity_.remove(*s);
+    s->transition(ObjectState::deleted);
+    s->marked_deleted = false;
+    session_.tx_deleted_.push_back(s);
+  };
   for (auto& act : actions_) {
-    for (const auto& s : act->deletes) {
-      session_.identity_.remove(*s);
-      s->transition(ObjectState::deleted);
-      s->marked_deleted = false;
-      session_.tx_deleted_.push_back(s);
-    }
+    for (const auto& s : act->deletes) gone(s);
+    for (const auto& u : act->updates)
+      if (u.replaces) gone(u.replaces);  // its row now belongs to the new object
   }
   std::size_t inserted = 0;
   for (auto& act : actions_) {
@@ -578,17 +652,22 @@ void UnitOfWork::finish() {
     if (!act->inserts.empty()) session_.identity_.reserve(*act->mapper, act->inserts.size());
   }
   session_.tx_inserted_.reserve(session_.tx_inserted_.size() + inserted);
+  auto inserted_now = [&](const StatePtr& s) {
+    s->transition(ObjectState::persistent);
+    assign_identity(*s);
+    session_.identity_.add(s);
+    for (const auto& a : s->mapper->attributes()) a->commit(*s);
+    s->has_snapshot = true;
+    s->inserted_transaction = session_.transaction_id_;
+    session_.tx_inserted_.push_back(s);
+  };
   for (auto& act : actions_) {
-    for (const auto& s : act->inserts) {
-      s->transition(ObjectState::persistent);
-      assign_identity(*s);
-      session_.identity_.add(s);
-      for (const auto& a : s->mapper->attributes()) a->commit(*s);
-      s->has_snapshot = true;
-      s->inserted_transaction = session_.transaction_id_;
-      session_.tx_inserted_.push_back(s);
-    }
+    for (const auto& s : act->inserts) inserted_now(s);
     for (const auto& u : act->updates) {
+      if (u.replaces) {  // a rollback makes it transient again, as an inserted object
+        inserted_now(u.state);
+        continue;
+      }
       auto& s = *u.state;
       const bool rekey = std::any_of(s.mapper->primary_key().begin(), s.mapper->primary_key().end(),
                                      [&](const Attribute* a) { return a->modified(s); });

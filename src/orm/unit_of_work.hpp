@@ -48,6 +48,9 @@ class UnitOfWork {
   struct Update {
     StatePtr state;
     std::vector<std::size_t> columns;  // attribute indexes to SET
+    // Row switch: `state` is a new object taking the row of this object, which was marked for
+    // deletion; the WHERE clause (key, version) comes from its snapshot.
+    StatePtr replaces;
   };
   struct MapperActions {
     const Mapper* mapper = nullptr;
@@ -59,13 +62,15 @@ class UnitOfWork {
 
   MapperActions& actions_for(const Mapper& mapper);
   void collect();
+  // A new object `s` takes the row of `old` (marked for deletion, same key): an UPDATE.
+  void collect_row_switch(const StatePtr& s, const StatePtr& old);
   std::vector<MapperActions*> sorted();
   // Rows of a table with a foreign key to itself: inserts parent-first, deletes child-first.
   void order_self_referencing(MapperActions& a);
   void run_inserts(MapperActions& a);
   void run_updates(MapperActions& a);
   void run_deletes(MapperActions& a);
-  // Some other table has a foreign key to `table`.
+  // Some table (itself included) has a foreign key to `table`.
   static bool referenced(const Table& table);
   void finish();
 

@@ -91,6 +91,9 @@ std::int64_t bulk_delete(Session& session, const QueryCriteria& criteria);
 // strategies in the statement, the others after it. Entities come once each, in row order.
 std::vector<std::shared_ptr<InstanceState>> load_entities(Session& session, const QueryCriteria& criteria);
 bool has_eager_defaults(const Mapper& mapper);
+// A locking read met an object the session holds (version-counted mappers): StaleDataError when
+// the row's version is not the one the object was loaded at (SQLAlchemy's with_for_update check).
+void check_locked_version(const Mapper& mapper, const InstanceState& s, const Row& row, std::size_t offset);
 // The criteria of a Dynamic relationship's query: the owner's related rows.
 QueryCriteria dynamic_criteria(const InstanceState& owner, const Relationship& r);
 [[noreturn]] void throw_stream_with_eager(const Mapper& mapper);
@@ -138,14 +141,19 @@ class Stream {
         current_.reset();
         return;
       }
-      current_ = detail::handle<T>(s_->session_->load_row(*s_->mapper_, s_->result_.row(), 0, s_->overwrite_));
+      auto state = s_->session_->load_row(*s_->mapper_, s_->result_.row(), 0, s_->overwrite_);
+      if (s_->version_check_) detail::check_locked_version(*s_->mapper_, *state, s_->result_.row(), 0);
+      current_ = detail::handle<T>(std::move(state));
     }
     Stream* s_ = nullptr;
     std::shared_ptr<T> current_;
   };
   // `overwrite`: objects already in the session take the row's values (Query::populate_existing).
-  Stream(Session& session, const Mapper& mapper, Result result, bool overwrite = false)
-      : session_(&session), mapper_(&mapper), result_(std::move(result)), overwrite_(overwrite) {}
+  // `version_check`: a locking read (with_for_update without populate_existing) of a
+  // version-counted class: held objects must be at the row's version.
+  Stream(Session& session, const Mapper& mapper, Result result, bool overwrite = false, bool version_check = false)
+      : session_(&session), mapper_(&mapper), result_(std::move(result)), overwrite_(overwrite),
+        version_check_(version_check) {}
   iterator begin() { return iterator(this); }
   // Once begun: the rows from the current one on, when the driver holds them all (else 1).
   std::size_t rows_hint() const { return result_.rows_hint(); }
@@ -156,6 +164,7 @@ class Stream {
   const Mapper* mapper_;
   Result result_;
   bool overwrite_ = false;
+  bool version_check_ = false;
 };
 
 template <typename T>
@@ -244,7 +253,8 @@ class Query {
     if (eager()) detail::throw_stream_with_eager(*criteria_.mapper);
     const Select st = statement();
     session_->autoflush_before(*st.root());
-    return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(st), criteria_.populate_existing);
+    return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(st), criteria_.populate_existing,
+                     criteria_.for_update && !criteria_.populate_existing && criteria_.mapper->version_attribute());
   }
   // The first row's object (LIMIT 1), or nullptr.
   std::shared_ptr<T> first() const {

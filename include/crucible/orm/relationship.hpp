@@ -86,11 +86,11 @@ enum class RelationshipDirection { many_to_one, one_to_many, many_to_many };
 // What operations on a parent reach the objects of one of its relationships.
 struct Cascade {
   bool save_update = true;  // adding the parent adds them; new ones appended later are added
-  bool merge = true;
-  bool expunge = false;
+  bool merge = true;            // merge() of the parent merges them (loaded / held ones)
+  bool expunge = false;         // expunge() of the parent expunges the loaded ones
   bool delete_ = false;         // deleting the parent deletes them
-  bool delete_orphan = false;   // removed from the parent: deleted
-  bool refresh_expire = false;
+  bool delete_orphan = false;   // removed from the parent: deleted (pending ones expunged at once)
+  bool refresh_expire = false;  // expire() / refresh() of the parent expire / refresh the loaded ones
   // "save-update, merge" (the default), "all" (all but delete-orphan), "all, delete-orphan",
   // "delete", "none"... ArgumentError for an unknown word.
   static Cascade parse(std::string_view spec);

@@ -130,17 +130,17 @@ class Session {
 
   // ---- object life ----
   template <Mapped T>
-  void expunge(const std::shared_ptr<T>& object) { expunge_state(*detail::state_of(object)); }
+  void expunge(const std::shared_ptr<T>& object) { cascade(*detail::state_of(object), CascadeOp::expunge); }
   void expunge_all();
   // Marks the object stale: changes not yet flushed are given up, and the next get / query that
   // meets it reloads it (members set after the expire are kept and written).
   template <Mapped T>
-  void expire(const std::shared_ptr<T>& object) { expire_state(*detail::state_of(object)); }
+  void expire(const std::shared_ptr<T>& object) { cascade(*detail::state_of(object), CascadeOp::expire); }
   void expire_all();
   // Reloads the object's columns now, discarding unflushed changes (InvalidRequestError unless
   // persistent; ObjectDeletedError when its row is gone).
   template <Mapped T>
-  void refresh(const std::shared_ptr<T>& object) { refresh_state(*detail::state_of(object)); }
+  void refresh(const std::shared_ptr<T>& object) { cascade(*detail::state_of(object), CascadeOp::refresh); }
   // Copies the state of `object` (any state) onto the session's object with the same primary key,
   // loading it first (or adding a new pending copy when no row has it). `object` is not added.
   template <Mapped T>
@@ -148,16 +148,18 @@ class Session {
     auto scratch = detail::ObjectGraph::create();
     auto tmp = detail::new_state<T>(mapper_of<T>(), scratch);
     tmp->object = object;
-    return detail::handle<T>(merge_state(*tmp));
+    return detail::handle<T>(merge_cascade(*tmp));
   }
   template <Mapped T>
   std::shared_ptr<T> merge(const std::shared_ptr<T>& object) {
-    return detail::handle<T>(merge_state(*detail::state_of(object)));
+    return detail::handle<T>(merge_cascade(*detail::state_of(object)));
   }
+  // Pending or persistent here (SQLAlchemy's `in session`): an object marked by delete_() is
+  // still contained until the flush sends its DELETE; a deleted one is not.
   template <Mapped T>
   bool contains(const std::shared_ptr<T>& object) const {
     const auto* s = detail::find_state(object);
-    return s && s->session == this;
+    return s && s->session == this && (s->state == ObjectState::pending || s->state == ObjectState::persistent);
   }
   template <Mapped T>
   bool is_modified(const std::shared_ptr<T>& object) const {
@@ -268,6 +270,8 @@ class Session {
   void note_links_changed(detail::InstanceState& state);
   // Save-update cascade: a transient object reached through a relationship joins the session.
   void cascade_add(detail::InstanceState& state);
+  // Delete-orphan cascade: a pending object removed from its parent leaves the session.
+  void expunge_orphan(detail::InstanceState& state) { expunge_state(state); }
 
  private:
   friend class detail::UnitOfWork;
@@ -288,6 +292,15 @@ class Session {
   // mappers of `tables` and of the listed objects (autoflush_before).
   void scoped_flush(const std::vector<const Table*>& tables);
   StatePtr merge_state(const detail::InstanceState& source);
+  // expunge() / expire() / refresh() of the object, then of the loaded related objects its
+  // relationships' expunge / refresh-expire cascades reach (each once).
+  enum class CascadeOp { expunge, expire, refresh };
+  void cascade(detail::InstanceState& state, CascadeOp op);
+  // merge() with the merge cascade: related objects the source holds are merged too, and the
+  // target's relationships point at the merged ones.
+  using MergeMemo = std::vector<std::pair<const detail::InstanceState*, StatePtr>>;
+  StatePtr merge_cascade(const detail::InstanceState& source);
+  StatePtr merge_related(const detail::InstanceState& source, MergeMemo& memo);
   StatePtr get_state(const Mapper& mapper, std::int64_t key);
   StatePtr get_state(const Mapper& mapper, const std::vector<Value>& key);
   StatePtr fetch_by_key(const Mapper& mapper, const std::vector<Value>& key, bool overwrite);

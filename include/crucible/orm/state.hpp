@@ -91,6 +91,7 @@ struct InstanceState {
   bool expired = false;             // values may be stale; reloaded on next get / query / refresh
   bool marked_deleted = false;      // session.delete_() called, not yet flushed
   bool links_changed = false;       // a relationship changed since the last flush (session list)
+  bool row_deleted = false;         // detached after its DELETE was committed: add() refuses it
 
   // Moves to `to`; InvalidRequestError naming both states when the diagram forbids it.
   void transition(ObjectState to) {
