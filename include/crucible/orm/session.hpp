@@ -56,9 +56,9 @@ class SessionLoader;
 }  // namespace detail
 
 // A flush found a cycle of foreign keys between the mapped tables it has rows for.
-class CircularDependencyError : public InvalidRequestError {
+class CircularDependencyError : public FlushError {
  public:
-  using InvalidRequestError::InvalidRequestError;
+  using FlushError::FlushError;
 };
 
 struct SessionOptions {
