@@ -11,8 +11,17 @@ const std::vector<std::string>& Result::keys() {
   return cursor_ ? cursor_->meta()->names : none;
 }
 
+void Result::throw_closed() {
+  throw ResourceClosedError(
+      "this result is closed: first(), one(), one_or_none(), scalar() and close() end it; "
+      "read all() (or iterate) instead of, not after, them");
+}
+
 Row Result::one() {
-  if (!advance()) throw NoResultFound("one(): the statement returned no rows");
+  if (!advance()) {
+    closed_ = true;
+    throw NoResultFound("one(): the statement returned no rows");
+  }
   Row row = Row::owning(cursor_->meta(), row_.values());
   if (another_row()) {
     close();
@@ -22,7 +31,10 @@ Row Result::one() {
 }
 
 std::optional<Row> Result::one_or_none() {
-  if (!advance()) return std::nullopt;
+  if (!advance()) {
+    closed_ = true;
+    return std::nullopt;
+  }
   Row row = Row::owning(cursor_->meta(), row_.values());
   if (another_row()) {
     close();
@@ -32,7 +44,10 @@ std::optional<Row> Result::one_or_none() {
 }
 
 std::optional<Row> Result::first() {
-  if (!advance()) return std::nullopt;
+  if (!advance()) {
+    closed_ = true;
+    return std::nullopt;
+  }
   Row row = Row::owning(cursor_->meta(), row_.values());
   close();
   return row;
@@ -40,7 +55,10 @@ std::optional<Row> Result::first() {
 
 std::vector<Row> Result::all() {
   std::vector<Row> rows;
-  if (!cursor_) return rows;
+  if (!cursor_) {
+    if (closed_) throw_closed();
+    return rows;
+  }
   auto meta = cursor_->meta();  // one shared copy for every row
   return collect<Row>([&] { return Row::owning(meta, row_.values()); });
 }

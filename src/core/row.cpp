@@ -3,6 +3,7 @@
 #include "crucible/core/row.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace crucible {
@@ -11,6 +12,13 @@ namespace detail {
 int ResultMeta::index_of(std::string_view name) const {
   for (std::size_t i = 0; i < names.size(); ++i)
     if (names[i] == name) return static_cast<int>(i);
+  return -1;
+}
+
+int ResultMeta::index_of(const ColumnSource& source) const {
+  if (!source.from) return -1;
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    if (sources[i] == source) return static_cast<int>(i);
   return -1;
 }
 
@@ -108,12 +116,56 @@ double numeric_text_to_double(const Cell& c, const ResultMeta* meta, int index) 
   return v;
 }
 
+namespace {
+// `text` (a plain decimal: sign, digits, an optional fraction) with exactly `scale` fraction
+// digits: zeros appended, or rounded half away from zero, as NUMERIC(p, s) stores it.
+std::string at_scale(std::string text, int scale) {
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.erase(0, 1);
+  const auto dot = text.find('.');
+  std::string integer = text.substr(0, dot);
+  std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+  const auto want = static_cast<std::size_t>(scale);
+  bool round_up = false;
+  if (fraction.size() > want) {
+    round_up = fraction[want] >= '5';
+    fraction.resize(want);
+  }
+  fraction.append(want - fraction.size(), '0');
+  std::string digits = integer + fraction;
+  if (round_up) {
+    std::size_t i = digits.size();
+    while (i > 0 && digits[i - 1] == '9') digits[--i] = '0';
+    if (i == 0) digits.insert(0, "1");
+    else ++digits[i - 1];
+  }
+  std::string out = negative ? "-" : "";
+  out.append(digits, 0, digits.size() - want);
+  if (want) out += "." + digits.substr(digits.size() - want);
+  return out;
+}
+}  // namespace
+
+// SQLite hands a NUMERIC value back as the INTEGER or REAL it stored (its NUMERIC affinity keeps
+// no decimal text): the declared scale is restored here, so NUMERIC(5, 3)'s 1.000 reads back as
+// "1.000", and a real becomes the shortest decimal that is the same double ("54.23424645165",
+// not "54.234246451650002"; "0.00001", not "1.0000000000000001e-05"). A double holds 15
+// significant digits exactly; the SQLite driver refuses a Decimal it would round.
 Decimal cell_to_decimal(const Cell& c, const ResultMeta* meta, int index) {
-  if (c.kind == CellKind::integer) return Decimal(c.integer);
-  if (c.kind == CellKind::real) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", c.real);
-    return Decimal(std::string_view(buf));
+  if (c.kind == CellKind::integer || c.kind == CellKind::real) {
+    std::string text;
+    if (c.kind == CellKind::integer) {
+      text = std::to_string(c.integer);
+    } else {
+      char buf[512];  // the longest fixed form of a double (5e-324) is under 350 characters
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, c.real, std::chars_format::fixed);
+      if (ec != std::errc() || !std::isfinite(c.real))
+        throw_read_error(meta, index, "real", "Decimal", "not a finite number");
+      text.assign(buf, end);
+    }
+    const SqlType* type = meta ? meta->type_at(index) : nullptr;
+    if (type && type->kind == TypeKind::numeric && type->precision > 0) text = at_scale(std::move(text), type->scale);
+    return Decimal(text);
   }
   auto text = text_of(c, meta, index, "Decimal");
   return parse_or_throw(meta, index, "Decimal", text, [](std::string_view t) { return Decimal(t); });
@@ -262,6 +314,14 @@ int Row::checked_index(std::size_t index) const {
 int Row::index_of(std::string_view name) const {
   int i = meta_ ? meta_->index_of(name) : -1;
   if (i < 0) detail::throw_unknown_column(meta_, name);
+  return i;
+}
+
+int Row::index_of(const detail::ColumnSource& source) const {
+  const int i = meta_ ? meta_->index_of(source) : -1;
+  if (i < 0)
+    throw InvalidRequestError("the result has no column read from '" + source.name +
+                              "' of that table or subquery (select the column object itself)");
   return i;
 }
 

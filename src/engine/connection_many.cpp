@@ -268,6 +268,7 @@ sql::CompiledPtr insert_values_statement(EngineState& engine, const sql::Compile
     multi->binds.insert(multi->binds.end(), single.binds.begin(), single.binds.end());
   multi->result_names = single.result_names;
   multi->result_types = single.result_types;
+  multi->result_sources = single.result_sources;
   multi->kind = single.kind;
   multi->returns_rows = true;
   engine.compiled_cache->put(key, multi);
@@ -279,13 +280,21 @@ sql::CompiledPtr insert_values_statement(EngineState& engine, const sql::Compile
 
 Result Connection::execute_params(const sql::Executable& statement, std::span<const Params> rows) {
   detail::ManyExecution ex;
-  start_many(statement, kNoArity, rows.size(), ex);
+  start_many(statement, kNoArity, ex);
   const detail::ParamsBinder binder(*ex.compiled, ex.literals, rows);
+  if (ex.compiled->numeric_digits > 0)
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      detail::check_numeric_binds(*state_->engine, *ex.compiled, ex.literals, rows[i], i + 1);
+  if (ex.timed) {
+    std::vector<std::vector<Value>> sets;
+    sets.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) sets.push_back(binder.values(i));
+    announce_many(ex, rows.size(), sets);
+  }
   return ex.path == detail::ManyExecution::Path::each ? run_each(ex, binder) : run_many(ex, binder);
 }
 
-void Connection::start_many(const sql::Executable& statement, std::size_t arity, std::size_t count,
-                            detail::ManyExecution& ex) {
+void Connection::start_many(const sql::Executable& statement, std::size_t arity, detail::ManyExecution& ex) {
   auto& st = *state_;
   auto& engine = *st.engine;
   ex.statement = &statement;
@@ -321,11 +330,47 @@ void Connection::start_many(const sql::Executable& statement, std::size_t arity,
   if (ex.compiled->returns_rows) ex.path = detail::ManyExecution::Path::returning;
   else if (!engine.dialect->features().in_process && st.conn->in_transaction())
     ex.path = detail::ManyExecution::Path::batch;
-  if (engine.events->statement_listeners()) {
-    ex.timed = true;
-    engine.events->before_execute.fire(ExecuteInfo{ex.compiled->sql, {}, count});
-    ex.started = Clock::now();
+  ex.timed = engine.events->statement_listeners();
+}
+
+void Connection::check_numeric_set(const detail::ManyExecution& ex, const std::vector<Value>& values,
+                                   std::size_t set) {
+  // The set's values in placeholder order, as named parameters of their slots.
+  Params named;
+  const auto& binds = ex.compiled->binds;
+  for (std::size_t i = 0; i < binds.size() && i < values.size(); ++i)
+    if (binds[i].type.kind == TypeKind::numeric) named.set("s" + std::to_string(i), values[i]);
+  sql::CompiledStatement renamed;
+  renamed.sql = ex.compiled->sql;
+  renamed.numeric_digits = ex.compiled->numeric_digits;
+  for (std::size_t i = 0; i < binds.size(); ++i)
+    if (binds[i].type.kind == TypeKind::numeric) renamed.binds.push_back(sql::BindSlot{"s" + std::to_string(i), -1, binds[i].type});
+  detail::check_numeric_binds(*state_->engine, renamed, {}, named, set);
+}
+
+void Connection::announce_many(detail::ManyExecution& ex, std::size_t count,
+                               const std::vector<std::vector<Value>>& sets) {
+  ExecuteInfo info{ex.compiled->sql, {}, count};
+  info.parameter_sets = sets;
+  state_->engine->events->before_execute.fire(info);
+  ex.started = Clock::now();
+}
+
+std::vector<Value> detail::placeholder_values(const ManyExecution& ex, const std::vector<Value>& elements) {
+  if (ex.identity) return elements;
+  std::vector<Value> out;
+  const auto& binds = ex.compiled->binds;
+  out.reserve(binds.size());
+  for (std::size_t i = 0; i < binds.size(); ++i) {
+    const int element = i < ex.slot_element.size() ? ex.slot_element[i] : -1;
+    if (element >= 0 && static_cast<std::size_t>(element) < elements.size())
+      out.push_back(elements[static_cast<std::size_t>(element)]);
+    else if (binds[i].literal_index >= 0 && static_cast<std::size_t>(binds[i].literal_index) < ex.literals.size())
+      out.push_back(ex.literals[static_cast<std::size_t>(binds[i].literal_index)]);
+    else
+      out.emplace_back();
   }
+  return out;
 }
 
 Result Connection::run_many(detail::ManyExecution& ex, const detail::ManyBinder& binder) {
@@ -408,6 +453,7 @@ Result Connection::run_returning(detail::ManyExecution& ex, const detail::ManyBi
   auto meta = std::make_shared<detail::ResultMeta>();
   meta->names = std::move(names);
   meta->types = ex.compiled->result_types;
+  if (ex.compiled->result_sources.size() == meta->names.size()) meta->sources = ex.compiled->result_sources;
   rows->meta = std::move(meta);
   ex.rows_affected = static_cast<std::int64_t>(rows->rows());
   if (ex.timed)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The engine's single driver-error translation point (STYLE practice 9).
+#include <charconv>
+
 #include "engine/detail/state.hpp"
 
 namespace crucible::detail {
@@ -52,6 +54,49 @@ void raise_lost_transaction(EngineState& engine) {
   } catch (const DBAPIError& translated) {
     engine.events->error.fire(translated);
     throw;
+  }
+}
+
+namespace {
+// Whether SQLite-like NUMERIC storage keeps `text` exactly: at most `digits` significant digits,
+// or a whole number without a fraction that fits 64 bits (stored as an INTEGER).
+bool numeric_keeps(const std::string& text, int digits) {
+  if (text.find('.') == std::string::npos) {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size()) return true;
+  }
+  std::string all;
+  for (char c : text)
+    if (c >= '0' && c <= '9') all += c;
+  const auto first = all.find_first_not_of('0');
+  if (first == std::string::npos) return true;
+  const auto last = all.find_last_not_of('0');
+  return last - first + 1 <= static_cast<std::size_t>(digits);
+}
+}  // namespace
+
+void check_numeric_binds(EngineState& engine, const sql::CompiledStatement& compiled,
+                         std::span<const Value> literals, const Params& params, std::size_t set) {
+  for (const auto& slot : compiled.binds) {
+    if (slot.type.kind != TypeKind::numeric) continue;
+    const Value* v = slot_value(slot, literals, params);
+    if (!v || !v->holds<Decimal>() || numeric_keeps(v->get<Decimal>().str(), compiled.numeric_digits)) continue;
+    DriverErrorInfo info;
+    info.backend = std::string(engine.dialect->name());
+    info.driver_message = "Decimal " + v->get<Decimal>().str() + " has more significant digits than " +
+                          info.backend + " keeps in a NUMERIC column (" + std::to_string(compiled.numeric_digits) +
+                          ": it stores a double); keep it in a String column or in integer units";
+    if (set > 0) info.driver_message += " (in parameter set " + std::to_string(set) + ")";
+    info.sql = compiled.sql;
+    if (engine.options.hide_parameters) info.parameters.emplace_back("[redacted]");
+    else info.parameters.push_back(v->to_display_truncated());
+    try {
+      throw_dbapi_error(ErrorKind::data, std::move(info));
+    } catch (const DBAPIError& error) {
+      engine.events->error.fire(error);
+      throw;
+    }
   }
 }
 

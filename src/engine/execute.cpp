@@ -88,6 +88,7 @@ std::shared_ptr<StatementInfo> build_info(dialects::DriverStatement& stmt,
   if (compiled && compiled->result_names.size() == static_cast<std::size_t>(n)) {
     meta->names = compiled->result_names;
     if (compiled->result_types.size() == meta->names.size()) meta->types = compiled->result_types;
+    if (compiled->result_sources.size() == meta->names.size()) meta->sources = compiled->result_sources;
   } else {
     for (int i = 0; i < n; ++i) meta->names.emplace_back(stmt.column_name(i));
   }
@@ -336,7 +337,16 @@ Result run_observed(ConnectionState& st, CursorPtr cursor,
                                          const Params& params, std::span<const Value> literals) {
   st.autobegin();
   CursorPtr cursor = StatementCursor::make_here(st, compiled);
-  bind_all(cursor->statement(), *compiled, literals, params);
+  // A driver may refuse a value as it binds it (SQLite: a Decimal it would round, text past its
+  // size limit): translated like any driver error. (No cost on the path that binds.)
+  if (compiled->numeric_digits > 0) [[unlikely]]
+    check_numeric_binds(*st.engine, *compiled, literals, params);
+  try {
+    bind_all(cursor->statement(), *compiled, literals, params);
+  } catch (dialects::DriverException& error) {
+    cursor.reset();
+    raise_driver_error(*st.engine, &st, error, compiled->sql, bound_values(*compiled, literals, params));
+  }
   // Listeners only cost something when present.
   if (st.engine->events->statement_listeners())
     return run_observed(st, std::move(cursor), compiled, literals, params);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "crucible/engine/url.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -217,6 +220,15 @@ Url Url::parse(std::string_view text) {
     if (port_text.empty()) bad_url(text, "empty port");
   } else {
     url.host = std::string(authority);
+  }
+  // A host to_string() can write back: an IPv6 address only in brackets (where it must be one),
+  // and no bracket or colon in any other host ("a:b:5432" would come back as "[a:b]:5432").
+  if (!authority.empty() && authority.front() == '[') {
+    in6_addr address{};
+    if (url.host.empty() || inet_pton(AF_INET6, url.host.c_str(), &address) != 1)
+      bad_url(text, "bad host '[" + url.host + "]': not an IPv6 address");
+  } else if (url.host.find_first_of("[]:") != std::string::npos) {
+    bad_url(text, "bad host '" + url.host + "' ('[', ']' and ':' belong only around and in an IPv6 address, as [::1])");
   }
   if (!port_text.empty()) {
     unsigned long port = 0;

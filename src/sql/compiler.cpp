@@ -90,11 +90,13 @@ CompiledPtr Compiler::compile(const Node& root) {
   compiled->kind = kind_;
   compiled->returns_rows = returns_rows_;
   compiled->values_tuple = values_tuple_;
+  compiled->numeric_digits = numeric_digits_;
   compiled->at_most_one_row = root.kind() == NodeKind::select && at_most_one_row(static_cast<const SelectNode&>(root));
   if (top_columns_) {
     for (std::size_t i = 0; i < top_columns_->size(); ++i) {
       compiled->result_names.push_back(result_name(*(*top_columns_)[i], i));
       compiled->result_types.push_back((*top_columns_)[i]->type());
+      compiled->result_sources.push_back(column_source(*(*top_columns_)[i]));
     }
   }
   return compiled;
@@ -111,6 +113,14 @@ std::string Compiler::render_inline(const Node& expression) {
   unqualified_ = saved_unqualified;
   saved.swap(out_);
   return saved;
+}
+
+std::string Compiler::compile_literal(const Node& root) {
+  inline_literals_ = true;
+  std::unordered_set<std::string> seen;
+  collect_ctes(root, seen, ctes_);
+  visit(root);
+  return std::move(out_);
 }
 
 void Compiler::visit(const Node& node) {
@@ -168,6 +178,7 @@ std::string Compiler::quote_string(std::string_view text) const {
 }
 
 void Compiler::emit_placeholder(BindSlot slot) {
+  if (slot.type.kind == TypeKind::numeric) numeric_digits_ = dialect_.features().numeric_significant_digits;
   binds_.push_back(std::move(slot));
   if (dialect_.param_style() == ParamStyle::numeric) {
     out_ += '$';
@@ -207,7 +218,9 @@ int Compiler::precedence(const Node& n) {
         case BinaryOp::sub: return 6;
         case BinaryOp::mul:
         case BinaryOp::div:
+        case BinaryOp::true_div:
         case BinaryOp::mod: return 7;
+        case BinaryOp::floor_div: return 10;  // rendered in parentheses
       }
       return 10;
     case NodeKind::in_list:

@@ -83,6 +83,7 @@ void Compiler::render_on_conflict(const InsertNode& n) {
 
 void Compiler::visit_update(const UpdateNode& n) {
   kind_ = StatementKind::update;
+  dml_table_ = n.table;
   if (n.sets.empty()) throw CompileError("update() needs values(set(column, value)...)");
   out_ += "UPDATE ";
   out_ += quote(n.table->name());
@@ -102,6 +103,7 @@ void Compiler::visit_update(const UpdateNode& n) {
 
 void Compiler::visit_delete(const DeleteNode& n) {
   kind_ = StatementKind::del;
+  dml_table_ = n.table;
   out_ += "DELETE FROM ";
   out_ += quote(n.table->name());
   if (n.where) {
@@ -112,8 +114,13 @@ void Compiler::visit_delete(const DeleteNode& n) {
 }
 
 void Compiler::visit_text(const TextNode& n) {
+  if (n.escaped_colon_name && dialect_.features().colon_names_are_parameters)
+    throw CompileError("text(): an escaped colon before a name (\\:name) outside quotes renders ':name', which " +
+                       std::string(dialect_.name()) +
+                       " reads as a parameter; put the colon inside a string literal or a quoted identifier");
   kind_ = StatementKind::text;
   returns_rows_ = n.returns_rows;
+  if (inline_literals_ && !n.bind_names.empty()) unsupported("a named bind parameter in inline SQL");
   for (std::size_t i = 0; i < n.segments.size(); ++i) {
     out_ += n.segments[i];
     if (i < n.bind_names.size()) emit_placeholder(BindSlot{n.bind_names[i], -1, NullType()});

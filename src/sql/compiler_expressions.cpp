@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Compiler visits for expressions: columns, literals, operators, functions, CASE, CAST...
+#include <cmath>
 #include <cstdio>
 
 #include "crucible/core/errors.hpp"
@@ -68,10 +69,46 @@ void Compiler::visit_unary(const UnaryNode& n) {
 void Compiler::visit_binary(const BinaryNode& n) {
   static constexpr const char* ops[] = {" = ", " != ", " < ", " <= ", " > ", " >= ", " + ",
                                         " - ", " * ", " / ", " % ", " || "};
+  if (n.op == BinaryOp::floor_div) return render_floor_div(n);
   int p = precedence(n);
   visit_operand(*n.left, p, false);
+  if (n.op == BinaryOp::true_div) {
+    // A real divisor makes every backend divide as reals: SQLite and PostgreSQL truncate an
+    // integer quotient, MariaDB gives a DECIMAL with four more digits (div_precision_increment).
+    out_ += " / CAST(";
+    visit(*n.right);
+    out_ += " AS ";
+    out_ += cast_type_name(Double());
+    out_ += ')';
+    return;
+  }
   out_ += ops[static_cast<int>(n.op)];
   visit_operand(*n.right, p, true);
+}
+
+// a // b on integers, exact (no trip through a double, which would round past 2^53): the
+// truncating quotient, less one when the remainder is not zero and its sign differs from the
+// divisor's. Every backend's % takes the dividend's sign.
+void Compiler::render_floor_div(const BinaryNode& n) {
+  auto operand = [&](const NodePtr& x) { visit_operand(*x, 7, true); };
+  auto remainder = [&] {
+    operand(n.left);
+    out_ += " % ";
+    operand(n.right);
+  };
+  out_ += '(';
+  operand(n.left);
+  out_ += integer_division_operator();
+  operand(n.right);
+  out_ += " - CASE WHEN (";
+  remainder();
+  out_ += " < 0 AND ";
+  operand(n.right);
+  out_ += " > 0) OR (";
+  remainder();
+  out_ += " > 0 AND ";
+  operand(n.right);
+  out_ += " < 0) THEN 1 ELSE 0 END)";
 }
 
 void Compiler::visit_bool_list(const BoolListNode& n) {
@@ -238,10 +275,13 @@ void Compiler::render_value(const Value& value) {
         } else if constexpr (std::is_same_v<X, std::int64_t>) {
           out_ += std::to_string(x);
         } else if constexpr (std::is_same_v<X, double>) {
+          if (!std::isfinite(x)) throw CompileError("a non-finite double cannot be written as an SQL literal");
           char buf[32];
           std::snprintf(buf, sizeof buf, "%.17g", x);
           out_ += buf;
         } else if constexpr (std::is_same_v<X, std::string>) {
+          if (x.find('\0') != std::string::npos)
+            throw CompileError("text with a NUL character cannot be written as an SQL literal");
           out_ += quote_string(x);
         } else if constexpr (std::is_same_v<X, Blob>) {
           static constexpr char hex[] = "0123456789ABCDEF";

@@ -72,13 +72,50 @@ void Compiler::render_limit_offset(const Node* limit, const Node* offset) {
   }
 }
 
+namespace {
+bool same_from(const Node& a, const Node& b) {
+  if (&a == &b) return true;
+  if (a.kind() != b.kind()) return false;
+  if (a.kind() == NodeKind::table)
+    return static_cast<const TableNode&>(a).table == static_cast<const TableNode&>(b).table;
+  return a.kind() == NodeKind::cte && static_cast<const CteNode&>(a).name == static_cast<const CteNode&>(b).name;
+}
+// Whether `from` is `target` or a join tree holding it.
+bool holds_from(const Node& from, const Node& target) {
+  if (same_from(from, target)) return true;
+  if (from.kind() != NodeKind::join) return false;
+  const auto& j = static_cast<const JoinNode&>(from);
+  return holds_from(*j.left, target) || holds_from(*j.right, target);
+}
+bool listed(const std::vector<const Node*>& froms, const Node& target) {
+  for (const Node* f : froms)
+    if (holds_from(*f, target)) return true;
+  return false;
+}
+}  // namespace
+
 void Compiler::render_select_body(const SelectNode& n) {
   out_ += n.distinct ? "SELECT DISTINCT " : "SELECT ";
   if (n.columns.empty()) throw CompileError("a select needs at least one column");
+  // The FROM list: the select's own, then the tables only its WHERE names, less those an
+  // enclosing statement has (the subquery correlates with them).
+  std::vector<const Node*> froms;
+  froms.reserve(n.froms.size() + n.where_froms.size());
+  for (const auto& f : n.froms) froms.push_back(f.get());
+  for (const auto& f : n.where_froms) {
+    if (listed(froms, *f)) continue;
+    bool outer = f->kind() == NodeKind::table && static_cast<const TableNode&>(*f).table == dml_table_;
+    for (const auto* enclosing : enclosing_froms_) outer = outer || listed(*enclosing, *f);
+    if (!outer) froms.push_back(f.get());
+  }
+  enclosing_froms_.push_back(&froms);
   render_result_columns(n.columns);
-  if (!n.froms.empty()) {
+  if (!froms.empty()) {
     out_ += " FROM ";
-    visit_list(n.froms);
+    for (std::size_t i = 0; i < froms.size(); ++i) {
+      if (i) out_ += ", ";
+      visit(*froms[i]);
+    }
   }
   if (n.where) {
     out_ += " WHERE ";
@@ -96,6 +133,7 @@ void Compiler::render_select_body(const SelectNode& n) {
   if (n.limit || n.offset) render_limit_offset(n.limit.get(), n.offset.get());
   // Without row locks the database serialises writers as a whole (SQLite): nothing to say.
   if (n.locking && dialect_.features().supports_for_update) render_for_update(*n.locking);
+  enclosing_froms_.pop_back();
 }
 
 void Compiler::render_for_update(const LockingClause& clause) {

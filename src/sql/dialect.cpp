@@ -6,6 +6,7 @@
 
 #include "crucible/sql/compiler.hpp"
 #include "crucible/sql/executable.hpp"
+#include "crucible/sql/statement.hpp"
 
 namespace crucible::sql {
 
@@ -15,6 +16,10 @@ std::uint64_t Dialect::next_serial() {
 }
 
 CompiledPtr Dialect::compile(const Executable& statement) const { return statement.compile(*this); }
+
+std::string Dialect::literal_sql(const Statement& statement) const {
+  return make_compiler()->compile_literal(*statement.root());
+}
 
 void Dialect::set_server_version(std::string_view version) {
   server_version_ = std::string(version);

@@ -129,7 +129,20 @@ Insert Insert::from_select(const Select& select, std::vector<ExprArg> cols) cons
   auto node = std::make_shared<InsertNode>(ins());
   node->columns.clear();
   for (const auto& c : cols) node->columns.push_back(target_column(table(), c.node, "insert().from_select()"));
-  node->from_select = select.select_node();
+  // Client-side defaults of the columns the select does not fill ride along as extra select
+  // columns, one value per execution (as SQLAlchemy renders them): every inserted row gets it.
+  std::shared_ptr<SelectNode> filled;
+  for (const auto& col : table().columns()) {
+    if (!col.has_default() || std::find(node->columns.begin(), node->columns.end(), &col) != node->columns.end())
+      continue;
+    if (select.select_node()->kind() != NodeKind::select)
+      throw ArgumentError("insert().from_select(): column '" + col.name() +
+                          "' has a client-side default, which a set operation cannot carry; name it among the targets");
+    if (!filled) filled = std::make_shared<SelectNode>(static_cast<const SelectNode&>(*select.select_node()));
+    filled->columns.push_back(std::make_shared<ComputedLiteralNode>(col.default_function(), col.type()));
+    node->columns.push_back(&col);
+  }
+  node->from_select = filled ? NodePtr(std::move(filled)) : select.select_node();
   return Insert(NodePtr(std::move(node)));
 }
 

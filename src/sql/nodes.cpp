@@ -128,6 +128,7 @@ void OrderItemNode::key_head(std::string& out) const {
 void SelectNode::for_each_child(ChildFn fn) const {
   for (const auto& c : columns) fn(*c);
   for (const auto& f : froms) fn(*f);
+  for (const auto& f : where_froms) fn(*f);
   if (where) fn(*where);
   for (const auto& g : group_by) fn(*g);
   if (having) fn(*having);
@@ -140,6 +141,7 @@ void SelectNode::key_head(std::string& out) const {
   out += "SEL";
   append_count(out, 'c', columns.size());
   append_count(out, 'f', froms.size());
+  if (!where_froms.empty()) append_count(out, 'F', where_froms.size());
   if (where) out += 'w';
   append_count(out, 'g', group_by.size());
   if (having) out += 'h';
@@ -272,5 +274,13 @@ NodePtr bool_all(bool is_and, NodeList items) {
 
 NodePtr and_all(NodeList items) { return bool_all(true, std::move(items)); }
 NodePtr or_all(NodeList items) { return bool_all(false, std::move(items)); }
+
+crucible::detail::ColumnSource column_source(const Node& column) {
+  const Node* n = &column;
+  if (n->kind() == NodeKind::label) n = static_cast<const LabelNode&>(*n).expr.get();
+  if (n->kind() != NodeKind::column) return {};
+  const auto& c = static_cast<const ColumnNode&>(*n);
+  return {c.from.get(), c.name};
+}
 
 }  // namespace crucible::sql

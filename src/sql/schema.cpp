@@ -245,7 +245,7 @@ const Table* MetaData::find_table(std::string_view name) const {
 
 const Table& MetaData::get_table(std::string_view name) const {
   if (const auto* t = find_table(name)) return *t;
-  throw ArgumentError("no table '" + std::string(name) + "' in this MetaData");
+  throw NoSuchTableError("no table '" + std::string(name) + "' in this MetaData");
 }
 
 std::vector<const Table*> MetaData::tables() const {

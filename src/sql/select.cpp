@@ -241,6 +241,15 @@ Select Select::with_columns(NodeList cols) const {
 
 Select Select::where_node(NodePtr cond) const {
   auto node = std::make_shared<SelectNode>(sel());
+  if (!node->explicit_froms) {
+    NodeList found;
+    collect_froms(*cond, found);
+    for (const auto& f : found) {
+      const bool listed = std::any_of(node->froms.begin(), node->froms.end(),
+                                      [&](const NodePtr& existing) { return from_contains(existing, f); });
+      if (!listed) add_from(node->where_froms, f);
+    }
+  }
   node->where = and_all({node->where, std::move(cond)});
   return Select(NodePtr(std::move(node)));
 }

@@ -60,6 +60,7 @@ TextClause::TextClause(std::string_view sql) : Statement(nullptr) {
     } else if (c == '\\' && i + 1 < sql.size() && sql[i + 1] == ':') {
       current += ':';
       i += 2;
+      if (i < sql.size() && ident_char(sql[i])) node->escaped_colon_name = true;
     } else if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {
       current += "::";  // PostgreSQL cast
       i += 2;

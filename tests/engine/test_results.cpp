@@ -93,7 +93,7 @@ TEST_F(Results, TypedOneOneOrNoneFirst) {
   const auto prepared = driver.statements_prepared();
   Result r = conn.execute("SELECT id FROM p WHERE id = 1");
   EXPECT_EQ(r.one<std::int64_t>(), std::make_tuple(std::int64_t{1}));
-  EXPECT_FALSE(r.advance());  // closed by one()
+  EXPECT_THROW(r.advance(), ResourceClosedError);  // closed by one()
   for (int i = 1; i <= 2; ++i)
     EXPECT_EQ(std::get<0>(conn.execute("SELECT title FROM p WHERE id = :id", {{"id", i}})
                               .one<std::string>()),

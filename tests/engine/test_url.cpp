@@ -108,5 +108,19 @@ TEST(Url, ErrorsNeverQuoteThePassword) {
     } catch (const ArgumentError& e) {
       EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
     }
+// Issue 20.14: hosts with '[', ']' or ':' that to_string() could not write back were accepted.
+TEST(Url, HostsRoundTripOrAreRefused) {
+  for (const char* bad : {"postgresql://a:b:5432/db", "postgresql://h]:1/db", "postgresql://[h]:1/db",
+                          "postgresql://[]:1/db", "mysql://u:pw@[::1]]:1/d", "postgresql://x[y/db",
+                          "postgresql://[::1%zz]/db", "postgresql://u:hunter2@a:b:1/db"}) {
+    const std::string message = error_of(bad);
+    EXPECT_NE(message.find("host"), std::string::npos) << bad << ": " << message;
+    EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+  }
+  for (const char* good : {"postgresql://[::1]:5432/db", "mysql://u:***@[fe80::1:2]/d", "postgresql://[::ffff:127.0.0.1]/db",
+                           "postgresql://db.local:5432/db", "postgresql://127.0.0.1/db", "postgresql://h/db"}) {
+    const Url url = Url::parse(good);
+    EXPECT_EQ(url.to_string(), good);
+    EXPECT_EQ(Url::parse(url.to_string(false)).host, url.host) << good;
   }
 }

@@ -14,6 +14,13 @@ namespace {
 
 using namespace crucible;
 
+// Issue 20.6: the ORM's own flush failures share SQLAlchemy's FlushError base.
+TEST(FlushErrors, CircularDependencyIsAFlushError) {
+  static_assert(std::is_base_of_v<FlushError, CircularDependencyError>);
+  static_assert(std::is_base_of_v<InvalidRequestError, FlushError>);
+  EXPECT_THROW(throw CircularDependencyError("cycle"), FlushError);
+}
+
 TEST(ObjectStates, TransitionTableIsTheSeedDiagram) {
   using S = ObjectState;
   EXPECT_TRUE(allowed_transition(S::transient, S::pending));

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Golden tests: INSERT / UPDATE / DELETE / upsert / RETURNING / text SQL on every dialect.
+#include <limits>
+
 #include "sql/support.hpp"
 
 namespace crucible::testing {
@@ -181,14 +183,95 @@ TEST_F(DmlTest, TextLeavesCastsQuotesAndCommentsAlone) {
   EXPECT_EQ(postgresql().compile(stmt)->sql,
             "SELECT x::int, ':no', \"a:b\", `c:d` -- :comment\nFROM t WHERE y = $1 /* :z */ AND w = '\\:'");
   EXPECT_EQ(stmt.bind_names(), (std::vector<std::string>{"y"}));
-  EXPECT_EQ(sqlite().compile(text("SELECT \\:x, 'it''s :q'"))->sql, "SELECT :x, 'it''s :q'");
+  EXPECT_EQ(postgresql().compile(text("SELECT a[1\\:n], 'it''s :q'"))->sql, "SELECT a[1:n], 'it''s :q'");
   EXPECT_FALSE(sqlite().compile(text("UPDATE t SET a = :a"))->returns_rows);
   EXPECT_TRUE(sqlite().compile(text("DELETE FROM t RETURNING id"))->returns_rows);
+}
+
+// An escaped colon outside quotes becomes a bare ":name", which SQLite (alone) reads as a
+// parameter of its own: refused there with a CompileError rather than sent to fail at execute
+// ("1 placeholders but 0 bind slots"). Inside quotes nothing needs escaping.
+TEST_F(DmlTest, EscapedColonBeforeANameIsRefusedWhereItIsAParameter) {
+  auto stmt = text("SELECT \\:x, ':y' AS c WHERE 1 = :one");
+  EXPECT_THROW((void)sqlite().compile(stmt), CompileError);
+  EXPECT_EQ(postgresql().compile(stmt)->sql, "SELECT :x, ':y' AS c WHERE 1 = $1");
+  EXPECT_EQ(mysql().compile(stmt)->sql, "SELECT :x, ':y' AS c WHERE 1 = ?");
+  // A colon not before a name is no SQLite parameter: passed through.
+  EXPECT_EQ(sqlite().compile(text("SELECT '1' \\: 2"))->sql, "SELECT '1' : 2");
 }
 
 TEST_F(DmlTest, ColumnsOfAnotherTableAreRejected) {
   EXPECT_THROW((void)insert(users).values(set(p_title, "x")), ArgumentError);
   EXPECT_THROW((void)update(users).values(set(p_title, "x")), ArgumentError);
+}
+
+// INSERT ... SELECT fills client-side defaults too: each becomes one more select column, bound
+// once per execution (as SQLAlchemy renders them), so every inserted row gets the value.
+TEST_F(DmlTest, InsertFromSelectFillsClientDefaults) {
+  MetaData md;
+  int calls = 0;
+  auto& archive = md.table("archive", Column("id", BigInteger()).primary_key(), Column("name", String(50)),
+                           Column("kind", String(10)).default_value(Value("old")),
+                           Column("n", Integer()).default_fn([&calls] { return Value(++calls); }));
+  auto stmt = insert(archive).from_select(select(u_id, u_name).where(u_age > 3), archive.c<std::int64_t>("id"),
+                                          archive.c<std::string>("name"));
+  expect_sql(stmt,
+             "INSERT INTO archive (id, name, kind, n) SELECT users.id, users.name, ?, ? FROM users WHERE users.age > ?",
+             "INSERT INTO archive (id, name, kind, n) SELECT users.id, users.name, $1, $2 FROM users WHERE users.age > $3");
+  EXPECT_EQ(literals_of(stmt), (std::vector<Value>{Value("old"), 1, 3}));
+  EXPECT_EQ(literals_of(stmt), (std::vector<Value>{Value("old"), 2, 3}));  // the function runs per execution
+  // A default column named among the targets takes the select's value.
+  auto named = insert(archive).from_select(select(u_id, u_name), archive.c<std::int64_t>("id"),
+                                           archive.c<std::string>("kind"));
+  EXPECT_EQ(sqlite().compile(named)->sql, "INSERT INTO archive (id, kind, n) SELECT users.id, users.name, ? FROM users");
+}
+
+TEST_F(DmlTest, TrueDivisionAndFloorDivision) {
+  auto div = select(literal(15) / literal(10));
+  static_assert(std::is_same_v<decltype(literal(15) / literal(10)), Expr<double>>);
+  expect_sql(div, Expected{"SELECT ? / CAST(? AS DOUBLE)", "SELECT $1 / CAST($2 AS DOUBLE PRECISION)",
+                           "SELECT ? / CAST(? AS DOUBLE)"});
+  EXPECT_EQ(sqlite().compile(div)->result_types.at(0).kind, TypeKind::float64);
+  // A floating operand divides as the database does.
+  static_assert(std::is_same_v<decltype(u_score / 2), Expr<double>>);
+  EXPECT_EQ(sqlite().compile(select(u_score / 2))->sql, "SELECT users.score / ? FROM users");
+  auto floor = select(floordiv(u_age, 2));
+  static_assert(std::is_same_v<decltype(floordiv(u_age, 2)), Expr<std::int64_t>>);
+  expect_sql(floor,
+             Expected{"SELECT (users.age / ? - CASE WHEN (users.age % ? < 0 AND ? > 0) OR (users.age % ? > 0 AND ? < 0) "
+                      "THEN 1 ELSE 0 END) FROM users",
+                      "SELECT (users.age / $1 - CASE WHEN (users.age % $2 < 0 AND $3 > 0) OR (users.age % $4 > 0 AND "
+                      "$5 < 0) THEN 1 ELSE 0 END) FROM users",
+                      "SELECT (users.age DIV ? - CASE WHEN (users.age % ? < 0 AND ? > 0) OR (users.age % ? > 0 AND ? "
+                      "< 0) THEN 1 ELSE 0 END) FROM users"});
+  EXPECT_EQ(bound_values(floor, sqlite()), (std::vector<Value>{2, 2, 2, 2, 2}));
+}
+
+// Issue 20, small gaps: a statement with its values written as literals (SQLAlchemy's
+// literal_binds), quoted per dialect, for logs; what cannot be written safely is refused.
+TEST_F(DmlTest, LiteralSqlWritesValuesQuotedForTheDialect) {
+  auto stmt = select(u_name, literal(2.5), literal(true))
+                  .where(u_name == "it's a \\ b", u_id.in_({1, 2}), users.c<DateTime>("created_at") > DateTime{{2024, 1, 2}, {3, 4, 5}})
+                  .limit(3);
+  EXPECT_EQ(sqlite().literal_sql(stmt),
+            "SELECT users.name, 2.5, 1 FROM users WHERE users.name = 'it''s a \\ b' AND users.id IN (1, 2) AND "
+            "users.created_at > '2024-01-02 03:04:05' LIMIT 3");
+  EXPECT_EQ(postgresql().literal_sql(stmt),
+            "SELECT users.name, 2.5, TRUE FROM users WHERE users.name = E'it''s a \\\\ b' AND users.id IN (1, 2) AND "
+            "users.created_at > '2024-01-02 03:04:05' LIMIT 3");
+  EXPECT_EQ(mysql().literal_sql(stmt),
+            "SELECT users.name, 2.5, 1 FROM users WHERE users.name = 'it''s a \\\\ b' AND users.id IN (1, 2) AND "
+            "users.created_at > '2024-01-02 03:04:05' LIMIT 3");
+  EXPECT_EQ(sqlite().literal_sql(insert(users).values(set(u_name, "x"))),
+            "INSERT INTO users (name, created_at) VALUES ('x', '2024-01-02 03:04:05')");
+  EXPECT_EQ(sqlite().literal_sql(text("SELECT 1 WHERE 'a:b' = 'a:b'")), "SELECT 1 WHERE 'a:b' = 'a:b'");
+  // The statement's own compiled form is untouched: still placeholders.
+  EXPECT_EQ(sqlite().compile(stmt)->sql.find("it''s"), std::string::npos);
+  // Refused: a value known only at execution, and values no literal can carry.
+  EXPECT_THROW((void)sqlite().literal_sql(select(u_name).where(u_id == bindparam<std::int64_t>("id"))), CompileError);
+  EXPECT_THROW((void)sqlite().literal_sql(text("SELECT :x")), CompileError);
+  EXPECT_THROW((void)sqlite().literal_sql(select(literal(std::numeric_limits<double>::infinity()))), CompileError);
+  EXPECT_THROW((void)mysql().literal_sql(select(literal(std::string("a\0b", 3)))), CompileError);
 }
 
 }  // namespace

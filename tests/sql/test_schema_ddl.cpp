@@ -37,6 +37,16 @@ TEST(SortedTables, DependenciesFirst) {
   EXPECT_EQ(names(md.sorted_tables()), (std::vector<std::string>{"users", "posts", "comments", "tags"}));
 }
 
+// Issue 20.6: a table looked up by name that is not there is a NoSuchTableError (an
+// InvalidRequestError, as in SQLAlchemy), no longer a bare ArgumentError.
+TEST(MetaDataLookup, MissingTableIsANoSuchTableError) {
+  MetaData md;
+  md.table("a", Column("id", Integer()).primary_key());
+  EXPECT_EQ(&md.get_table("a"), md.find_table("a"));
+  EXPECT_THROW((void)md.get_table("nope"), NoSuchTableError);
+  EXPECT_THROW((void)md.get_table("nope"), InvalidRequestError);
+}
+
 TEST(SortedTables, CycleNamesTables) {
   MetaData md;
   md.table("a", Column("id", Integer()).primary_key(), Column("b_id", Integer()).references("b.id"));

@@ -240,5 +240,41 @@ TEST_F(SelectTest, FullOuterJoinUnsupportedOnMysql) {
   }
 }
 
+// FROM is inferred from the WHERE clause too: a select whose only column is a scalar subquery
+// reads FROM the table its WHERE names. A subquery's WHERE-only tables that an enclosing
+// statement has correlate instead (they are not repeated inside).
+TEST_F(SelectTest, FromInferredFromWhereAndCorrelatedInSubqueries) {
+  auto newest = select(func::max(p_id)).scalar_subquery<std::int64_t>();
+  expect_sql(select(newest).where(u_id == 1),
+             "SELECT (SELECT max(posts.id) FROM posts) FROM users WHERE users.id = ?",
+             "SELECT (SELECT max(posts.id) FROM posts) FROM users WHERE users.id = $1");
+  expect_sql(select(literal(1)).where(u_id == 1).where(p_id == 2),
+             "SELECT ? FROM users, posts WHERE users.id = ? AND posts.id = ?",
+             "SELECT $1 FROM users, posts WHERE users.id = $2 AND posts.id = $3");
+  // Correlated: users is the outer query's, also when the outer query found it in its WHERE.
+  auto own = select(func::count(p_id)).where(p_user_id == u_id).scalar_subquery<std::int64_t>();
+  expect_sql(select(own).where(u_id == 1),
+             "SELECT (SELECT count(posts.id) FROM posts WHERE posts.user_id = users.id) FROM users WHERE users.id = ?",
+             "SELECT (SELECT count(posts.id) FROM posts WHERE posts.user_id = users.id) FROM users WHERE users.id = $1");
+  auto mine = select(literal(1)).where(p_user_id == u_id);
+  expect_sql(select(u_name).where(exists(mine)),
+             "SELECT users.name FROM users WHERE EXISTS (SELECT ? FROM posts WHERE posts.user_id = users.id)",
+             "SELECT users.name FROM users WHERE EXISTS (SELECT $1 FROM posts WHERE posts.user_id = users.id)");
+  // ... and so is the table of an UPDATE or DELETE.
+  EXPECT_EQ(sqlite().compile(delete_(users).where(exists(mine)))->sql,
+            "DELETE FROM users WHERE EXISTS (SELECT ? FROM posts WHERE posts.user_id = users.id)");
+  // Not correlated when the outer query lacks the table: the subquery reads it itself.
+  expect_sql(select(p_title).where(exists(select(literal(1)).where(u_id == 5))),
+             "SELECT posts.title FROM posts WHERE EXISTS (SELECT ? FROM users WHERE users.id = ?)",
+             "SELECT posts.title FROM posts WHERE EXISTS (SELECT $1 FROM users WHERE users.id = $2)");
+  // A table the select joins (before or after the WHERE) is not listed twice.
+  expect_sql(select(u_name).join(posts).where(p_id == 3),
+             "SELECT users.name FROM users JOIN posts ON posts.user_id = users.id WHERE posts.id = ?",
+             "SELECT users.name FROM users JOIN posts ON posts.user_id = users.id WHERE posts.id = $1");
+  expect_sql(select(u_name).where(p_id == 3).join(posts),
+             "SELECT users.name FROM users JOIN posts ON posts.user_id = users.id WHERE posts.id = ?",
+             "SELECT users.name FROM users JOIN posts ON posts.user_id = users.id WHERE posts.id = $1");
+}
+
 }  // namespace
 }  // namespace crucible::testing

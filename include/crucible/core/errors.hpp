@@ -9,8 +9,11 @@
 //   ├── InvalidRequestError      an operation not valid in the current state
 //   │   ├── NoResultFound
 //   │   ├── MultipleResultsFound
+//   │   ├── ResourceClosedError  a closed Result read again (after first(), one(), scalar(), close())
+//   │   ├── NoSuchTableError     a table looked up by name that is not there
 //   │   ├── DetachedInstanceError
-//   │   └── StaleDataError
+//   │   ├── StaleDataError
+//   │   └── FlushError           the ORM's flush cannot proceed (not a driver error)
 //   ├── TimeoutError             pool checkout timed out
 //   └── DBAPIError               anything the database driver reported
 //       ├── InterfaceError       misuse of the driver interface
@@ -72,6 +75,28 @@ class NoResultFound : public InvalidRequestError {
 };
 
 class MultipleResultsFound : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+// A Result read after it was closed: first(), one(), one_or_none() and scalar() close their
+// Result, as close() does. (A result read to its end is exhausted, not closed: reading it again
+// gives no rows.)
+class ResourceClosedError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+// MetaData::get_table (and other lookups by name) found no such table.
+class NoSuchTableError : public InvalidRequestError {
+ public:
+  using InvalidRequestError::InvalidRequestError;
+};
+
+// A flush that cannot proceed for a reason of the ORM's, not the database's: rows that depend on
+// each other in a cycle (orm::CircularDependencyError), an INSERT that gave back no key or the
+// wrong number of rows. The session has rolled back when it propagates (docs/errors.md).
+class FlushError : public InvalidRequestError {
  public:
   using InvalidRequestError::InvalidRequestError;
 };

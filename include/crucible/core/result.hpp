@@ -202,6 +202,7 @@ class Result {
   template <typename T>
   T scalar() {
     if (!advance()) {
+      closed_ = true;
       if constexpr (detail::IsOptional<T>::value) return std::nullopt;
       else throw NoResultFound("scalar(): the statement returned no rows");
     }
@@ -214,6 +215,10 @@ class Result {
   std::vector<T> scalars() {
     return collect<T>([this] { return row_.get<T>(0); });
   }
+
+  // one(), one_or_none(), first() and scalar() close the result: reading it again (all(),
+  // scalars(), iteration, another one()) raises ResourceClosedError, as close() does. A result
+  // read to its end is exhausted, not closed: reading it again gives no rows.
 
   // Exactly one row (NoResultFound / MultipleResultsFound otherwise); closes the result.
   Row one();
@@ -231,7 +236,10 @@ class Result {
   template <typename... Ts>
     requires(sizeof...(Ts) > 0)
   std::tuple<Ts...> one() {
-    if (!advance()) throw NoResultFound("one(): the statement returned no rows");
+    if (!advance()) {
+      closed_ = true;
+      throw NoResultFound("one(): the statement returned no rows");
+    }
     std::tuple<Ts...> out = typed_row<Ts...>();
     if (another_row()) {
       close();
@@ -242,7 +250,10 @@ class Result {
   template <typename... Ts>
     requires(sizeof...(Ts) > 0)
   std::optional<std::tuple<Ts...>> one_or_none() {
-    if (!advance()) return std::nullopt;
+    if (!advance()) {
+      closed_ = true;
+      return std::nullopt;
+    }
     std::optional<std::tuple<Ts...>> out(typed_row<Ts...>());
     if (another_row()) {
       close();
@@ -253,7 +264,10 @@ class Result {
   template <typename... Ts>
     requires(sizeof...(Ts) > 0)
   std::optional<std::tuple<Ts...>> first() {
-    if (!advance()) return std::nullopt;
+    if (!advance()) {
+      closed_ = true;
+      return std::nullopt;
+    }
     std::optional<std::tuple<Ts...>> out(typed_row<Ts...>());
     close();
     return out;
@@ -266,22 +280,25 @@ class Result {
   // INSERT ... SELECT, an INSERT ... RETURNING (the keys are in its rows), anything that is not
   // an insert, or on a backend without a last-insert id (PostgreSQL: add .returning(id)).
   std::optional<std::int64_t> inserted_primary_key() const;
-  // Releases the driver statement; further reads see no rows. (The closed cursor stays until
-  // the Result goes: it keeps the names and the counts.) Forced inline: it ends every typed
-  // one(), and GCC's per-file inlining budget otherwise decides by what else the caller's file
-  // holds (a benchmark's own helpers once left it out of line: +16 instructions per lookup).
+  // Releases the driver statement; further reads raise ResourceClosedError. (The closed cursor
+  // stays until the Result goes: it keeps the names and the counts.) Forced inline: it ends
+  // every typed one(), and GCC's per-file inlining budget otherwise decides by what else the
+  // caller's file holds (a benchmark's own helpers once left it out of line: +16 instructions
+  // per lookup).
   [[gnu::always_inline]] void close() {
-    if (!cursor_) return;
-    cursor_->close();
-    row_.rebind_view(nullptr, nullptr);
+    closed_ = true;
+    release();
   }
+  // Whether close() (or one of the getters that close) ended the result.
+  bool closed() const { return closed_; }
 
   // Moves to the next row (row() then views it); false when exhausted. The primitive under
-  // iteration, for code that walks a result by hand.
+  // iteration, for code that walks a result by hand. ResourceClosedError after close(). (The
+  // check sits on the exhausted path only: a row costs nothing more.)
   bool advance() {
-    if (!cursor_) return false;
-    if (cursor_->next()) return true;
-    close();
+    if (cursor_ && cursor_->next()) return true;
+    if (closed_) throw_closed();
+    release();
     return false;
   }
   const Row& row() const { return row_; }
@@ -293,6 +310,13 @@ class Result {
   }
 
  private:
+  // Gives the driver statement back (exhausted or closed).
+  [[gnu::always_inline]] void release() {
+    if (!cursor_) return;
+    cursor_->close();
+    row_.rebind_view(nullptr, nullptr);
+  }
+  [[noreturn]] static void throw_closed();
   // After the row one() / one_or_none() return: whether another follows. A statement that
   // cannot return a second row (ResultMeta::at_most_one_row) is closed without the extra step.
   bool another_row() {
@@ -300,7 +324,9 @@ class Result {
       close();
       return false;
     }
-    return advance();
+    if (advance()) return true;
+    closed_ = true;
+    return false;
   }
   // The current row (a view: a Result's row always is) as a tuple, read inline.
   template <typename... Ts>
@@ -337,6 +363,7 @@ class Result {
   std::int64_t rows_affected_ = -1;
   std::optional<std::int64_t> last_insert_id_;
   bool has_columns_ = false;
+  bool closed_ = false;  // close() was called (by the user or a closing getter)
 };
 
 template <typename... Ts>

@@ -22,6 +22,7 @@
 //   }
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -62,10 +63,21 @@ class RowSource {
 
 namespace detail {
 
+// Which column object a result column reads: its FROM object (a table, alias or subquery of
+// the expression tree, by address) and its name. Expr<T>::result_source() gives a column
+// handle's; the compiler records the selected columns'. Never dereferenced.
+struct ColumnSource {
+  const void* from = nullptr;
+  std::string name;
+  friend bool operator==(const ColumnSource&, const ColumnSource&) = default;
+};
+
 // Column names and declared types of a result, shared by its rows.
 struct ResultMeta {
   std::vector<std::string> names;
   std::vector<SqlType> types;  // parallel to names when known; may be empty
+  std::vector<ColumnSource> sources;  // parallel to names for compiled statements; may be empty
+  int index_of(const ColumnSource& source) const;  // -1 when absent
   bool at_most_one_row = false;  // the statement cannot return a second row (see CompiledStatement)
   int index_of(std::string_view name) const;  // -1 when absent
   const SqlType* type_at(int index) const {
@@ -238,6 +250,27 @@ class Row {
   T get(std::string_view name) const {
     return get<T>(static_cast<std::size_t>(index_of(name)));
   }
+  // By the column object that was selected (a Table::c<T>() handle, a subquery's column):
+  //   auto name = row.get(users_name);            // as the handle's C++ type
+  //   auto id = row.get<std::int64_t>(users_id);
+  //   Value v = row[users_name];
+  // Unlike a name, it tells apart users.id and posts.id in one row. InvalidRequestError when
+  // the statement did not select that column.
+  template <typename T, typename C>
+    requires requires(const C& c) { { c.result_source() } -> std::convertible_to<detail::ColumnSource>; }
+  T get(const C& column) const {
+    return get<T>(static_cast<std::size_t>(index_of(column.result_source())));
+  }
+  template <typename C>
+    requires requires(const C& c) { { c.result_source() } -> std::convertible_to<detail::ColumnSource>; }
+  typename C::value_type get(const C& column) const {
+    return get<typename C::value_type>(column);
+  }
+  template <typename C>
+    requires requires(const C& c) { { c.result_source() } -> std::convertible_to<detail::ColumnSource>; }
+  Value operator[](const C& column) const {
+    return get<Value>(column);
+  }
 
   // The whole row as a typed tuple; the arity must equal the column count.
   template <typename... Ts>
@@ -375,6 +408,7 @@ class Row {
   }
   int checked_index(std::size_t index) const;
   int index_of(std::string_view name) const;
+  int index_of(const detail::ColumnSource& source) const;
 
   friend struct detail::RowAccess;
   friend class Result;  // its typed one() / first() read its view row through view_as()

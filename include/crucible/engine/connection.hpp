@@ -204,12 +204,16 @@ class Connection {
   Result execute_tuples(const sql::Executable& statement, const R& rows);
   Result execute_params(const sql::Executable& statement, std::span<const Params> rows);
 
-  // Non-template halves of execute_many. start_many compiles, begins, acquires the statement,
-  // fires before_execute and picks the path; `arity` is the tuple size (checked against the
+  // Non-template halves of execute_many. start_many compiles, begins, acquires the statement
+  // and picks the path (announce_many then fires before_execute); `arity` is the tuple size (checked against the
   // named binds) or kNoArity for Params. Every path binds every placeholder, literals too.
   static constexpr std::size_t kNoArity = static_cast<std::size_t>(-1);
-  void start_many(const sql::Executable& statement, std::size_t arity, std::size_t count,
-                  detail::ManyExecution& ex);
+  void start_many(const sql::Executable& statement, std::size_t arity, detail::ManyExecution& ex);
+  // DataError for a Decimal the dialect's NUMERIC would round (values in placeholder order);
+  // only called when the statement has such placeholders (CompiledStatement::numeric_digits).
+  void check_numeric_set(const detail::ManyExecution& ex, const std::vector<Value>& values, std::size_t set);
+  // Fires before_execute (when start_many found listeners) with the sets' values.
+  void announce_many(detail::ManyExecution& ex, std::size_t count, const std::vector<std::vector<Value>>& sets);
   // The batch and returning paths (and their set-by-set fallback), through a binder.
   Result run_many(detail::ManyExecution& ex, const detail::ManyBinder& binder);
   // One round trip per set (SQLite, autocommit, or no batch path in the driver).
@@ -247,6 +251,9 @@ struct ManyExecution {
   std::chrono::steady_clock::time_point started;
   bool timed = false;
 };
+
+// A tuple set's values in placeholder order (literals in their places), for execute events.
+std::vector<Value> placeholder_values(const ManyExecution& ex, const std::vector<Value>& elements);
 
 // One set's parameters in placeholder order: the tuple's elements as they are when placeholder
 // i takes element i, otherwise each placeholder's element or literal. Both the set-by-set path
@@ -335,7 +342,28 @@ Result Connection::execute_tuples(const sql::Executable& statement, const R& row
   detail::ManyExecution ex;
   std::size_t count = 0;
   if constexpr (std::ranges::sized_range<R>) count = static_cast<std::size_t>(std::ranges::size(rows));
-  start_many(statement, arity, count, ex);
+  start_many(statement, arity, ex);
+  if (ex.compiled->numeric_digits > 0) {
+    std::size_t set = 0;
+    if constexpr (std::ranges::forward_range<const R>) {
+      for (const Tuple& row : rows) {
+        std::vector<Value> elements;
+        std::apply([&elements](const auto&... v) { (elements.push_back(detail::element_value(v)), ...); }, row);
+        check_numeric_set(ex, detail::placeholder_values(ex, elements), ++set);
+      }
+    }
+  }
+  if (ex.timed) {
+    std::vector<std::vector<Value>> sets;
+    if constexpr (std::ranges::forward_range<const R>) {
+      for (const Tuple& row : rows) {
+        std::vector<Value> elements;
+        std::apply([&elements](const auto&... v) { (elements.push_back(detail::element_value(v)), ...); }, row);
+        sets.push_back(detail::placeholder_values(ex, elements));
+      }
+    }
+    announce_many(ex, count, sets);
+  }
   if (ex.path != detail::ManyExecution::Path::each) {
     // The batch paths address sets by index (a chunk may be bound again) and bind by
     // reference, so the tuples must stay put: a range of temporaries is copied first.

@@ -36,6 +36,10 @@ struct ExecuteInfo {
   std::string_view sql;
   std::span<const Value> parameters;  // bound values in placeholder order (empty for many)
   std::size_t batch_size = 1;         // parameter sets of an execute_many
+  // execute_many's before_execute: every set's bound values in placeholder order (built only
+  // while a statement listener exists; empty for a single execution, and for a tuple range
+  // that can be walked only once).
+  std::span<const std::vector<Value>> parameter_sets{};
 };
 
 struct ExecuteStats {

@@ -62,9 +62,9 @@ class SessionLoader;
 }  // namespace detail
 
 // A flush found a cycle of foreign keys between the mapped tables it has rows for.
-class CircularDependencyError : public InvalidRequestError {
+class CircularDependencyError : public FlushError {
  public:
-  using InvalidRequestError::InvalidRequestError;
+  using FlushError::FlushError;
 };
 
 // The object's row is gone: a refresh, or a reload of an expired object, found no row for its key.

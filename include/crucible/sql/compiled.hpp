@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "crucible/core/row.hpp"
 #include "crucible/core/types.hpp"
 #include "crucible/core/value.hpp"
 
@@ -94,6 +95,13 @@ struct CompiledStatement {
   std::vector<std::string> result_names;       // column labels a row is addressed by; may be
                                                // empty for text SQL (the driver names them)
   std::vector<SqlType> result_types;           // parallel to result_names when known
+  // Parallel to result_names: the column object a result column reads (Row::get(column)), or
+  // a null source for expressions.
+  std::vector<detail::ColumnSource> result_sources;
+  // Significant digits the dialect's NUMERIC keeps when a placeholder is of a Numeric type and
+  // the dialect keeps fewer than every declared digit (SQLite: 15); 0 otherwise. The engine then
+  // checks the Decimals bound there (DataError rather than a rounded value).
+  int numeric_digits = 0;
   StatementKind kind = StatementKind::other;
   bool returns_rows = false;                   // SELECT, or DML with RETURNING
   // A SELECT that cannot return a second row: LIMIT 1, or one table whose whole primary key the

@@ -41,6 +41,11 @@ class Compiler {
   // Renders an expression with literal values inline (DDL: CHECK, partial index WHERE;
   // offline migration SQL). Column references render unqualified.
   std::string render_inline(const Node& expression);
+  // A whole statement with its values rendered as literals, quoted and escaped for the dialect
+  // (SQLAlchemy's literal_binds), for logs and debugging: never executed by Crucible. Throws
+  // CompileError for what cannot be written safely as a literal: a named bind parameter (its
+  // value comes at execution), a non-finite double, text with a NUL character.
+  std::string compile_literal(const Node& root);
 
   // ---- DDL (compiler_ddl.cpp) ----
   virtual std::vector<std::string> create_table(const Table& table, bool if_not_exists);
@@ -101,6 +106,10 @@ class Compiler {
   virtual void render_value(const Value& value);
   // CAST target type name (MySQL accepts only a few).
   virtual std::string cast_type_name(const SqlType& type) const { return type_name(type); }
+  // The operator of a truncating integer division (MySQL: DIV, whose `/` gives a DECIMAL).
+  virtual std::string_view integer_division_operator() const { return " / "; }
+  // floordiv(a, b): see compiler_expressions.cpp.
+  void render_floor_div(const BinaryNode& n);
   // The name a function renders as; may return a bare keyword (SQLite: CURRENT_TIMESTAMP).
   virtual void render_function_name(const FunctionNode& n, bool& emit_parens);
 
@@ -146,8 +155,13 @@ class Compiler {
   std::vector<const CteNode*> ctes_;  // collected before rendering, dependencies first
   bool ctes_rendered_ = false;
   const NodeList* top_columns_ = nullptr;  // result columns of the outermost statement
+  // The FROM lists of the selects being rendered, outermost first, and the table of the UPDATE
+  // or DELETE being rendered: a subquery's WHERE-only FROMs found there correlate.
+  std::vector<const std::vector<const Node*>*> enclosing_froms_;
+  const Table* dml_table_ = nullptr;
   StatementKind kind_ = StatementKind::other;
   bool returns_rows_ = false;
+  int numeric_digits_ = 0;  // CompiledStatement::numeric_digits
   std::pair<std::size_t, std::size_t> values_tuple_{0, 0};  // CompiledStatement::values_tuple
 };
 

@@ -40,6 +40,7 @@ class Index;
 namespace crucible::sql {
 
 class Executable;
+class Statement;
 class Compiler;
 
 enum class ParamStyle {
@@ -86,6 +87,12 @@ struct DialectFeatures {
   // per row costs no round trip, so the ORM inserts rows with one execution each (last insert
   // id) rather than as multi-row INSERT ... RETURNING.
   bool in_process = false;
+  // A colon before a name in SQL text is a parameter of the database's own (SQLite's :name), so
+  // text()'s escaped colon cannot be passed through outside quotes.
+  bool colon_names_are_parameters = false;
+  // Significant digits a NUMERIC value keeps; 0: every declared digit. SQLite stores a NUMERIC
+  // value as an INTEGER or a double (15), and its driver refuses a Decimal it would round.
+  int numeric_significant_digits = 0;
 };
 
 class Dialect {
@@ -107,6 +114,11 @@ class Dialect {
 
   // Compiles any executable for this dialect.
   CompiledPtr compile(const Executable& statement) const;
+  // The statement's SQL with its values written as literals for this dialect (SQLAlchemy's
+  // compile(compile_kwargs={"literal_binds": True})): for logging and debugging, never for
+  // executing. CompileError for values that cannot be written safely (Compiler::compile_literal).
+  //   sqlite.literal_sql(select(name).where(id == 5))   // "SELECT users.name FROM users WHERE users.id = 5"
+  std::string literal_sql(const Statement& statement) const;
 
   // Error mapping: which DBAPIError a native code / SQLSTATE becomes, and whether it is
   // retryable or a disconnect. Drivers fill DriverErrorInfo; the engine asks the dialect.

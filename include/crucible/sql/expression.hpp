@@ -169,6 +169,9 @@ class Expr {
 
   const sql::NodePtr& node() const { return node_; }
   const SqlType& sql_type() const { return node_->type(); }
+  // For a column (or a labelled column): which one, so a Row can be read by it
+  // (row.get(users_name)); an empty source for other expressions.
+  detail::ColumnSource result_source() const { return sql::column_source(*node_); }
 
   Expr label(std::string name) const { return Expr(detail::make_label(node_, std::move(name))); }
   OrderBy asc() const { return {node_, sql::Direction::asc}; }
@@ -303,18 +306,24 @@ Expr<bool> compare(sql::BinaryOp op, const L& l, const R& r) {
     return Expr<bool>(make_compare(op, to_node(l, rn->type()), rn));
   }
 }
+// Both operands as nodes; a plain value is typed after the expression on the other side.
+template <typename L, typename R>
+std::pair<NodePtr, NodePtr> arithmetic_operands(const L& l, const R& r) {
+  if constexpr (IsExpr<L>) {
+    NodePtr ln = l.node();
+    NodePtr rn = to_node(r, ln->type());
+    return {std::move(ln), std::move(rn)};
+  } else {
+    NodePtr rn = r.node();
+    NodePtr ln = to_node(l, rn->type());
+    return {std::move(ln), std::move(rn)};
+  }
+}
 template <typename L, typename R>
 auto arithmetic(sql::BinaryOp op, const L& l, const R& r) {
   check_arithmetic<L, R>();
   using Result = arithmetic_result_t<L, R>;
-  NodePtr ln, rn;
-  if constexpr (IsExpr<L>) {
-    ln = l.node();
-    rn = to_node(r, ln->type());
-  } else {
-    rn = r.node();
-    ln = to_node(l, rn->type());
-  }
+  auto [ln, rn] = arithmetic_operands(l, r);
   SqlType type = std::is_same_v<unopt_t<Result>, double> && category<L>() != Cat::floating &&
                          (!IsExpr<R> || category<R>() != Cat::floating)
                      ? Double()
@@ -347,9 +356,34 @@ CRUCIBLE_DETAIL_COMPARE(>=, ge, check_pair_orderable)
 CRUCIBLE_DETAIL_ARITH(+, add)
 CRUCIBLE_DETAIL_ARITH(-, sub)
 CRUCIBLE_DETAIL_ARITH(*, mul)
-CRUCIBLE_DETAIL_ARITH(/, div)
 CRUCIBLE_DETAIL_ARITH(%, mod)
 #undef CRUCIBLE_DETAIL_ARITH
+
+// True division, as SQLAlchemy 2.0 and Python 3: an integer divided by an integer is a double
+// on every backend (literal(15) / literal(10) is 1.5, never 1 nor "1.5000"); a floating or
+// Decimal operand divides as the database does. floordiv() is the integer form.
+template <typename L, typename R>
+  requires(detail::IsExpr<L> || detail::IsExpr<R>)
+auto operator/(const L& l, const R& r) {
+  if constexpr (detail::category<L>() == detail::Cat::integer && detail::category<R>() == detail::Cat::integer) {
+    detail::check_arithmetic<L, R>();
+    auto [ln, rn] = detail::arithmetic_operands(l, r);
+    return Expr<double>(detail::make_binary(sql::BinaryOp::true_div, std::move(ln), std::move(rn), Double()));
+  } else {
+    return detail::arithmetic(sql::BinaryOp::div, l, r);
+  }
+}
+
+// Floor division (Python's a // b) of integers: the quotient rounded towards minus infinity,
+// an integer on every backend (floordiv(-7, 2) is -4), computed exactly in integer arithmetic.
+template <typename L, typename R>
+  requires(detail::IsExpr<L> || detail::IsExpr<R>)
+Expr<std::int64_t> floordiv(const L& l, const R& r) {
+  static_assert(detail::category<L>() == detail::Cat::integer && detail::category<R>() == detail::Cat::integer,
+                "crucible: floordiv() takes integer operands; divide reals with / and round with a function");
+  auto [ln, rn] = detail::arithmetic_operands(l, r);
+  return Expr<std::int64_t>(detail::make_binary(sql::BinaryOp::floor_div, std::move(ln), std::move(rn), BigInteger()));
+}
 
 template <typename T>
 Expr<T> operator-(const Expr<T>& e) {

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "crucible/core/row.hpp"
 #include "crucible/core/types.hpp"
 #include "crucible/core/value.hpp"
 
@@ -210,7 +211,10 @@ struct UnaryNode final : Node {
   void key_head(std::string& out) const override { out += 'U'; out += char('0' + static_cast<int>(op)); }
 };
 
-enum class BinaryOp : std::uint8_t { eq, ne, lt, le, gt, ge, add, sub, mul, div, mod, concat };
+// div is the database's own `/` (integer operands truncate on SQLite and PostgreSQL);
+// true_div divides as reals whatever the operands (Expr's operator/ on two integers);
+// floor_div is integer division rounding towards minus infinity (floordiv()).
+enum class BinaryOp : std::uint8_t { eq, ne, lt, le, gt, ge, add, sub, mul, div, mod, concat, true_div, floor_div };
 
 struct BinaryNode final : Node {
   BinaryNode(BinaryOp o, NodePtr l, NodePtr r, SqlType t)
@@ -357,6 +361,10 @@ struct SelectNode final : Node {
   SelectNode() : Node(NodeKind::select, NullType()) {}
   NodeList columns;
   NodeList froms;  // TableNode / AliasNode / CteNode / JoinNode
+  // FROM objects only the WHERE clause refers to (select(x).where(users.id == 1) reads FROM
+  // users). Rendered after `froms`, except those an enclosing statement has: a subquery's WHERE
+  // that names an outer table correlates with it (SQLAlchemy's auto-correlation).
+  NodeList where_froms;
   NodePtr where;
   NodeList group_by;
   NodePtr having;
@@ -430,8 +438,14 @@ struct TextNode final : Node {
   std::vector<std::string> segments;
   std::vector<std::string> bind_names;
   bool returns_rows = false;
+  // An escaped colon (\:name) outside quotes became ":name", which SQLite would read as a
+  // parameter of its own: the SQLite compiler refuses it (docs/core.md).
+  bool escaped_colon_name = false;
   void key_head(std::string& out) const override;
 };
+
+// The column object a result column reads (a column, or a label over one); empty otherwise.
+crucible::detail::ColumnSource column_source(const Node& column);
 
 // Small helpers shared by the builders.
 inline NodePtr make_null() { return std::make_shared<NullNode>(); }

@@ -19,6 +19,7 @@ class MysqlCompiler : public sql::Compiler {
   void render_on_conflict(const sql::InsertNode& n) override;
   void render_for_update(const sql::LockingClause& clause) override;
   void render_default_values() override { emit(" () VALUES ()"); }
+  std::string_view integer_division_operator() const override { return " DIV "; }
   std::string cast_type_name(const SqlType& type) const override;
   std::string quote_string(std::string_view text) const override;
   std::string autoincrement_clause(const Column& column) const override;

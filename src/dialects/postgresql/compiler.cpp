@@ -43,6 +43,18 @@ std::vector<std::string> PostgresqlCompiler::comment_statements(const Table& tab
   return out;
 }
 
+// Text with a backslash as an escape string (E'a\\b'): its meaning then does not depend on
+// standard_conforming_strings, so a literal written for a log reads the same on any server.
+std::string PostgresqlCompiler::quote_string(std::string_view text) const {
+  if (text.find('\\') == std::string_view::npos) return Compiler::quote_string(text);
+  std::string out = "E'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += c;
+    out += c;
+  }
+  return out + "'";
+}
+
 void PostgresqlCompiler::render_value(const Value& value) {
   if (const auto* blob = std::get_if<Blob>(&value.variant())) {
     static constexpr char hex[] = "0123456789abcdef";

@@ -15,6 +15,7 @@ class PostgresqlCompiler : public sql::Compiler {
   std::string autoincrement_clause(const Column& column) const override;
   std::vector<std::string> comment_statements(const Table& table) override;
   void render_value(const Value& value) override;
+  std::string quote_string(std::string_view text) const override;
 };
 
 }  // namespace crucible::dialects

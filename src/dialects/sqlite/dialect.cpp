@@ -33,6 +33,8 @@ SqliteDialect::SqliteDialect() {
   f.supports_delete_returning = true;
   f.supports_multirow_insert = true;
   f.in_process = true;
+  f.colon_names_are_parameters = true;
+  f.numeric_significant_digits = 15;
   f.supports_on_conflict = true;
   f.supports_on_duplicate_key = false;
   f.supports_nulls_ordering = true;

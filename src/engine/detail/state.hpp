@@ -89,6 +89,13 @@ struct ConnectionState {
                                      dialects::DriverException& error, std::string_view sql,
                                      std::span<const Value> parameters, std::size_t batch = 0);
 
+// A Decimal bound to a NUMERIC placeholder with more significant digits than the dialect's
+// NUMERIC keeps (SQLite: 15, a double's; whole numbers written without a fraction that fit 64
+// bits are exact): a DataError before anything runs, rather than a value rounded in silence.
+// Only statements with such placeholders call it (CompiledStatement::numeric_digits).
+void check_numeric_binds(EngineState& engine, const sql::CompiledStatement& compiled,
+                         std::span<const Value> literals, const Params& params, std::size_t set = 0);
+
 // COMMIT of a transaction whose connection is gone (ConnectionState::end_transaction): a
 // disconnect OperationalError, through the same error event as every driver error.
 [[noreturn]] void raise_lost_transaction(EngineState& engine);
