@@ -58,10 +58,15 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
   ExecuteInfo info{compiled->sql, {}, n};
   Clock::time_point started;
   std::vector<Value> shown;
+  std::vector<std::vector<Value>> sets;
   if (observed) {
     if (n == 1) {  // one set: its values, as execute() shows them (echo, recordings)
       shown = binder.values(0);
       info.parameters = shown;
+    } else {  // every set, as execute_many shows them
+      sets.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) sets.push_back(binder.values(i));
+      info.parameter_sets = sets;
     }
     engine.events->before_execute.fire(info);
     started = Clock::now();

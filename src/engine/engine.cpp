@@ -268,18 +268,28 @@ void echo_line(const EngineOptions& options, std::string_view line) {
 void install_echo(detail::EngineState& state) {
   state.echo_handle = state.events->on_before_execute([&state](const ExecuteInfo& info) {
     echo_line(state.options, info.sql);
-    std::string params;
-    if (info.batch_size != 1) {
-      params = "[executemany]";
-    } else if (state.options.hide_parameters) {
-      params = info.parameters.empty() ? "[]" : "[redacted]";
-    } else {
-      params = "[";
-      for (std::size_t i = 0; i < info.parameters.size(); ++i) {
-        if (i) params += ", ";
-        params += info.parameters[i].to_display();
+    auto list = [](std::span<const Value> values) {
+      std::string out = "[";
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) out += ", ";
+        out += values[i].to_display_truncated();
       }
+      return out + "]";
+    };
+    std::string params;
+    if (state.options.hide_parameters) {
+      params = info.parameters.empty() && info.parameter_sets.empty() ? "[]" : "[redacted]";
+    } else if (info.batch_size != 1 || !info.parameter_sets.empty()) {
+      // As SQLAlchemy's echo: the first sets of a batch, then how many there were.
+      constexpr std::size_t kShown = 10;
+      const std::size_t shown = std::min(kShown, info.parameter_sets.size());
+      params = "[";
+      for (std::size_t i = 0; i < shown; ++i) params += (i ? ", " : "") + list(info.parameter_sets[i]);
       params += "]";
+      if (info.parameter_sets.size() < info.batch_size || shown < info.parameter_sets.size())
+        params += " (" + std::to_string(shown) + " of " + std::to_string(info.batch_size) + " parameter sets shown)";
+    } else {
+      params = list(info.parameters);
     }
     echo_line(state.options, params);
   });
