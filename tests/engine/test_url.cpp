@@ -108,6 +108,9 @@ TEST(Url, ErrorsNeverQuoteThePassword) {
     } catch (const ArgumentError& e) {
       EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos) << e.what();
     }
+  }
+}
+
 // Issue 20.14: hosts with '[', ']' or ':' that to_string() could not write back were accepted.
 TEST(Url, HostsRoundTripOrAreRefused) {
   for (const char* bad : {"postgresql://a:b:5432/db", "postgresql://h]:1/db", "postgresql://[h]:1/db",
