@@ -195,6 +195,22 @@ std::int64_t queries_among_held_items(crucible::Engine& engine, bool autoflush, 
   return sum;
 }
 
+// Autoflush on (crucible_ms) against off (raw_ms) over the same lookups, each round in fresh
+// sessions holding every Item.
+template <typename T>
+void report_autoflush(crucible::Engine& engine, int rounds, const char* workload, int queries, int keys) {
+  bench::Rounds measured;
+  for (int r = 0; r < rounds; ++r) {
+    double on = 0, off = 0;
+    const auto a = queries_among_held_items<T>(engine, false, queries, keys, off);
+    const auto b = queries_among_held_items<T>(engine, true, queries, keys, on);
+    if (a != b) std::exit(1);
+    measured.raw(off);
+    measured.ours(on);
+  }
+  bench::report(workload, "sqlite", queries, measured);
+}
+
 // In use from the heap and from separately mapped blocks (large allocations).
 double heap_mb() {
   const auto info = mallinfo2();
@@ -279,27 +295,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < kTallies; ++i) session.add(Tally{.n = i});
     session.commit();
   }
-  bench::Rounds autoflush;
-  for (int r = 0; wanted("autoflush_query") && r < rounds; ++r) {
-    double on = 0, off = 0;
-    const auto a = queries_among_held_items<Tally>(engine, false, kAutoflushQueries, kTallies, off);
-    const auto b = queries_among_held_items<Tally>(engine, true, kAutoflushQueries, kTallies, on);
-    if (a != b) return 1;
-    autoflush.raw(off);
-    autoflush.ours(on);
-  }
-  if (wanted("autoflush_query")) bench::report("autoflush_query", "sqlite", kAutoflushQueries, autoflush);
-  bench::Rounds same_table;
-  for (int r = 0; wanted("autoflush_query_same_table") && r < rounds; ++r) {
-    double on = 0, off = 0;
-    const auto a = queries_among_held_items<Item>(engine, false, kSameTableQueries, kRows, off);
-    const auto b = queries_among_held_items<Item>(engine, true, kSameTableQueries, kRows, on);
-    if (a != b) return 1;
-    same_table.raw(off);
-    same_table.ours(on);
-  }
+  if (wanted("autoflush_query")) report_autoflush<Tally>(engine, rounds, "autoflush_query", kAutoflushQueries, kTallies);
   if (wanted("autoflush_query_same_table"))
-    bench::report("autoflush_query_same_table", "sqlite", kSameTableQueries, same_table);
+    report_autoflush<Item>(engine, rounds, "autoflush_query_same_table", kSameTableQueries, kRows);
 
   double raw_mb = 0, ours_mb = 0;
   if (!wanted("orm_load_memory")) {

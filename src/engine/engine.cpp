@@ -69,19 +69,7 @@ namespace {
 // %HH for what an SQLite URI cannot hold literally in `part` (a query name or value, or with
 // `path` a file path, where '/' stays).
 std::string uri_escaped(std::string_view part, bool path) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : part) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || (path && c == '/')) {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return detail::percent_encode(part, path ? ":/" : ":");
 }
 
 // What sqlite3_open_v2 opens for `url`, and whether as a URI. A `file:` database and any path

@@ -112,21 +112,7 @@ std::string decode(std::string_view url, std::string_view part, std::string_view
   return out;
 }
 
-std::string encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string encode(std::string_view text) { return detail::percent_encode(text); }
 
 bool known_backend(std::string_view b) {
   return b == "sqlite" || b == "postgresql" || b == "mysql" || b == "mariadb";
@@ -277,6 +263,22 @@ bool Url::is_sqlite_memory() const {
   if (database.empty() || database == ":memory:") return true;
   // file::memory: or file:name?mode=memory URIs
   return database.rfind("file::memory:", 0) == 0 || query_value("mode") == "memory";
+}
+
+std::string detail::percent_encode(std::string_view text, std::string_view keep) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || keep.find(ch) != std::string_view::npos) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace crucible

@@ -52,4 +52,10 @@ struct Url {
   bool is_sqlite_memory() const;
 };
 
+namespace detail {
+// `text` with every byte but RFC 3986's unreserved ones (letters, digits, - _ . ~) and those in
+// `keep` written as %HH: URL parts for Url::to_string, SQLite URI filenames for the driver.
+std::string percent_encode(std::string_view text, std::string_view keep = {});
+}  // namespace detail
+
 }  // namespace crucible
