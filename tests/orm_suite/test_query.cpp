@@ -127,8 +127,8 @@ TEST_P(OrmQuery, PaginationEdgeCases) {
   EXPECT_TRUE(past.items.empty());
   EXPECT_EQ(past.total, 25);
   EXPECT_FALSE(past.has_next());
-  EXPECT_THROW(q.paginate(1, 0), ArgumentError);
-  EXPECT_THROW(q.paginate(0, 10), ArgumentError);
+  EXPECT_THROW(q.paginate(1, 0, true), ArgumentError);
+  EXPECT_THROW(q.paginate(0, 10, true), ArgumentError);
   auto none = session.query<Post>().where(col(&Post::views_count) > 1000).paginate(1, 10);
   EXPECT_EQ(none.pages(), 0);
   EXPECT_EQ(none.total, 0);
@@ -187,7 +187,7 @@ TEST_P(OrmQuery, PaginationNearInt64MaxIsPastTheEnd) {
     EXPECT_EQ(p.pages(), pages);
     EXPECT_FALSE(p.has_next());
     EXPECT_EQ(p.prev_num(), page - 1);
-    EXPECT_THROW(q.paginate(page, per_page), NoResultFound);
+    EXPECT_THROW(q.paginate(page, per_page, true), NoResultFound);
   }
   auto all = q.paginate(1, max);  // every row on one page
   EXPECT_EQ(all.items.size(), 25u);
