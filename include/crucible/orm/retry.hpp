@@ -17,10 +17,10 @@
 // again, so fn must compute from what it reads in that attempt. Any other exception rolls back
 // and propagates unchanged; so does the last retryable error when the attempts run out.
 //
-// The session must have nothing a rollback would silently lose when the call starts: no
-// transaction open and no unflushed new or deleted objects (InvalidRequestError otherwise; commit
-// or roll back first). Edited columns of loaded objects are not checked (that would compare every
-// object): flush or commit them first.
+// The session must have nothing a rollback would silently lose when the call starts: nothing
+// written in its open transaction (Session::transaction_wrote()) and no new, deleted or edited
+// objects left unflushed (InvalidRequestError otherwise; commit or roll back first). A transaction
+// that only read (a query just before the call) is ended first: it has nothing to lose.
 //
 // Thread-safety: as the Session itself, one thread.
 #pragma once
