@@ -13,6 +13,8 @@ Result Connection::execute_bound(const sql::CompiledPtr& compiled, const detail:
   using Clock = std::chrono::steady_clock;
   auto& st = *state_;
   auto& engine = *st.engine;
+  if (compiled->numeric_digits > 0) [[unlikely]]  // before anything runs, as execute() does
+    detail::check_numeric_values(engine, *compiled, binder.values(0));
   st.autobegin();
   detail::CursorPtr cursor = detail::StatementCursor::make(st, compiled);
   dialects::DriverStatement& stmt = cursor->statement();
@@ -54,6 +56,8 @@ Result Connection::execute_many_bound(const sql::CompiledPtr& compiled, const de
   dialects::StatementLease lease = detail::guarded(st, compiled->sql, [&] { return c.acquire(compiled); });
   detail::check_placeholders(*lease, *compiled);
   const std::size_t n = binder.size();
+  if (compiled->numeric_digits > 0) [[unlikely]]  // before anything runs, as execute_many does
+    for (std::size_t i = 0; i < n; ++i) detail::check_numeric_values(engine, *compiled, binder.values(i), n > 1 ? i + 1 : 0);
   const bool observed = engine.events->statement_listeners();
   ExecuteInfo info{compiled->sql, {}, n};
   Clock::time_point started;

@@ -335,17 +335,7 @@ void Connection::start_many(const sql::Executable& statement, std::size_t arity,
 
 void Connection::check_numeric_set(const detail::ManyExecution& ex, const std::vector<Value>& values,
                                    std::size_t set) {
-  // The set's values in placeholder order, as named parameters of their slots.
-  Params named;
-  const auto& binds = ex.compiled->binds;
-  for (std::size_t i = 0; i < binds.size() && i < values.size(); ++i)
-    if (binds[i].type.kind == TypeKind::numeric) named.set("s" + std::to_string(i), values[i]);
-  sql::CompiledStatement renamed;
-  renamed.sql = ex.compiled->sql;
-  renamed.numeric_digits = ex.compiled->numeric_digits;
-  for (std::size_t i = 0; i < binds.size(); ++i)
-    if (binds[i].type.kind == TypeKind::numeric) renamed.binds.push_back(sql::BindSlot{"s" + std::to_string(i), -1, binds[i].type});
-  detail::check_numeric_binds(*state_->engine, renamed, {}, named, set);
+  detail::check_numeric_values(*state_->engine, *ex.compiled, values, set);
 }
 
 void Connection::announce_many(detail::ManyExecution& ex, std::size_t count,

@@ -76,27 +76,44 @@ bool numeric_keeps(const std::string& text, int digits) {
 }
 }  // namespace
 
+namespace {
+[[noreturn]] void refuse_numeric(EngineState& engine, const sql::CompiledStatement& compiled, const Value* v,
+                                 std::size_t set) {
+  DriverErrorInfo info;
+  info.backend = std::string(engine.dialect->name());
+  info.driver_message = "Decimal " + v->get<Decimal>().str() + " has more significant digits than " +
+                        info.backend + " keeps in a NUMERIC column (" + std::to_string(compiled.numeric_digits) +
+                        ": it stores a double); keep it in a String column or in integer units";
+  if (set > 0) info.driver_message += " (in parameter set " + std::to_string(set) + ")";
+  info.sql = compiled.sql;
+  if (engine.options.hide_parameters) info.parameters.emplace_back("[redacted]");
+  else info.parameters.push_back(v->to_display_truncated());
+  try {
+    throw_dbapi_error(ErrorKind::data, std::move(info));
+  } catch (const DBAPIError& error) {
+    engine.events->error.fire(error);
+    throw;
+  }
+}
+}  // namespace
+
 void check_numeric_binds(EngineState& engine, const sql::CompiledStatement& compiled,
                          std::span<const Value> literals, const Params& params, std::size_t set) {
   for (const auto& slot : compiled.binds) {
     if (slot.type.kind != TypeKind::numeric) continue;
     const Value* v = slot_value(slot, literals, params);
-    if (!v || !v->holds<Decimal>() || numeric_keeps(v->get<Decimal>().str(), compiled.numeric_digits)) continue;
-    DriverErrorInfo info;
-    info.backend = std::string(engine.dialect->name());
-    info.driver_message = "Decimal " + v->get<Decimal>().str() + " has more significant digits than " +
-                          info.backend + " keeps in a NUMERIC column (" + std::to_string(compiled.numeric_digits) +
-                          ": it stores a double); keep it in a String column or in integer units";
-    if (set > 0) info.driver_message += " (in parameter set " + std::to_string(set) + ")";
-    info.sql = compiled.sql;
-    if (engine.options.hide_parameters) info.parameters.emplace_back("[redacted]");
-    else info.parameters.push_back(v->to_display_truncated());
-    try {
-      throw_dbapi_error(ErrorKind::data, std::move(info));
-    } catch (const DBAPIError& error) {
-      engine.events->error.fire(error);
-      throw;
-    }
+    if (v && v->holds<Decimal>() && !numeric_keeps(v->get<Decimal>().str(), compiled.numeric_digits))
+      refuse_numeric(engine, compiled, v, set);
+  }
+}
+
+void check_numeric_values(EngineState& engine, const sql::CompiledStatement& compiled, std::span<const Value> values,
+                          std::size_t set) {
+  for (std::size_t i = 0; i < compiled.binds.size() && i < values.size(); ++i) {
+    if (compiled.binds[i].type.kind != TypeKind::numeric) continue;
+    const Value& v = values[i];
+    if (v.holds<Decimal>() && !numeric_keeps(v.get<Decimal>().str(), compiled.numeric_digits))
+      refuse_numeric(engine, compiled, &v, set);
   }
 }
 

@@ -95,6 +95,9 @@ struct ConnectionState {
 // Only statements with such placeholders call it (CompiledStatement::numeric_digits).
 void check_numeric_binds(EngineState& engine, const sql::CompiledStatement& compiled,
                          std::span<const Value> literals, const Params& params, std::size_t set = 0);
+// The same for one set's values in placeholder order (execute_many, the ORM's bound statements).
+void check_numeric_values(EngineState& engine, const sql::CompiledStatement& compiled, std::span<const Value> values,
+                          std::size_t set = 0);
 
 // COMMIT of a transaction whose connection is gone (ConnectionState::end_transaction): a
 // disconnect OperationalError, through the same error event as every driver error.
