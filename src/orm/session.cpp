@@ -241,8 +241,7 @@ void Session::reload_row(InstanceState& s, const Row& row, std::size_t offset, b
   s.expired = false;
 }
 
-std::size_t Session::reload_expired(const std::vector<StatePtr>& states) {
-  std::size_t reloaded = 0;
+void Session::reload_expired(const std::vector<StatePtr>& states) {
   std::vector<std::vector<Value>> keys;
   for (std::size_t begin = 0; begin < states.size();) {
     const Mapper& m = *states[begin]->mapper;
@@ -252,14 +251,10 @@ std::size_t Session::reload_expired(const std::vector<StatePtr>& states) {
     for (std::size_t i = begin; i < end; ++i) keys.push_back(detail::identity_of(*states[i]).values);
     detail::for_each_row_by_key(connection(), m, keys, [&](const Row& row) {
       StatePtr held = identity_.find(m, detail::primary_key_of_row(m, row));
-      if (held && held->expired) {
-        reload_row(*held, row, 0, true);
-        ++reloaded;
-      }
+      if (held && held->expired) reload_row(*held, row, 0, true);
     });
     begin = end;
   }
-  return reloaded;
 }
 
 void Session::refresh_state(InstanceState& s, bool keep_changes) {
@@ -474,20 +469,22 @@ Session::StatePtr Session::load_row(const Mapper& mapper, const Row& row, std::s
 
 std::vector<Session::StatePtr> Session::dirty_states() const { return dirty_states(nullptr); }
 
+namespace {
+// A persistent object the next flush would UPDATE. Expired objects too: a member set since the
+// expiry differs from the snapshot taken then, and is written (the row's other columns are not
+// read for that).
+bool needs_update(const InstanceState& s) {
+  return s.state == ObjectState::persistent && s.has_snapshot && !s.marked_deleted && detail::is_modified(s);
+}
+}  // namespace
+
 std::vector<Session::StatePtr> Session::dirty_states(const std::vector<char>* scope) const {
   std::vector<StatePtr> out;
   auto visit = [&](const StatePtr& s) {
-    // Expired objects too: a member set since the expiry differs from the snapshot taken then,
-    // and is written (the row's other columns are not read for that).
-    if (s->state == ObjectState::persistent && s->has_snapshot && !s->marked_deleted && detail::is_modified(*s))
-      out.push_back(s);
+    if (needs_update(*s)) out.push_back(s);
   };
-  if (!scope) {
-    identity_.for_each(visit);
-    return out;
-  }
-  for (const Mapper* m : default_registry().mappers())
-    if (m->index() < scope->size() && (*scope)[m->index()]) identity_.for_each_of(*m, visit);
+  if (scope) identity_.for_each_in(*scope, visit);
+  else identity_.for_each(visit);
   return out;
 }
 
@@ -514,33 +511,28 @@ void Session::autoflush_before(const sql::Node& statement) {
   if (!autoflush_ || flushing_) return;
   const bool listed = !new_.empty() || !deleted_.empty() || !links_changed_.empty();
   if (!listed && identity_.size() == 0) return;
-  const Registry& registry = default_registry();
   std::vector<const Table*> tables;
   collect_tables(statement, tables);
+  std::vector<const Mapper*> read;
+  for (const Table* t : tables)
+    if (const Mapper* m = default_registry().find(*t)) read.push_back(m);
   bool dirty = listed;
-  for (std::size_t i = 0; i < tables.size() && !dirty; ++i) {
-    const Mapper* m = registry.find(*tables[i]);
-    if (!m) continue;
-    identity_.for_each_of(*m, [&](const StatePtr& s) {
-      dirty = dirty || (s->state == ObjectState::persistent && s->has_snapshot && !s->marked_deleted &&
-                        detail::is_modified(*s));
-    });
-  }
-  if (dirty) scoped_flush(tables);
+  for (std::size_t i = 0; i < read.size() && !dirty; ++i)
+    identity_.for_each_of(*read[i], [&](const StatePtr& s) { dirty = dirty || needs_update(*s); });
+  if (dirty) scoped_flush(read);
 }
 
 void Session::autoflush_for_load() {
   if ((!new_.empty() || !deleted_.empty() || !links_changed_.empty()) && autoflush_ && !flushing_) scoped_flush({});
 }
 
-void Session::scoped_flush(const std::vector<const Table*>& tables) {
-  const Registry& registry = default_registry();
-  autoflush_scope_.assign(registry.mappers().size(), 0);
+void Session::scoped_flush(const std::vector<const Mapper*>& read) {
+  autoflush_scope_.clear();
   auto mark = [&](const Mapper& m) {
-    if (m.index() < autoflush_scope_.size()) autoflush_scope_[m.index()] = 1;
+    if (m.index() >= autoflush_scope_.size()) autoflush_scope_.resize(m.index() + 1, 0);
+    autoflush_scope_[m.index()] = 1;
   };
-  for (const Table* t : tables)
-    if (const Mapper* m = registry.find(*t)) mark(*m);
+  for (const Mapper* m : read) mark(*m);
   for (const auto* list : {&new_, &deleted_, &links_changed_})
     for (const auto& s : *list) mark(*s->mapper);
   flush_scope_ = &autoflush_scope_;

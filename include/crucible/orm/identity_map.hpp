@@ -104,18 +104,18 @@ class IdentityMap {
   // Every held state (order unspecified).
   template <typename F>
   void for_each(F&& fn) const {
-    for (const auto& table : tables_) {
-      table.ints.for_each(fn);
-      for (const auto& [k, s] : table.others) fn(s);
-    }
+    for (const auto& table : tables_) visit(table, fn);
   }
   // Every held state of one mapper.
   template <typename F>
   void for_each_of(const Mapper& mapper, F&& fn) const {
-    if (mapper.index() >= tables_.size()) return;
-    const PerMapper& table = tables_[mapper.index()];
-    table.ints.for_each(fn);
-    for (const auto& [k, s] : table.others) fn(s);
+    if (mapper.index() < tables_.size()) visit(tables_[mapper.index()], fn);
+  }
+  // Every held state of the mappers `scope` marks (indexed by Mapper::index()).
+  template <typename F>
+  void for_each_in(const std::vector<char>& scope, F&& fn) const {
+    for (std::size_t i = 0; i < tables_.size() && i < scope.size(); ++i)
+      if (scope[i]) visit(tables_[i], fn);
   }
   void reserve(const Mapper& mapper, std::size_t n);
 
@@ -124,6 +124,11 @@ class IdentityMap {
     IntStateMap ints;
     std::unordered_map<std::vector<Value>, StatePtr, ValuesHash> others;
   };
+  template <typename F>
+  static void visit(const PerMapper& table, F& fn) {
+    table.ints.for_each(fn);
+    for (const auto& [k, s] : table.others) fn(s);
+  }
   PerMapper& table(const Mapper& mapper) {
     return mapper.index() < tables_.size() ? tables_[mapper.index()] : grow_to(mapper);
   }

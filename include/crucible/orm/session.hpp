@@ -285,12 +285,12 @@ class Session {
   // Reads the row into the object and its snapshot; `keep_changes`: members that differ from the
   // snapshot (set since the object expired) keep their value.
   void reload_row(detail::InstanceState& state, const Row& row, std::size_t offset, bool keep_changes);
-  // Reloads expired objects (grouped by mapper) in batched selects; returns how many rows came.
-  std::size_t reload_expired(const std::vector<StatePtr>& states);
+  // Reloads expired objects (grouped by mapper) in batched selects.
+  void reload_expired(const std::vector<StatePtr>& states);
   void reload_after_rollback();
   // A flush of the lists (new, deleted, relationship changes) and of the edited objects of the
-  // mappers of `tables` and of the listed objects (autoflush_before).
-  void scoped_flush(const std::vector<const Table*>& tables);
+  // mappers `read` and of the listed objects' mappers (autoflush_before).
+  void scoped_flush(const std::vector<const Mapper*>& read);
   StatePtr merge_state(const detail::InstanceState& source);
   // expunge() / expire() / refresh() of the object, then of the loaded related objects its
   // relationships' expunge / refresh-expire cascades reach (each once).
