@@ -210,9 +210,16 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
     done += std::exchange(pending, 0);
     if (progress) progress(done, total);
   };
-  // Flushed every so many users (posts, follows) or posts (comments), so the bar moves during
-  // a large seed; at scale 1 each phase is one flush.
-  constexpr std::size_t users_per_flush = 20, posts_per_flush = 100;
+  // Each phase is flushed in parts, so the bar moves during a large seed: parts of at least 20
+  // users or 100 posts (at scale 1 each phase is one flush), and at most `steps` of them. A
+  // bounded number, not one every so many rows: a flush compares every object the session holds
+  // with its snapshot (C++ cannot see a member write), so flushing every k rows would make the
+  // seed quadratic in its size.
+  constexpr std::size_t steps = 16;
+  auto step_ends = [&](std::size_t i, std::size_t n, std::size_t least) {  // does item i end a part?
+    const std::size_t per = std::max(least, (n + steps - 1) / steps);
+    return (i + 1) % per == 0 || i + 1 == n;
+  };
   // Deterministic times: one hour apart from a fixed start, so "newest first" is stable.
   const std::int64_t start = DateTime{Date{2026, 1, 1}, Time{9, 0, 0, 0}, false}.epoch_microseconds();
   auto at = [&](std::size_t hours) {
@@ -273,7 +280,7 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
       ++counts.posts;
       pending += 3;
     }
-    if ((u + 1) % users_per_flush == 0 || u + 1 == n_users) flush();
+    if (step_ends(u, n_users, 20)) flush();
   }
 
   // Comments: two on each published post, the second a reply to the first.
@@ -287,7 +294,7 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
     post->comments_count += 2;
     counts.comments += 2;
     pending += 2;
-    if ((i + 1) % posts_per_flush == 0 || i + 1 == posts.size()) flush();
+    if (step_ends(i, posts.size(), 100)) flush();
   }
 
   // Follows: each user follows the next three (a ring, so there are cycles).
@@ -297,7 +304,7 @@ SeedCounts seed(Session& session, int scale, const std::function<void(std::size_
       ++counts.follows;
       ++pending;
     }
-    if ((u + 1) % users_per_flush == 0 && u + 1 != n_users) flush();
+    if (step_ends(u, n_users, 20) && u + 1 != n_users) flush();
   }
   session.commit();  // the last follows
   done += std::exchange(pending, 0);

@@ -173,18 +173,25 @@ void UnitOfWork::process_relationships() {
     }
   }
 
+  // A persistent child whose key is set here is written by this flush even when an autoflush
+  // leaves its mapper's other edits for later (collect() takes forced_order_ as candidates).
+  auto sync_now = [&](const SyncJob& j) {
+    apply_job(j);
+    if (j.child->state == ObjectState::persistent && forced_.try_emplace(j.child.get()).second)
+      forced_order_.push_back(j.child.get());
+  };
   // Blank-outs first, so a child moved from one parent to another ends with the new one (and a
   // NOT NULL key that gets a new parent is not blanked out at all).
   if (!nulls.empty()) {
     std::set<std::pair<const InstanceState*, std::vector<std::size_t>>> reparented;
     for (const auto& j : sets) reparented.emplace(j.child.get(), *j.child_columns);
     for (const auto& j : nulls)  // a child deleted by a later orphan check needs no key
-      if (!gone(*j.child) && !reparented.count({j.child.get(), *j.child_columns})) apply_job(j);
+      if (!gone(*j.child) && !reparented.count({j.child.get(), *j.child_columns})) sync_now(j);
   }
   for (auto& j : sets) {
     if (gone(*j.child)) continue;
     if (j.parent->state == ObjectState::persistent) {
-      apply_job(j);
+      sync_now(j);
       continue;
     }
     if (j.child->state == ObjectState::persistent) {
@@ -317,14 +324,13 @@ void UnitOfWork::run_secondary_inserts() {
   const bool multirow = conn.dialect().features().supports_multirow_insert;
   for (std::size_t at = 0; at < rows.size();) {
     const Table* t = rows[at].first;
-    crucible::Insert stmt = insert(*t);
+    std::vector<std::vector<ColumnValue>> batch;
     for (std::size_t n = 0; at < rows.size() && rows[at].first == t && n < (multirow ? kSecondaryBatch : 1); ++at, ++n) {
-      std::vector<ColumnValue> row;
+      auto& row = batch.emplace_back();
       for (const auto& [pos, v] : rows[at].second)
         row.push_back({&t->columns()[pos], make_literal(v, t->columns()[pos].type())});
-      stmt = stmt.values(std::move(row));
     }
-    conn.execute(stmt);
+    conn.execute(insert(*t).values(std::move(batch)));  // one node for the batch, not a copy per row
   }
 }
 

@@ -461,7 +461,7 @@ std::vector<StatePtr> load_entities(Session& session, const QueryCriteria& crite
   const std::vector<OptionNode> options = resolve_options(mapper, criteria.options, true);
   std::vector<JoinedNode> joined;
   flatten(options, -1, joined);
-  session.autoflush_before(*criteria.entity_select().root());
+  session.autoflush_before(*criteria.entity_select().root(), /*entity_rows=*/!criteria.populate_existing);
 
   std::vector<StatePtr> result;
   std::vector<InstanceState*> roots;

@@ -47,7 +47,7 @@ std::int64_t query_count(Session& session, const QueryCriteria& criteria) {
   c.order.clear();
   Select inner = c.entity_select();
   Select outer = select(func::count()).select_from(inner.subquery("anon_1"));
-  session.autoflush_before(*outer.root());
+  session.autoflush_before(*inner.root(), /*entity_rows=*/true);  // the count is of its rows
   return session.connection().execute(outer).scalar<std::int64_t>();
 }
 

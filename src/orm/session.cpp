@@ -489,51 +489,117 @@ std::vector<Session::StatePtr> Session::dirty_states(const std::vector<char>* sc
 }
 
 namespace {
-// The tables a statement reads: FROM items, joins, and the tables of every column it names
-// (subqueries included; a column's FROM is not one of its children, so it is followed here).
-void collect_tables(const sql::Node& node, std::vector<const Table*>& out) {
+// What a statement reads of each table: the columns whose values decide which rows it finds, how
+// it orders or groups them, or what it returns. An object whose edits touch none of them cannot
+// change the statement's result, so autoflush compares only these members.
+struct ReadColumns {
+  struct Of {
+    const Table* table;
+    std::vector<const Column*> columns;
+  };
+  std::vector<Of> tables;
+  Of& of(const Table* t) {
+    for (auto& o : tables)
+      if (o.table == t) return o;
+    return tables.emplace_back(Of{t, {}});
+  }
+  void column(const Column* c) {
+    auto& cols = of(c->table()).columns;
+    if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  }
+};
+
+// `entity_columns`: the statement is an ORM entity load whose own select list is the entity's
+// columns. Those rows become the identity map's objects, whose in-memory values win over the
+// row's, so an edit there cannot change the result (filters, joins, ordering and every
+// subquery still count, select lists included).
+void collect_reads(const sql::Node& node, ReadColumns& out, bool entity_columns = false) {
   switch (node.kind()) {
-    case sql::NodeKind::table: {
-      const Table* t = static_cast<const sql::TableNode&>(node).table;
-      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    case sql::NodeKind::table:
+      out.of(static_cast<const sql::TableNode&>(node).table);
+      return;
+    case sql::NodeKind::column: {
+      const auto& c = static_cast<const sql::ColumnNode&>(node);
+      if (!entity_columns && c.column && c.column->table()) out.column(c.column);
+      // A column's FROM is not one of its children: a table, a table's alias, or a subquery.
+      if (c.from) collect_reads(*c.from, out);
       return;
     }
-    case sql::NodeKind::column:
-      if (const auto& from = static_cast<const sql::ColumnNode&>(node).from) collect_tables(*from, out);
-      return;
+    case sql::NodeKind::select:
+      if (entity_columns) {
+        const auto& sel = static_cast<const sql::SelectNode&>(node);
+        for (const auto& c : sel.columns) collect_reads(*c, out, c->kind() == sql::NodeKind::column);
+        auto walk = [&](const sql::NodePtr& n) {
+          if (n) collect_reads(*n, out);
+        };
+        for (const auto* list : {&sel.froms, &sel.where_froms, &sel.group_by, &sel.order_by})
+          for (const auto& n : *list) walk(n);
+        walk(sel.where);
+        walk(sel.having);
+        walk(sel.limit);
+        walk(sel.offset);
+        return;
+      }
+      break;
     default:
-      node.for_each_child([&](const sql::Node& child) { collect_tables(child, out); });
+      break;
   }
+  node.for_each_child([&](const sql::Node& child) { collect_reads(child, out); });
 }
 }  // namespace
 
-void Session::autoflush_before(const sql::Node& statement) {
+void Session::autoflush_before(const sql::Node& statement, bool entity_rows) {
   if (!autoflush_ || flushing_) return;
   const bool listed = !new_.empty() || !deleted_.empty() || !links_changed_.empty();
   if (!listed && identity_.size() == 0) return;
-  std::vector<const Table*> tables;
-  collect_tables(statement, tables);
-  std::vector<const Mapper*> read;
-  for (const Table* t : tables)
-    if (const Mapper* m = default_registry().find(*t)) read.push_back(m);
-  bool dirty = listed;
-  for (std::size_t i = 0; i < read.size() && !dirty; ++i)
-    identity_.for_each_of(*read[i], [&](const StatePtr& s) { dirty = dirty || needs_update(*s); });
-  if (dirty) scoped_flush(read);
+  ReadColumns reads;
+  collect_reads(statement, reads, entity_rows);
+  // Mappers with an object edited in a column the statement reads: flushed with the lists.
+  std::vector<const Mapper*> edited;
+  std::vector<const Attribute*> watched;
+  for (const auto& [table, columns] : reads.tables) {
+    if (columns.empty()) continue;
+    const Mapper* m = default_registry().find(*table);
+    if (!m) continue;
+    watched.clear();
+    const auto& all = table->columns();
+    // Primary keys are not watched: the identity map knows an object by the key it was loaded
+    // or inserted with until a flush writes a new one, and queries see keys the same way; a
+    // loop of lookups by key then compares nothing (the edit is written by the next flush).
+    for (const Column* c : columns)
+      if (c >= all.data() && c < all.data() + all.size() && !c->is_primary_key())
+        watched.push_back(m->attributes()[static_cast<std::size_t>(c - all.data())].get());
+    if (watched.empty()) continue;
+    bool dirty = false;
+    identity_.for_each_of(*m, [&](const StatePtr& sp) {
+      const InstanceState& s = *sp;
+      if (dirty || s.state != ObjectState::persistent || !s.has_snapshot || s.marked_deleted) return;
+      for (const Attribute* a : watched)
+        if (a->modified(s)) {
+          dirty = true;
+          return;
+        }
+    });
+    if (dirty) edited.push_back(m);
+  }
+  if (listed || !edited.empty()) scoped_flush(edited);
 }
 
 void Session::autoflush_for_load() {
   if ((!new_.empty() || !deleted_.empty() || !links_changed_.empty()) && autoflush_ && !flushing_) scoped_flush({});
 }
 
-void Session::scoped_flush(const std::vector<const Mapper*>& read) {
+void Session::scoped_flush(const std::vector<const Mapper*>& edited) {
   autoflush_scope_.clear();
   auto mark = [&](const Mapper& m) {
     if (m.index() >= autoflush_scope_.size()) autoflush_scope_.resize(m.index() + 1, 0);
     autoflush_scope_[m.index()] = 1;
   };
-  for (const Mapper* m : read) mark(*m);
-  for (const auto* list : {&new_, &deleted_, &links_changed_})
+  for (const Mapper* m : edited) mark(*m);
+  // New and deleted objects bring their mappers' edits along: an INSERT may collide with a unique
+  // value an unflushed edit frees. Relationship changes bring only the objects whose keys they
+  // set (the flush adds those itself), so a loop that links objects does not compare them all.
+  for (const auto* list : {&new_, &deleted_})
     for (const auto& s : *list) mark(*s->mapper);
   flush_scope_ = &autoflush_scope_;
   try {

@@ -152,8 +152,9 @@ void UnitOfWork::collect() {
   if (!forced_order_.empty()) {
     std::unordered_set<const InstanceState*> listed;
     for (const auto& c : candidates) listed.insert(c.get());
-    for (InstanceState* state : forced_order_)
-      if (listed.insert(state).second) candidates.push_back(state_ref(*state));
+    for (InstanceState* state : forced_order_)  // a key set to the value it had is no change
+      if (listed.insert(state).second && (!forced_.at(state).empty() || is_modified(*state)))
+        candidates.push_back(state_ref(*state));
   }
   for (const auto& s : candidates) {
     events.fire(MapperEvent::before_update, *s);

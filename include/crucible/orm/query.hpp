@@ -252,7 +252,7 @@ class Query {
   Stream<T> stream() const {
     if (eager()) detail::throw_stream_with_eager(*criteria_.mapper);
     const Select st = statement();
-    session_->autoflush_before(*st.root());
+    session_->autoflush_before(*st.root(), /*entity_rows=*/!criteria_.populate_existing);
     return Stream<T>(*session_, *criteria_.mapper, session_->connection().execute(st), criteria_.populate_existing,
                      criteria_.for_update && !criteria_.populate_existing && criteria_.mapper->version_attribute());
   }

@@ -241,11 +241,14 @@ class Session {
   void autoflush_now();
   // Autoflush before `statement` (a SELECT) runs: flushes what could change what it reads and
   // nothing else. New and deleted objects and relationship changes are lists, flushed whenever
-  // there are any; edited columns are found by comparing objects with their snapshots, so only
-  // the objects of the mappers whose tables the statement reads (and of mappers with new or
-  // deleted objects) are compared and written. Edits to other mappers' objects wait for the next
-  // flush: they cannot change this statement's rows.
-  void autoflush_before(const sql::Node& statement);
+  // there are any. Edited columns are found by comparing objects with their snapshots, so only
+  // the members the statement reads are compared — the columns of its WHERE, joins, ordering,
+  // grouping and select list (`entity_rows`: not its own select list, which is an entity's
+  // columns; the identity map's in-memory values win there), primary keys aside (the identity
+  // map knows objects by their flushed keys too) — and only for the mappers whose tables it
+  // names. A mapper with such an edit is flushed whole, along with the mappers of new or deleted
+  // objects; other edits wait for the next flush, as they cannot change the rows.
+  void autoflush_before(const sql::Node& statement, bool entity_rows = false);
   // Before a relationship load: flushes only new / deleted objects and relationship changes
   // (what can change which rows a relationship finds); edited columns of persistent objects
   // of other mappers wait for the next flush, so N lazy loads do not compare every object N
@@ -289,8 +292,8 @@ class Session {
   void reload_expired(const std::vector<StatePtr>& states);
   void reload_after_rollback();
   // A flush of the lists (new, deleted, relationship changes) and of the edited objects of the
-  // mappers `read` and of the listed objects' mappers (autoflush_before).
-  void scoped_flush(const std::vector<const Mapper*>& read);
+  // mappers `edited` and of the new and deleted objects' mappers (autoflush_before).
+  void scoped_flush(const std::vector<const Mapper*>& edited);
   StatePtr merge_state(const detail::InstanceState& source);
   // expunge() / expire() / refresh() of the object, then of the loaded related objects its
   // relationships' expunge / refresh-expire cascades reach (each once).
