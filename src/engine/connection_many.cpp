@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "crucible/engine/connection.hpp"
+#include "crucible/sql/dml.hpp"
 #include "crucible/sql/schema.hpp"
 #include "crucible/sql/statement.hpp"
 #include "engine/detail/state.hpp"
@@ -280,7 +281,35 @@ sql::CompiledPtr insert_values_statement(EngineState& engine, const sql::Compile
 
 Result Connection::execute_params(const sql::Executable& statement, std::span<const Params> rows) {
   detail::ManyExecution ex;
-  start_many(statement, kNoArity, ex);
+  // insert(t) over parameter sets: the columns the first set names (SQLAlchemy's rule), and
+  // those with a client-side default, computed per set that does not give it.
+  std::vector<Params> with_defaults;
+  const sql::Executable* run = &statement;
+  if (const Insert* insert = statement.bare_insert(); insert && !rows.empty()) {
+    const Table& table = insert->table();
+    for (const auto& [name, value] : rows.front()) (void)table.column(name);  // ArgumentError when unknown
+    std::vector<const Column*> columns, defaulted;
+    for (const auto& c : table.columns()) {
+      if (rows.front().find(c.name())) columns.push_back(&c);
+      else if (c.has_default()) columns.push_back(defaulted.emplace_back(&c));
+    }
+    // Every set gives what the first one does: checked before anything runs.
+    for (std::size_t i = 1; i < rows.size(); ++i)
+      for (const auto& [name, value] : rows.front())
+        if (!rows[i].find(name))
+          throw ArgumentError("execute_many: parameter set " + std::to_string(i + 1) + " of insert(" + table.name() +
+                              ") gives no value for '" + name + "', which the first set gives");
+    if (!defaulted.empty()) {
+      with_defaults.assign(rows.begin(), rows.end());
+      for (auto& set : with_defaults)
+        for (const Column* c : defaulted)
+          if (!set.find(c->name())) set.set(c->name(), c->default_function()());
+      rows = with_defaults;
+    }
+    ex.columns_given = std::make_shared<Insert>(insert->for_columns(columns));
+    run = ex.columns_given.get();
+  }
+  start_many(*run, kNoArity, ex);
   const detail::ParamsBinder binder(*ex.compiled, ex.literals, rows);
   if (ex.compiled->numeric_digits > 0)
     for (std::size_t i = 0; i < rows.size(); ++i)
@@ -294,11 +323,20 @@ Result Connection::execute_params(const sql::Executable& statement, std::span<co
   return ex.path == detail::ManyExecution::Path::each ? run_each(ex, binder) : run_many(ex, binder);
 }
 
-void Connection::start_many(const sql::Executable& statement, std::size_t arity, detail::ManyExecution& ex) {
+void Connection::start_many(const sql::Executable& given, std::size_t arity, detail::ManyExecution& ex) {
   auto& st = *state_;
   auto& engine = *st.engine;
-  ex.statement = &statement;
-  ex.compiled = engine.compiled_cache->get(*engine.dialect, statement, ex.literals);
+  const sql::Executable* statement = &given;
+  // insert(t) over tuples: every column, in table order.
+  if (arity != kNoArity)
+    if (const Insert* insert = statement->bare_insert()) {
+      std::vector<const Column*> columns;
+      for (const auto& c : insert->table().columns()) columns.push_back(&c);
+      ex.columns_given = std::make_shared<Insert>(insert->for_columns(columns));
+      statement = ex.columns_given.get();
+    }
+  ex.statement = statement;
+  ex.compiled = engine.compiled_cache->get(*engine.dialect, *statement, ex.literals);
   const auto& binds = ex.compiled->binds;
   if (arity != kNoArity) {
     // Tuple element k feeds the k-th distinct bind name, in order of first appearance.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "crucible/engine/connection.hpp"
+#include "crucible/sql/dml.hpp"
 #include "engine/detail/state.hpp"
 
 namespace crucible::detail {
@@ -367,6 +368,9 @@ Result run_observed(ConnectionState& st, CursorPtr cursor,
 namespace crucible {
 
 Result Connection::execute(const sql::Executable& statement, const Params& params) {
+  // insert(t) inserts the columns its parameters name (SQLAlchemy's rule), and values() fills
+  // the client-side defaults of the others; with neither it is DEFAULT VALUES.
+  if (const Insert* insert = statement.bare_insert()) return execute(insert->values(params));
   auto& st = *state_;
   st.literals.clear();
   const sql::Dialect& dialect = *st.engine->dialect;

@@ -9,10 +9,10 @@ void Compiler::visit_insert(const InsertNode& n) {
   kind_ = StatementKind::insert;
   out_ += "INSERT INTO ";
   out_ += quote(n.table->name());
-  std::vector<const Column*> columns = n.columns;
-  bool named_binds = n.rows.empty() && !n.from_select;
-  if (named_binds && columns.empty())
-    for (const auto& c : n.table->columns()) columns.push_back(&c);
+  const std::vector<const Column*>& columns = n.columns;
+  const bool named_binds = n.rows.empty() && !n.from_select;
+  // insert(t) alone: every column takes its default. Run with parameters, the engine gives it
+  // their columns first (Insert::bare).
   if (columns.empty()) {
     render_default_values();
   } else {

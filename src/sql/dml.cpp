@@ -112,6 +112,17 @@ Insert Insert::values(std::vector<std::vector<ColumnValue>> rows) const {
 
 Insert Insert::values(const Params& row) const { return values(from_params(table(), row)); }
 
+bool Insert::bare() const {
+  const InsertNode& n = ins();
+  return n.columns.empty() && n.rows.empty() && !n.from_select;
+}
+
+Insert Insert::for_columns(const std::vector<const Column*>& cols) const {
+  auto node = std::make_shared<InsertNode>(ins());
+  node->columns = cols;
+  return Insert(NodePtr(std::move(node)));
+}
+
 Insert Insert::columns(std::vector<ExprArg> cols) const {
   if (!ins().rows.empty() || ins().from_select)
     throw ArgumentError("insert(): columns() is the named-bind form; it cannot follow values() or from_select()");

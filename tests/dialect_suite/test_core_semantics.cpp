@@ -26,6 +26,9 @@ class CoreSemantics : public testkit::DialectSuite {
                                 Column("name", String(40)),
                                 Column("kind", String(10)).nullable(false).default_value(Value("old")),
                                 Column("moved_at", DateTimeType()).nullable(false).default_now());
+    counters_ = &metadata_.table(table_name("counters"), Column("id", BigInteger()).primary_key(),
+                                 Column("label", String(10)),
+                                 Column("hits", Integer()).nullable(false).server_default("0"));
     create_tables();
   }
 
@@ -46,6 +49,7 @@ class CoreSemantics : public testkit::DialectSuite {
   const Table* nums_ = nullptr;
   const Table* people_ = nullptr;
   const Table* archive_ = nullptr;
+  const Table* counters_ = nullptr;
   std::int64_t next_id_ = 0;
 };
 
@@ -121,6 +125,47 @@ TEST_P(CoreSemantics, InsertFromSelectFillsClientDefaults) {
     EXPECT_GE(at.epoch_microseconds() + 1'000'000, before.epoch_microseconds()) << id;
   }
   EXPECT_EQ(std::get<2>(rows[0]), std::get<2>(rows[1]));  // one value per execution
+}
+
+// Issue 20, small gaps: insert(t) alone meant "every column as a named parameter", so running it
+// without parameters failed. Now, as in SQLAlchemy, it inserts the columns its parameters name
+// (client-side defaults fill the others), and with none it is DEFAULT VALUES.
+TEST_P(CoreSemantics, AnInsertWithoutValuesTakesItsColumnsFromItsParameters) {
+  auto conn = engine().connect();
+  const auto cid = counters_->c<std::int64_t>("id");
+  const auto label = counters_->c<std::optional<std::string>>("label");
+  const auto hits = counters_->c<int>("hits");
+  // No parameters (and no client-side default): DEFAULT VALUES, the key generated and the server
+  // default acting.
+  EXPECT_TRUE(conn.dialect().compile(insert(*counters_))->binds.empty());
+  conn.execute(insert(*counters_));
+  conn.execute(insert(*counters_));
+  using CounterRow = std::tuple<std::int64_t, std::optional<std::string>, int>;
+  const auto counters = conn.execute(select(cid, label, hits).order_by(cid)).as<std::int64_t, std::optional<std::string>, int>().all();
+  EXPECT_EQ(counters, (std::vector<CounterRow>{{1, std::nullopt, 0}, {2, std::nullopt, 0}}));
+
+  const auto aid = archive_->c<std::int64_t>("id");
+  const auto aname = archive_->c<std::optional<std::string>>("name");
+  const auto kind = archive_->c<std::string>("kind");
+  // One set: the columns it names; kind and moved_at take their client-side defaults.
+  conn.execute(insert(*archive_), {{"id", 1}, {"name", "one"}});
+  // Several sets: the first set's columns, client-side defaults per set.
+  conn.execute_many(insert(*archive_), std::vector<Params>{{{"id", 2}, {"kind", "new"}}, {{"id", 3}, {"kind", "newer"}}});
+  // Tuples: every column, in table order.
+  conn.execute_many(insert(*archive_), std::vector<std::tuple<std::int64_t, std::string, std::string, DateTime>>{
+                                           {4, "four", "t", DateTime::now_naive()}});
+  using ArchiveRow = std::tuple<std::int64_t, std::optional<std::string>, std::string>;
+  const auto archived =
+      conn.execute(select(aid, aname, kind).order_by(aid)).as<std::int64_t, std::optional<std::string>, std::string>().all();
+  EXPECT_EQ(archived, (std::vector<ArchiveRow>{{1, "one", "old"}, {2, std::nullopt, "new"}, {3, std::nullopt, "newer"},
+                                               {4, "four", "t"}}));
+  // A name that is no column is an error, and nothing runs.
+  EXPECT_THROW(conn.execute(insert(*archive_), {{"id", 5}, {"nope", 1}}), ArgumentError);
+  EXPECT_THROW(conn.execute_many(insert(*archive_), std::vector<Params>{{{"id", 5}, {"nope", 1}}}), ArgumentError);
+  // A later set without a column the first one names.
+  EXPECT_THROW(conn.execute_many(insert(*archive_), std::vector<Params>{{{"id", 6}, {"name", "x"}}, {{"id", 7}}}),
+               ArgumentError);
+  EXPECT_EQ(conn.scalar<std::int64_t>(select(func::count()).select_from(*archive_).where(aid >= 5)), 0);
 }
 
 // Issue 20.6: all() after first() or scalar() returned an empty list.

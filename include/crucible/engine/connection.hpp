@@ -239,6 +239,8 @@ struct ManyExecution {
   // ... RETURNING where the statement allows it).
   enum class Path : unsigned char { each, batch, returning };
   const sql::Executable* statement = nullptr;
+  // A bare insert(t) given its columns for this run (Insert::bare); `statement` points here.
+  std::shared_ptr<const sql::Executable> columns_given;
   sql::CompiledPtr compiled;
   dialects::StatementLease lease;
   std::vector<Value> literals;

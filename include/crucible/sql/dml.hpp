@@ -104,6 +104,15 @@ class Insert : public sql::Statement {
 
   const Table& table() const;
 
+  // insert(t) given neither values, columns nor a SELECT. Compiled alone it is
+  // `INSERT INTO t DEFAULT VALUES`; run with parameters it inserts the columns they name, as
+  // SQLAlchemy does: execute(stmt, params) as values(params) (client-side defaults fill the
+  // rest), execute_many over Params as the first set's columns, over tuples as every column.
+  bool bare() const;
+  const Insert* bare_insert() const override { return bare() ? this : nullptr; }
+  // For execute_many: this statement in the named-bind form of these columns.
+  Insert for_columns(const std::vector<const Column*>& columns) const;
+
  private:
   explicit Insert(sql::NodePtr node) : Statement(std::move(node)) {}
   const sql::InsertNode& ins() const;

@@ -23,6 +23,10 @@
 #include "crucible/core/value.hpp"
 #include "crucible/sql/compiled.hpp"
 
+namespace crucible {
+class Insert;
+}
+
 namespace crucible::sql {
 
 class Dialect;
@@ -46,6 +50,9 @@ class Executable {
   // memoised form: a statement built anew per call (same shape) then builds its cache key once,
   // not at every execution. Default: nothing is kept.
   virtual void memoize(const Dialect& /*dialect*/, const CompiledPtr& /*compiled*/) const {}
+  // This statement when it is an insert(t) given neither values, columns nor a SELECT
+  // (Insert::bare): the engine gives it its parameters' columns before compiling. Else nullptr.
+  virtual const Insert* bare_insert() const { return nullptr; }
 };
 
 }  // namespace crucible::sql
