@@ -30,3 +30,4 @@
 #include "crucible/orm/scoped_session.hpp"
 #include "crucible/orm/retry.hpp"
 #include "crucible/monitor/monitor.hpp"
+#include "crucible/migrate/inspector.hpp"

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+//
+// Inspector: what a database holds, read from its catalog — table and view names, and each
+// table's columns (name, the Crucible type they map back to, nullability, server default,
+// autoincrement / identity, comment) and primary key. The first part of schema reflection
+// (docs/migrations.md); foreign keys, unique and check constraints and indexes follow.
+//
+//   crucible::migrate::Inspector inspector(engine);
+//   for (const auto& t : inspector.tables())   // every table of the default schema
+//     for (const auto& c : t.columns) std::cout << t.name << "." << c.name << " " << c.type_sql << "\n";
+//
+// A whole schema is read with a fixed number of catalog queries whatever the number of tables
+// (two on the servers: columns, primary keys; one on SQLite), as SQLAlchemy 2.0's bulk
+// reflection does, never a query per table. `schema` is a PostgreSQL schema or a MariaDB database; empty
+// means the connection's current one (SQLite has one: `main`).
+//
+// Types map back to what Core declares where the catalog keeps it (lengths, precision and scale
+// included); what it cannot tell apart reads as the type it stores: on SQLite a JSON column
+// (declared TEXT) reads as Text, and on MariaDB JSON reads as Text too (an alias of LONGTEXT).
+// `type_sql` keeps the catalog's own spelling.
+//
+// Runs on its own connection from the engine, in a read transaction it ends; thread-safety as
+// the Engine's connect().
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crucible/core/types.hpp"
+
+namespace crucible {
+class Engine;
+}
+
+namespace crucible::migrate {
+
+struct ReflectedColumn {
+  std::string name;
+  SqlType type = NullType();  // the Crucible type it maps back to (NullType() when none does)
+  std::string type_sql;  // as the catalog spells it
+  bool nullable = true;
+  std::optional<std::string> server_default;  // SQL text; nullopt when there is none
+  bool autoincrement = false;                 // rowid alias, IDENTITY / serial, AUTO_INCREMENT
+  std::string comment;
+};
+
+struct ReflectedPrimaryKey {
+  std::string name;  // empty where the backend does not name it (SQLite)
+  std::vector<std::string> columns;
+};
+
+struct ReflectedTable {
+  std::string schema;  // as given to the Inspector (empty: the current one)
+  std::string name;
+  std::vector<ReflectedColumn> columns;  // in table order
+  ReflectedPrimaryKey primary_key;
+  const ReflectedColumn* column(std::string_view name) const;  // nullptr when absent
+};
+
+class Inspector {
+ public:
+  explicit Inspector(const Engine& engine) : engine_(engine) {}
+
+  // Names in alphabetical order; SQLite's internal tables are left out.
+  std::vector<std::string> table_names(std::string_view schema = {}) const;
+  std::vector<std::string> view_names(std::string_view schema = {}) const;
+  // Every table of the schema, in name order.
+  std::vector<ReflectedTable> tables(std::string_view schema = {}) const;
+  // One table (the same queries as tables()); NoSuchTableError when the schema has none.
+  ReflectedTable table(std::string_view name, std::string_view schema = {}) const;
+
+ private:
+  const Engine& engine_;
+};
+
+}  // namespace crucible::migrate

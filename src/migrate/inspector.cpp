@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+// Inspector: bulk catalog queries per backend (names; columns and primary keys), and the
+// mapping of each catalog's type spelling back to Crucible's types.
+#include "crucible/migrate/inspector.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "crucible/core/errors.hpp"
+#include "crucible/engine/connection.hpp"
+#include "crucible/engine/engine.hpp"
+#include "crucible/sql/dialect.hpp"
+#include "crucible/sql/text.hpp"
+
+namespace crucible::migrate {
+
+const ReflectedColumn* ReflectedTable::column(std::string_view wanted) const {
+  for (const auto& c : columns)
+    if (c.name == wanted) return &c;
+  return nullptr;
+}
+
+namespace {
+
+enum class Backend { sqlite, postgresql, mysql };
+
+Backend backend_of(const Engine& engine) {
+  const std::string_view name = engine.dialect().name();
+  if (name == "postgresql") return Backend::postgresql;
+  if (name == "mysql" || name == "mariadb") return Backend::mysql;
+  return Backend::sqlite;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::string trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// "numeric(10, 2)" -> {"numeric", {10, 2}}; arguments that are not numbers (an ENUM's values)
+// leave the list empty.
+std::pair<std::string, std::vector<int>> split_type(const std::string& spelled) {
+  const std::string t = lower(trimmed(spelled));
+  const auto open = t.find('(');
+  if (open == std::string::npos) return {t, {}};
+  std::string base = trimmed(std::string_view(t).substr(0, open));
+  const auto close = t.find(')', open);
+  if (close == std::string::npos) return {base, {}};
+  // Words after the arguments ("time(6) without time zone", "int(11) unsigned") stay in the base.
+  const std::string after = trimmed(std::string_view(t).substr(close + 1));
+  if (!after.empty()) base += " " + after;
+  std::vector<int> args;
+  std::string_view inside = std::string_view(t).substr(open + 1, close - open - 1);
+  while (!inside.empty()) {
+    const auto comma = inside.find(',');
+    const std::string part = trimmed(inside.substr(0, comma));
+    if (part.empty() || !std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+      return {base, {}};
+    args.push_back(std::stoi(part));
+    if (comma == std::string_view::npos) break;
+    inside.remove_prefix(comma + 1);
+  }
+  return {base, args};
+}
+
+SqlType numeric(const std::vector<int>& args) {
+  if (args.size() == 2) return Numeric(args[0], args[1]);
+  if (args.size() == 1) return Numeric(args[0], 0);
+  return detail::make_type(TypeKind::numeric);
+}
+
+SqlType string_type(const std::vector<int>& args) { return String(args.empty() ? 0 : args[0]); }
+
+// SQLite keeps the declared type as written (Crucible writes it upper case).
+SqlType sqlite_type(const std::string& spelled) {
+  const auto [base, args] = split_type(spelled);
+  if (base == "integer" || base == "int") return Integer();
+  if (base == "bigint") return BigInteger();
+  if (base == "smallint") return SmallInteger();
+  if (base == "boolean") return Boolean();
+  if (base == "float" || base == "real") return Float();
+  if (base == "double" || base == "double precision") return Double();
+  if (base == "numeric" || base == "decimal") return numeric(args);
+  if (base == "varchar" || base == "char" || base == "character" || base == "character varying")
+    return string_type(args);
+  if (base == "text" || base == "clob") return Text();
+  if (base == "date") return DateType();
+  if (base == "time") return TimeType();
+  if (base == "datetime" || base == "timestamp") return DateTimeType();
+  if (base == "json") return JSONType();
+  if (base == "uuid") return UUIDType();
+  if (base == "blob") return LargeBinary();
+  return NullType();
+}
+
+// PostgreSQL: format_type()'s spelling.
+SqlType postgresql_type(const std::string& spelled) {
+  const auto [base, args] = split_type(spelled);
+  if (base == "integer") return Integer();
+  if (base == "bigint") return BigInteger();
+  if (base == "smallint") return SmallInteger();
+  if (base == "boolean") return Boolean();
+  if (base == "real") return Float();
+  if (base == "double precision") return Double();
+  if (base == "numeric") return numeric(args);
+  if (base == "character varying" || base == "character") return string_type(args);
+  if (base == "text") return Text();
+  if (base == "date") return DateType();
+  if (base == "time without time zone" || base == "time with time zone") return TimeType();
+  if (base == "timestamp without time zone") return DateTimeType(false);
+  if (base == "timestamp with time zone") return DateTimeType(true);
+  if (base == "json" || base == "jsonb") return JSONType();
+  if (base == "uuid") return UUIDType();
+  if (base == "bytea") return LargeBinary();
+  return NullType();
+}
+
+// MariaDB / MySQL: information_schema.COLUMNS.COLUMN_TYPE ("int(11)", "tinyint(1)", ...).
+SqlType mysql_type(const std::string& spelled) {
+  auto [base, args] = split_type(spelled);
+  if (const auto at = base.find(" unsigned"); at != std::string::npos) base.erase(at);
+  if (base == "int" || base == "integer" || base == "mediumint") return Integer();
+  if (base == "bigint") return BigInteger();
+  if (base == "smallint") return SmallInteger();
+  if (base == "tinyint") return args.size() == 1 && args[0] == 1 ? Boolean() : SmallInteger();
+  if (base == "float") return Float();
+  if (base == "double") return Double();
+  if (base == "decimal" || base == "numeric") return numeric(args);
+  if (base == "varchar" || base == "char") return string_type(args);
+  if (base == "text" || base == "mediumtext" || base == "longtext" || base == "tinytext") return Text();
+  if (base == "date") return DateType();
+  if (base == "time") return TimeType();
+  if (base == "datetime" || base == "timestamp") return DateTimeType();
+  if (base == "json") return JSONType();
+  if (base == "blob" || base == "mediumblob" || base == "longblob" || base == "tinyblob") return LargeBinary();
+  return NullType();
+}
+
+// SQLite names a schema by quoting it before sqlite_schema; an empty one is `main`.
+std::string sqlite_schema_table(std::string_view schema) {
+  if (schema.empty()) return "sqlite_schema";
+  std::string quoted = "\"";
+  for (char c : schema) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\".sqlite_schema";
+}
+
+std::string sqlite_schema_name(std::string_view schema) { return schema.empty() ? "main" : std::string(schema); }
+
+std::vector<std::string> names(const Engine& engine, std::string_view schema, bool views) {
+  auto conn = engine.connect();
+  switch (backend_of(engine)) {
+    case Backend::sqlite:
+      return conn
+          .execute(text("SELECT name FROM " + sqlite_schema_table(schema) +
+                        " WHERE type = :type AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name"),
+                   {{"type", views ? "view" : "table"}})
+          .scalars<std::string>();
+    case Backend::postgresql:
+      return conn
+          .execute(text("SELECT c.relname::text FROM pg_catalog.pg_class c "
+                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                        "WHERE n.nspname = coalesce(nullif(:schema, ''), current_schema()) AND c.relkind IN " +
+                        std::string(views ? "('v', 'm')" : "('r', 'p')") + " ORDER BY c.relname"),
+                   {{"schema", std::string(schema)}})
+          .scalars<std::string>();
+    case Backend::mysql:
+      return conn
+          .execute(text("SELECT TABLE_NAME FROM information_schema.TABLES "
+                        "WHERE TABLE_SCHEMA = coalesce(nullif(:schema, ''), DATABASE()) AND TABLE_TYPE = :type "
+                        "ORDER BY TABLE_NAME"),
+                   {{"schema", std::string(schema)}, {"type", views ? "VIEW" : "BASE TABLE"}})
+          .scalars<std::string>();
+  }
+  return {};
+}
+
+// Tables by name, filled by the bulk queries below.
+using TableMap = std::map<std::string, ReflectedTable>;
+
+ReflectedTable& table_in(TableMap& tables, std::string_view schema, const std::string& name) {
+  auto [it, fresh] = tables.try_emplace(name);
+  if (fresh) {
+    it->second.schema = std::string(schema);
+    it->second.name = name;
+  }
+  return it->second;
+}
+
+void reflect_sqlite(Connection& conn, std::string_view schema, TableMap& tables) {
+  // One query: every table's pragma_table_info, in column order; pk is the column's position in
+  // the primary key (0: not part of it).
+  auto rows = conn.execute(text("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
+                                "FROM " + sqlite_schema_table(schema) + " AS m "
+                                "JOIN pragma_table_info(m.name, :schema) AS p "
+                                "WHERE m.type = 'table' AND substr(m.name, 1, 7) <> 'sqlite_' "
+                                "ORDER BY m.name, p.cid"),
+                           {{"schema", sqlite_schema_name(schema)}})
+                  .as<std::string, std::string, std::string, std::int64_t, std::optional<std::string>, std::int64_t>()
+                  .all();
+  std::map<std::string, std::vector<std::pair<std::int64_t, std::string>>> keys;
+  for (auto& [table, name, type, notnull, dflt, pk] : rows) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    ReflectedColumn c;
+    c.name = name;
+    c.type_sql = type;
+    c.type = sqlite_type(type);
+    c.nullable = notnull == 0 && pk == 0;
+    c.server_default = dflt;
+    t.columns.push_back(std::move(c));
+    if (pk > 0) keys[table].emplace_back(pk, name);
+  }
+  for (auto& [table, cols] : keys) {
+    std::sort(cols.begin(), cols.end());
+    ReflectedTable& t = tables.at(table);
+    for (const auto& [pos, name] : cols) t.primary_key.columns.push_back(name);
+    // A single INTEGER key column is the rowid, which SQLite generates: 64 bits wide, so it
+    // reads back as BigInteger (Crucible declares a generated BigInteger key that way).
+    if (cols.size() == 1)
+      for (auto& c : t.columns)
+        if (c.name == cols[0].second && lower(trimmed(c.type_sql)) == "integer") {
+          c.autoincrement = true;
+          c.type = BigInteger();
+        }
+  }
+}
+
+void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tables) {
+  const Params params{{"schema", std::string(schema)}};
+  const std::string in_schema = "n.nspname = coalesce(nullif(:schema, ''), current_schema())";
+  auto columns = conn.execute(text("SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), "
+                                   "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, "
+                                   "col_description(c.oid, a.attnum) "
+                                   "FROM pg_catalog.pg_attribute a "
+                                   "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+                                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                   "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                                   "WHERE " + in_schema + " AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+                                   "AND NOT a.attisdropped ORDER BY c.relname, a.attnum"),
+                              params)
+                     .as<std::string, std::string, std::string, bool, std::optional<std::string>, std::string,
+                         std::optional<std::string>>()
+                     .all();
+  for (auto& [table, name, type, notnull, dflt, identity, comment] : columns) {
+    ReflectedColumn c;
+    c.name = name;
+    c.type_sql = type;
+    c.type = postgresql_type(type);
+    c.nullable = !notnull;
+    c.autoincrement = !identity.empty() || (dflt && dflt->rfind("nextval(", 0) == 0);
+    // A serial column's sequence default is how it generates: autoincrement, not a default.
+    if (!(dflt && dflt->rfind("nextval(", 0) == 0)) c.server_default = dflt;
+    c.comment = comment.value_or("");
+    table_in(tables, schema, table).columns.push_back(std::move(c));
+  }
+  auto keys = conn.execute(text("SELECT c.relname::text, con.conname::text, a.attname::text "
+                                "FROM pg_catalog.pg_constraint con "
+                                "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+                                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, position) "
+                                "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
+                                "WHERE " + in_schema + " AND con.contype = 'p' ORDER BY c.relname, k.position"),
+                           params)
+                  .as<std::string, std::string, std::string>()
+                  .all();
+  for (auto& [table, constraint, column] : keys) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    t.primary_key.name = constraint;
+    t.primary_key.columns.push_back(column);
+  }
+}
+
+void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) {
+  const Params params{{"schema", std::string(schema)}};
+  const std::string in_schema = "c.TABLE_SCHEMA = coalesce(nullif(:schema, ''), DATABASE())";
+  auto columns = conn.execute(text("SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, "
+                                   "c.EXTRA, c.COLUMN_COMMENT "
+                                   "FROM information_schema.COLUMNS c JOIN information_schema.TABLES t "
+                                   "ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME "
+                                   "WHERE " + in_schema + " AND t.TABLE_TYPE = 'BASE TABLE' "
+                                   "ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"),
+                              params)
+                     .as<std::string, std::string, std::string, std::string, std::optional<std::string>, std::string,
+                         std::string>()
+                     .all();
+  for (auto& [table, name, type, nullable, dflt, extra, comment] : columns) {
+    ReflectedColumn c;
+    c.name = name;
+    c.type_sql = type;
+    c.type = mysql_type(type);
+    c.nullable = nullable == "YES";
+    // MariaDB spells "no default" as SQL NULL and "DEFAULT NULL" as the word NULL: both mean the
+    // column starts NULL.
+    if (dflt && *dflt != "NULL") c.server_default = dflt;
+    c.autoincrement = lower(extra).find("auto_increment") != std::string::npos;
+    c.comment = comment;
+    table_in(tables, schema, table).columns.push_back(std::move(c));
+  }
+  auto keys = conn.execute(text("SELECT c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE c "
+                                "WHERE " + in_schema + " AND c.CONSTRAINT_NAME = 'PRIMARY' "
+                                "ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"),
+                           params)
+                  .as<std::string, std::string>()
+                  .all();
+  for (auto& [table, column] : keys) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    t.primary_key.name = "PRIMARY";
+    t.primary_key.columns.push_back(column);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> Inspector::table_names(std::string_view schema) const { return names(engine_, schema, false); }
+
+std::vector<std::string> Inspector::view_names(std::string_view schema) const { return names(engine_, schema, true); }
+
+std::vector<ReflectedTable> Inspector::tables(std::string_view schema) const {
+  TableMap found;
+  {
+    auto conn = engine_.connect();
+    switch (backend_of(engine_)) {
+      case Backend::sqlite: reflect_sqlite(conn, schema, found); break;
+      case Backend::postgresql: reflect_postgresql(conn, schema, found); break;
+      case Backend::mysql: reflect_mysql(conn, schema, found); break;
+    }
+  }
+  std::vector<ReflectedTable> out;
+  out.reserve(found.size());
+  for (auto& [name, table] : found) out.push_back(std::move(table));
+  return out;
+}
+
+ReflectedTable Inspector::table(std::string_view name, std::string_view schema) const {
+  for (auto& t : tables(schema))
+    if (t.name == name) return std::move(t);
+  throw NoSuchTableError("no table named '" + std::string(name) + "'" +
+                         (schema.empty() ? std::string() : " in schema '" + std::string(schema) + "'"));
+}
+
+}  // namespace crucible::migrate

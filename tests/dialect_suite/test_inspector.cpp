@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// Schema reflection, first part (issue 21): table and view names, columns mapped back to the
+// types Core declared, nullability, server defaults, autoincrement, primary keys, on every
+// backend, and a whole schema in a fixed number of catalog queries.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crucible/migrate/inspector.hpp"
+#include "dialect_suite/fixture.hpp"
+
+namespace crucible {
+namespace {
+
+using migrate::Inspector;
+using migrate::ReflectedTable;
+
+class Reflection : public testkit::DialectSuite {
+ protected:
+  bool has(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  }
+  const ReflectedTable* find(const std::vector<ReflectedTable>& tables, const std::string& name) {
+    for (const auto& t : tables)
+      if (t.name == name) return &t;
+    return nullptr;
+  }
+};
+
+TEST_P(Reflection, ColumnsReadBackAsCoreDeclaredThem) {
+  const Table& t = metadata_.table(
+      table_name("typed"), Column("id", BigInteger()).primary_key(), Column("small", SmallInteger()),
+      Column("whole", Integer()).nullable(false).server_default("7"), Column("flag", Boolean()).nullable(false),
+      Column("ratio", Double()), Column("price", Numeric(10, 2)), Column("name", String(80)).nullable(false),
+      Column("body", Text()), Column("born", DateType()), Column("at", TimeType()), Column("stamp", DateTimeType()),
+      Column("bytes", LargeBinary()));
+  create_tables();
+  Inspector inspector(engine());
+  EXPECT_TRUE(has(inspector.table_names(), t.name()));
+  EXPECT_FALSE(has(inspector.view_names(), t.name()));
+
+  const ReflectedTable r = inspector.table(t.name());
+  ASSERT_EQ(r.columns.size(), t.columns().size());
+  for (std::size_t i = 0; i < r.columns.size(); ++i) {
+    const auto& c = r.columns[i];
+    const Column& declared = t.columns()[i];
+    EXPECT_EQ(c.name, declared.name());
+    // Booleans are TINYINT(1) on MariaDB and BOOLEAN elsewhere: each reads back as Boolean.
+    EXPECT_EQ(c.type, declared.type()) << c.name << " read back from " << c.type_sql << " as " << type_display(c.type);
+    EXPECT_EQ(c.nullable, declared.is_nullable()) << c.name;
+  }
+  EXPECT_EQ(r.primary_key.columns, std::vector<std::string>{"id"});
+  EXPECT_TRUE(r.column("id")->autoincrement);
+  EXPECT_FALSE(r.column("whole")->autoincrement);
+  ASSERT_TRUE(r.column("whole")->server_default.has_value());
+  EXPECT_NE(r.column("whole")->server_default->find('7'), std::string::npos) << *r.column("whole")->server_default;
+  EXPECT_FALSE(r.column("name")->server_default.has_value());
+  EXPECT_EQ(r.column("nope"), nullptr);
+  EXPECT_THROW((void)inspector.table(table_name("missing")), NoSuchTableError);
+}
+
+TEST_P(Reflection, CompositeKeysKeepTheirOrderAndViewsAreListedApart) {
+  const Table& t = metadata_.table(table_name("pairs"), Column("b", Integer()).primary_key(),
+                                   Column("a", Integer()).primary_key(), Column("note", String(20)).comment("why it is"));
+  create_tables();
+  const std::string view = table_name("pairs_view");
+  {
+    auto conn = engine().connect();
+    conn.execute(text("CREATE VIEW " + view + " AS SELECT a, b FROM " + t.name()));
+    conn.commit();
+  }
+  Inspector inspector(engine());
+  const auto views = inspector.view_names();
+  const auto tables = inspector.table_names();
+  EXPECT_TRUE(has(views, view));
+  EXPECT_FALSE(has(tables, view));
+  const ReflectedTable r = inspector.table(t.name());
+  EXPECT_EQ(r.primary_key.columns, (std::vector<std::string>{"b", "a"}));
+  EXPECT_FALSE(r.column("a")->autoincrement);
+  EXPECT_EQ(r.column("note")->comment, features().supports_comments ? "why it is" : "");
+  EXPECT_EQ(r.column("a")->comment, "");
+  auto conn = engine().connect();
+  conn.execute(text("DROP VIEW " + view));
+  conn.commit();
+}
+
+// The statement count does not grow with the number of tables.
+TEST_P(Reflection, AWholeSchemaTakesAFixedNumberOfQueries) {
+  std::vector<std::string> names;
+  auto declare = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      names.push_back(table_name("bulk"));
+      metadata_.table(names.back(), Column("id", BigInteger()).primary_key(), Column("v", String(10)));
+    }
+  };
+  auto count_queries = [&] {
+    std::size_t executed = 0;
+    auto handle = engine().events().on_before_execute([&](const ExecuteInfo&) { ++executed; });
+    const auto tables = Inspector(engine()).tables();
+    handle.remove();
+    for (const auto& name : names) {
+      const ReflectedTable* t = find(tables, name);
+      EXPECT_NE(t, nullptr) << name;
+      if (t) {
+        EXPECT_EQ(t->columns.size(), 2u) << name;
+      }
+    }
+    return executed;
+  };
+  declare(10);
+  create_tables();
+  const std::size_t for_10 = count_queries();
+  declare(40);
+  create_tables();
+  const std::size_t for_50 = count_queries();
+  EXPECT_EQ(for_10, for_50);
+  EXPECT_LE(for_50, 2u);
+}
+
+CRUCIBLE_DIALECT_SUITE(Reflection);
+
+}  // namespace
+}  // namespace crucible
