@@ -234,6 +234,51 @@ void reflect_sqlite(Connection& conn, std::string_view schema, TableMap& tables)
   }
 }
 
+// A referential action as the catalogs spell it, with the backend's default left empty.
+std::string action(std::string_view spelled, bool restrict_is_default) {
+  std::string a = trimmed(spelled);
+  for (char& ch : a) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (a == "NO ACTION" || (restrict_is_default && a == "RESTRICT")) return "";
+  return a;
+}
+
+void sqlite_foreign_keys(Connection& conn, std::string_view schema, TableMap& tables) {
+  // pragma_foreign_key_list numbers each table's keys (id) and their columns (seq). A key that
+  // names no referred columns refers to the referred table's primary key: `to` is NULL there.
+  auto rows = conn.execute(text("SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_delete, f.on_update "
+                                "FROM " + sqlite_schema_table(schema) + " AS m "
+                                "JOIN pragma_foreign_key_list(m.name, :schema) AS f "
+                                "WHERE m.type = 'table' AND substr(m.name, 1, 7) <> 'sqlite_' "
+                                "ORDER BY m.name, f.id DESC, f.seq"),
+                           {{"schema", sqlite_schema_name(schema)}})
+                  .as<std::string, std::int64_t, std::string, std::string, std::optional<std::string>, std::string,
+                      std::string>()
+                  .all();
+  std::string last_table;
+  std::int64_t last_id = -1;
+  for (auto& [table, id, referred, from, to, on_delete, on_update] : rows) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    if (table != last_table || id != last_id) {
+      ReflectedForeignKey fk;
+      fk.referred_table = referred;
+      fk.on_delete = action(on_delete, false);
+      fk.on_update = action(on_update, false);
+      t.foreign_keys.push_back(std::move(fk));
+      last_table = table;
+      last_id = id;
+    }
+    auto& fk = t.foreign_keys.back();
+    fk.columns.push_back(from);
+    if (to) fk.referred_columns.push_back(*to);
+  }
+  // Keys without referred columns name the referred table's primary key.
+  for (auto& [name, t] : tables)
+    for (auto& fk : t.foreign_keys)
+      if (fk.referred_columns.empty())
+        if (auto it = tables.find(fk.referred_table); it != tables.end())
+          fk.referred_columns = it->second.primary_key.columns;
+}
+
 void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tables) {
   const Params params{{"schema", std::string(schema)}};
   const std::string in_schema = "n.nspname = coalesce(nullif(:schema, ''), current_schema())";
@@ -277,6 +322,43 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
     t.primary_key.name = constraint;
     t.primary_key.columns.push_back(column);
   }
+  // Foreign keys: both column lists unnested side by side, in key order.
+  auto fks = conn.execute(text("SELECT c.relname::text, con.conname::text, a.attname::text, "
+                               "CASE WHEN rn.nspname = n.nspname THEN '' ELSE rn.nspname::text END, rc.relname::text, "
+                               "ra.attname::text, con.confdeltype::text, con.confupdtype::text "
+                               "FROM pg_catalog.pg_constraint con "
+                               "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+                               "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                               "JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
+                               "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
+                               "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, position) "
+                               "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
+                               "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum "
+                               "WHERE " + in_schema + " AND con.contype = 'f' ORDER BY c.relname, con.conname, k.position"),
+                          params)
+                 .as<std::string, std::string, std::string, std::string, std::string, std::string, std::string, std::string>()
+                 .all();
+  auto pg_action = [](const std::string& code) -> std::string {
+    if (code == "c") return "CASCADE";
+    if (code == "n") return "SET NULL";
+    if (code == "d") return "SET DEFAULT";
+    if (code == "r") return "RESTRICT";
+    return "";  // a: NO ACTION, the default
+  };
+  for (auto& [table, name, column, referred_schema, referred, referred_column, on_delete, on_update] : fks) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    if (t.foreign_keys.empty() || t.foreign_keys.back().name != name) {
+      ReflectedForeignKey fk;
+      fk.name = name;
+      fk.referred_schema = referred_schema;
+      fk.referred_table = referred;
+      fk.on_delete = pg_action(on_delete);
+      fk.on_update = pg_action(on_update);
+      t.foreign_keys.push_back(std::move(fk));
+    }
+    t.foreign_keys.back().columns.push_back(column);
+    t.foreign_keys.back().referred_columns.push_back(referred_column);
+  }
 }
 
 void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) {
@@ -316,6 +398,31 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
     t.primary_key.name = "PRIMARY";
     t.primary_key.columns.push_back(column);
   }
+  auto fks = conn.execute(text("SELECT c.TABLE_NAME, c.CONSTRAINT_NAME, c.COLUMN_NAME, "
+                               "CASE WHEN c.REFERENCED_TABLE_SCHEMA = c.TABLE_SCHEMA THEN '' ELSE c.REFERENCED_TABLE_SCHEMA END, "
+                               "c.REFERENCED_TABLE_NAME, c.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE "
+                               "FROM information_schema.KEY_COLUMN_USAGE c "
+                               "JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA "
+                               "AND r.TABLE_NAME = c.TABLE_NAME AND r.CONSTRAINT_NAME = c.CONSTRAINT_NAME "
+                               "WHERE " + in_schema + " AND c.REFERENCED_TABLE_NAME IS NOT NULL "
+                               "ORDER BY c.TABLE_NAME, c.CONSTRAINT_NAME, c.ORDINAL_POSITION"),
+                          params)
+                 .as<std::string, std::string, std::string, std::string, std::string, std::string, std::string, std::string>()
+                 .all();
+  for (auto& [table, name, column, referred_schema, referred, referred_column, on_delete, on_update] : fks) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    if (t.foreign_keys.empty() || t.foreign_keys.back().name != name) {
+      ReflectedForeignKey fk;
+      fk.name = name;
+      fk.referred_schema = referred_schema;
+      fk.referred_table = referred;
+      fk.on_delete = action(on_delete, true);
+      fk.on_update = action(on_update, true);
+      t.foreign_keys.push_back(std::move(fk));
+    }
+    t.foreign_keys.back().columns.push_back(column);
+    t.foreign_keys.back().referred_columns.push_back(referred_column);
+  }
 }
 
 }  // namespace
@@ -329,7 +436,10 @@ std::vector<ReflectedTable> Inspector::tables(std::string_view schema) const {
   {
     auto conn = engine_.connect();
     switch (backend_of(engine_)) {
-      case Backend::sqlite: reflect_sqlite(conn, schema, found); break;
+      case Backend::sqlite:
+        reflect_sqlite(conn, schema, found);
+        sqlite_foreign_keys(conn, schema, found);
+        break;
       case Backend::postgresql: reflect_postgresql(conn, schema, found); break;
       case Backend::mysql: reflect_mysql(conn, schema, found); break;
     }

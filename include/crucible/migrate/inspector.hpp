@@ -2,16 +2,16 @@
 //
 // Inspector: what a database holds, read from its catalog — table and view names, and each
 // table's columns (name, the Crucible type they map back to, nullability, server default,
-// autoincrement / identity, comment) and primary key. The first part of schema reflection
-// (docs/migrations.md); foreign keys, unique and check constraints and indexes follow.
+// autoincrement / identity, comment), primary key and foreign keys. The first part of schema
+// reflection (docs/migrations.md); unique and check constraints and indexes follow.
 //
 //   crucible::migrate::Inspector inspector(engine);
 //   for (const auto& t : inspector.tables())   // every table of the default schema
 //     for (const auto& c : t.columns) std::cout << t.name << "." << c.name << " " << c.type_sql << "\n";
 //
 // A whole schema is read with a fixed number of catalog queries whatever the number of tables
-// (two on the servers: columns, primary keys; one on SQLite), as SQLAlchemy 2.0's bulk
-// reflection does, never a query per table. `schema` is a PostgreSQL schema or a MariaDB database; empty
+// (three on the servers: columns, primary keys, foreign keys; two on SQLite), as SQLAlchemy
+// 2.0's bulk reflection does, never a query per table. `schema` is a PostgreSQL schema or a MariaDB database; empty
 // means the connection's current one (SQLite has one: `main`).
 //
 // Types map back to what Core declares where the catalog keeps it (lengths, precision and scale
@@ -51,11 +51,23 @@ struct ReflectedPrimaryKey {
   std::vector<std::string> columns;
 };
 
+struct ReflectedForeignKey {
+  std::string name;  // empty where the backend does not name it (SQLite)
+  std::vector<std::string> columns;
+  std::string referred_schema;  // empty: the reflected table's own schema
+  std::string referred_table;
+  std::vector<std::string> referred_columns;
+  // CASCADE, SET NULL, SET DEFAULT, RESTRICT; empty for the backend's default (NO ACTION, and
+  // on MariaDB RESTRICT too, which is the same action there).
+  std::string on_delete, on_update;
+};
+
 struct ReflectedTable {
   std::string schema;  // as given to the Inspector (empty: the current one)
   std::string name;
   std::vector<ReflectedColumn> columns;  // in table order
   ReflectedPrimaryKey primary_key;
+  std::vector<ReflectedForeignKey> foreign_keys;  // by name (SQLite: in declaration order)
   const ReflectedColumn* column(std::string_view name) const;  // nullptr when absent
 };
 
