@@ -279,6 +279,54 @@ void sqlite_foreign_keys(Connection& conn, std::string_view schema, TableMap& ta
           fk.referred_columns = it->second.primary_key.columns;
 }
 
+// The predicate of a partial index from its CREATE INDEX text ("... WHERE b > 0").
+std::string sqlite_index_where(const std::optional<std::string>& create_sql) {
+  if (!create_sql) return "";
+  const std::string upper = [&] {
+    std::string u = *create_sql;
+    for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return u;
+  }();
+  const auto at = upper.rfind(" WHERE ");
+  return at == std::string::npos ? "" : trimmed(std::string_view(*create_sql).substr(at + 7));
+}
+
+void sqlite_indexes(Connection& conn, std::string_view schema, TableMap& tables) {
+  // origin: c = CREATE INDEX, u = a UNIQUE constraint's index, pk = the primary key's.
+  auto rows = conn.execute(text("SELECT m.name, il.name, il.\"unique\", il.origin, ii.name, "
+                                "(SELECT s.sql FROM " + sqlite_schema_table(schema) + " AS s "
+                                "WHERE s.type = 'index' AND s.name = il.name) "
+                                "FROM " + sqlite_schema_table(schema) + " AS m "
+                                "JOIN pragma_index_list(m.name, :schema) AS il "
+                                "JOIN pragma_index_info(il.name, :schema) AS ii "
+                                "WHERE m.type = 'table' AND substr(m.name, 1, 7) <> 'sqlite_' AND il.origin <> 'pk' "
+                                "ORDER BY m.name, il.name, ii.seqno"),
+                           {{"schema", sqlite_schema_name(schema)}})
+                  .as<std::string, std::string, std::int64_t, std::string, std::optional<std::string>,
+                      std::optional<std::string>>()
+                  .all();
+  std::string last_table, last_index;
+  for (auto& [table, index, unique, origin, column, create_sql] : rows) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    const bool fresh = table != last_table || index != last_index;
+    last_table = table;
+    last_index = index;
+    if (origin == "u") {
+      if (fresh) t.unique_constraints.emplace_back();
+      t.unique_constraints.back().columns.push_back(column.value_or(""));
+      continue;
+    }
+    if (fresh) {
+      ReflectedIndex ix;
+      ix.name = index;
+      ix.unique = unique != 0;
+      ix.where = sqlite_index_where(create_sql);
+      t.indexes.push_back(std::move(ix));
+    }
+    t.indexes.back().columns.push_back(column.value_or(""));
+  }
+}
+
 void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tables) {
   const Params params{{"schema", std::string(schema)}};
   const std::string in_schema = "n.nspname = coalesce(nullif(:schema, ''), current_schema())";
@@ -359,6 +407,38 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
     t.foreign_keys.back().columns.push_back(column);
     t.foreign_keys.back().referred_columns.push_back(referred_column);
   }
+  // Indexes other than the primary key's; those of UNIQUE constraints are the constraints.
+  auto indexes = conn.execute(text("SELECT c.relname::text, i.relname::text, ix.indisunique, "
+                                   "coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''), "
+                                   "CASE WHEN k.attnum = 0 THEN pg_get_indexdef(ix.indexrelid, k.position::int, true) "
+                                   "ELSE a.attname::text END, coalesce(con.conname::text, '') "
+                                   "FROM pg_catalog.pg_index ix "
+                                   "JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid "
+                                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                   "JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
+                                   "CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, position) "
+                                   "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum "
+                                   "LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = ix.indexrelid "
+                                   "AND con.conrelid = ix.indrelid AND con.contype = 'u' "
+                                   "WHERE " + in_schema + " AND c.relkind IN ('r', 'p') AND NOT ix.indisprimary "
+                                   "AND k.position <= ix.indnkeyatts ORDER BY c.relname, i.relname, k.position"),
+                              params)
+                     .as<std::string, std::string, bool, std::string, std::string, std::string>()
+                     .all();
+  std::string last_table, last_index;
+  for (auto& [table, index, unique, where, column, constraint] : indexes) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    const bool fresh = table != last_table || index != last_index;
+    last_table = table;
+    last_index = index;
+    if (!constraint.empty()) {
+      if (fresh) t.unique_constraints.push_back({constraint, {}});
+      t.unique_constraints.back().columns.push_back(column);
+      continue;
+    }
+    if (fresh) t.indexes.push_back({index, {}, unique, where});
+    t.indexes.back().columns.push_back(column);
+  }
 }
 
 void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) {
@@ -423,6 +503,27 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
     t.foreign_keys.back().columns.push_back(column);
     t.foreign_keys.back().referred_columns.push_back(referred_column);
   }
+  // A UNIQUE constraint is a unique index here: each is listed as both.
+  auto indexes = conn.execute(text("SELECT c.TABLE_NAME, c.INDEX_NAME, c.NON_UNIQUE, c.COLUMN_NAME "
+                                   "FROM information_schema.STATISTICS c "
+                                   "WHERE " + in_schema + " AND c.INDEX_NAME <> 'PRIMARY' "
+                                   "ORDER BY c.TABLE_NAME, c.INDEX_NAME, c.SEQ_IN_INDEX"),
+                              params)
+                     .as<std::string, std::string, std::int64_t, std::optional<std::string>>()
+                     .all();
+  std::string last_table, last_index;
+  for (auto& [table, index, non_unique, column] : indexes) {
+    ReflectedTable& t = table_in(tables, schema, table);
+    const bool fresh = table != last_table || index != last_index;
+    last_table = table;
+    last_index = index;
+    if (fresh) {
+      t.indexes.push_back({index, {}, non_unique == 0, ""});
+      if (non_unique == 0) t.unique_constraints.push_back({index, {}});
+    }
+    t.indexes.back().columns.push_back(column.value_or(""));
+    if (non_unique == 0) t.unique_constraints.back().columns.push_back(column.value_or(""));
+  }
 }
 
 }  // namespace
@@ -439,6 +540,7 @@ std::vector<ReflectedTable> Inspector::tables(std::string_view schema) const {
       case Backend::sqlite:
         reflect_sqlite(conn, schema, found);
         sqlite_foreign_keys(conn, schema, found);
+        sqlite_indexes(conn, schema, found);
         break;
       case Backend::postgresql: reflect_postgresql(conn, schema, found); break;
       case Backend::mysql: reflect_mysql(conn, schema, found); break;

@@ -2,16 +2,16 @@
 //
 // Inspector: what a database holds, read from its catalog — table and view names, and each
 // table's columns (name, the Crucible type they map back to, nullability, server default,
-// autoincrement / identity, comment), primary key and foreign keys. The first part of schema
-// reflection (docs/migrations.md); unique and check constraints and indexes follow.
+// autoincrement / identity, comment), primary key, foreign keys, unique constraints and
+// indexes. The first part of schema reflection (docs/migrations.md); check constraints follow.
 //
 //   crucible::migrate::Inspector inspector(engine);
 //   for (const auto& t : inspector.tables())   // every table of the default schema
 //     for (const auto& c : t.columns) std::cout << t.name << "." << c.name << " " << c.type_sql << "\n";
 //
 // A whole schema is read with a fixed number of catalog queries whatever the number of tables
-// (three on the servers: columns, primary keys, foreign keys; two on SQLite), as SQLAlchemy
-// 2.0's bulk reflection does, never a query per table. `schema` is a PostgreSQL schema or a MariaDB database; empty
+// (four on the servers: columns, primary keys, foreign keys, indexes with the unique constraints
+// they back; three on SQLite), as SQLAlchemy 2.0's bulk reflection does, never a query per table. `schema` is a PostgreSQL schema or a MariaDB database; empty
 // means the connection's current one (SQLite has one: `main`).
 //
 // Types map back to what Core declares where the catalog keeps it (lengths, precision and scale
@@ -62,12 +62,29 @@ struct ReflectedForeignKey {
   std::string on_delete, on_update;
 };
 
+// CREATE [UNIQUE] INDEX. Indexes that back the primary key or a unique constraint are not listed
+// here (MariaDB aside: there a unique constraint is a unique index, listed in both places).
+struct ReflectedIndex {
+  std::string name;
+  // In key order; an expression's slot holds its SQL (PostgreSQL) or is empty (SQLite).
+  std::vector<std::string> columns;
+  bool unique = false;
+  std::string where;  // a partial index's predicate, as the catalog prints it; empty when none
+};
+
+struct ReflectedUniqueConstraint {
+  std::string name;  // empty on SQLite, whose catalog keeps no constraint names
+  std::vector<std::string> columns;
+};
+
 struct ReflectedTable {
   std::string schema;  // as given to the Inspector (empty: the current one)
   std::string name;
   std::vector<ReflectedColumn> columns;  // in table order
   ReflectedPrimaryKey primary_key;
   std::vector<ReflectedForeignKey> foreign_keys;  // by name (SQLite: in declaration order)
+  std::vector<ReflectedIndex> indexes;            // by name
+  std::vector<ReflectedUniqueConstraint> unique_constraints;  // by name
   const ReflectedColumn* column(std::string_view name) const;  // nullptr when absent
 };
 
