@@ -327,6 +327,100 @@ void sqlite_indexes(Connection& conn, std::string_view schema, TableMap& tables)
   }
 }
 
+// SQLite keeps CHECK constraints only in the CREATE TABLE text: read them from it. Skips string
+// literals and quoted identifiers; a CONSTRAINT name applies to the constraint right after it.
+std::vector<ReflectedCheckConstraint> sqlite_checks(std::string_view sql) {
+  std::vector<ReflectedCheckConstraint> out;
+  std::string pending_name;
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+  };
+  // A quoted run starting at i ('...', "...", `...`, [...]); returns its text, unquoted.
+  auto quoted = [&]() {
+    const char open = sql[i];
+    const char close = open == '[' ? ']' : open;
+    std::string text;
+    for (++i; i < sql.size(); ++i) {
+      if (sql[i] == close) {
+        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
+          text += close;
+          ++i;
+          continue;
+        }
+        ++i;
+        break;
+      }
+      text += sql[i];
+    }
+    return text;
+  };
+  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      quoted();
+      continue;
+    }
+    if (!is_word(c)) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    while (i < sql.size() && is_word(sql[i])) ++i;
+    const std::string word = lower(sql.substr(start, i - start));
+    if (word == "constraint") {
+      skip_space();
+      if (i < sql.size() && (sql[i] == '"' || sql[i] == '`' || sql[i] == '[' || sql[i] == '\'')) {
+        pending_name = quoted();
+      } else {
+        const std::size_t name_start = i;
+        while (i < sql.size() && is_word(sql[i])) ++i;
+        pending_name = std::string(sql.substr(name_start, i - name_start));
+      }
+      continue;
+    }
+    if (word == "check") {
+      skip_space();
+      if (i >= sql.size() || sql[i] != '(') continue;
+      const std::size_t body = ++i;
+      int depth = 1;
+      while (i < sql.size() && depth > 0) {
+        if (sql[i] == '\'' || sql[i] == '"' || sql[i] == '`' || sql[i] == '[') {
+          quoted();
+          continue;
+        }
+        if (sql[i] == '(') ++depth;
+        if (sql[i] == ')') --depth;
+        ++i;
+      }
+      out.push_back({std::exchange(pending_name, {}), trimmed(sql.substr(body, i - 1 - body))});
+      continue;
+    }
+    if (word == "primary" || word == "unique" || word == "foreign" || word == "references" || word == "not" ||
+        word == "null" || word == "default" || word == "collate" || word == "generated" || word == "as")
+      pending_name.clear();  // the name belonged to another constraint
+  }
+  return out;
+}
+
+void sqlite_check_constraints(Connection& conn, std::string_view schema, TableMap& tables) {
+  auto rows = conn.execute(text("SELECT name, sql FROM " + sqlite_schema_table(schema) +
+                                " WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name"))
+                  .as<std::string, std::optional<std::string>>()
+                  .all();
+  for (auto& [table, create_sql] : rows)
+    if (create_sql) table_in(tables, schema, table).check_constraints = sqlite_checks(*create_sql);
+}
+
+// "CHECK ((v > 0))" -> "(v > 0)": the catalogs' definition without the keyword and its parentheses.
+std::string check_body(std::string_view definition) {
+  std::string d = trimmed(definition);
+  if (lower(d.substr(0, 5)) == "check") d = trimmed(std::string_view(d).substr(5));
+  if (d.size() >= 2 && d.front() == '(' && d.back() == ')') d = trimmed(std::string_view(d).substr(1, d.size() - 2));
+  return d;
+}
+
 void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tables) {
   const Params params{{"schema", std::string(schema)}};
   const std::string in_schema = "n.nspname = coalesce(nullif(:schema, ''), current_schema())";
@@ -439,6 +533,16 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
     if (fresh) t.indexes.push_back({index, {}, unique, where});
     t.indexes.back().columns.push_back(column);
   }
+  auto checks = conn.execute(text("SELECT c.relname::text, con.conname::text, pg_get_constraintdef(con.oid, true) "
+                                  "FROM pg_catalog.pg_constraint con "
+                                  "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+                                  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                  "WHERE " + in_schema + " AND con.contype = 'c' ORDER BY c.relname, con.conname"),
+                             params)
+                    .as<std::string, std::string, std::string>()
+                    .all();
+  for (auto& [table, name, definition] : checks)
+    table_in(tables, schema, table).check_constraints.push_back({name, check_body(definition)});
 }
 
 void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) {
@@ -524,6 +628,15 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
     t.indexes.back().columns.push_back(column.value_or(""));
     if (non_unique == 0) t.unique_constraints.back().columns.push_back(column.value_or(""));
   }
+  auto checks = conn.execute(text("SELECT c.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE "
+                                  "FROM information_schema.CHECK_CONSTRAINTS c "
+                                  "WHERE c.CONSTRAINT_SCHEMA = coalesce(nullif(:schema, ''), DATABASE()) "
+                                  "ORDER BY c.TABLE_NAME, c.CONSTRAINT_NAME"),
+                             params)
+                    .as<std::string, std::string, std::string>()
+                    .all();
+  for (auto& [table, name, clause] : checks)
+    table_in(tables, schema, table).check_constraints.push_back({name, check_body(clause)});
 }
 
 }  // namespace
@@ -541,6 +654,7 @@ std::vector<ReflectedTable> Inspector::tables(std::string_view schema) const {
         reflect_sqlite(conn, schema, found);
         sqlite_foreign_keys(conn, schema, found);
         sqlite_indexes(conn, schema, found);
+        sqlite_check_constraints(conn, schema, found);
         break;
       case Backend::postgresql: reflect_postgresql(conn, schema, found); break;
       case Backend::mysql: reflect_mysql(conn, schema, found); break;

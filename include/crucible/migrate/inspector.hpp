@@ -2,16 +2,17 @@
 //
 // Inspector: what a database holds, read from its catalog — table and view names, and each
 // table's columns (name, the Crucible type they map back to, nullability, server default,
-// autoincrement / identity, comment), primary key, foreign keys, unique constraints and
-// indexes. The first part of schema reflection (docs/migrations.md); check constraints follow.
+// autoincrement / identity, comment), primary key, foreign keys, unique and check constraints
+// and indexes: schema reflection (docs/migrations.md).
 //
 //   crucible::migrate::Inspector inspector(engine);
 //   for (const auto& t : inspector.tables())   // every table of the default schema
 //     for (const auto& c : t.columns) std::cout << t.name << "." << c.name << " " << c.type_sql << "\n";
 //
 // A whole schema is read with a fixed number of catalog queries whatever the number of tables
-// (four on the servers: columns, primary keys, foreign keys, indexes with the unique constraints
-// they back; three on SQLite), as SQLAlchemy 2.0's bulk reflection does, never a query per table. `schema` is a PostgreSQL schema or a MariaDB database; empty
+// (five on the servers: columns, primary keys, foreign keys, indexes with the unique constraints
+// they back, check constraints; four on SQLite), as SQLAlchemy 2.0's bulk reflection does,
+// never a query per table. `schema` is a PostgreSQL schema or a MariaDB database; empty
 // means the connection's current one (SQLite has one: `main`).
 //
 // Types map back to what Core declares where the catalog keeps it (lengths, precision and scale
@@ -77,6 +78,11 @@ struct ReflectedUniqueConstraint {
   std::vector<std::string> columns;
 };
 
+struct ReflectedCheckConstraint {
+  std::string name;  // empty when it has none (SQLite keeps unnamed ones unnamed)
+  std::string sql;   // the condition, without CHECK and its outer parentheses, as stored
+};
+
 struct ReflectedTable {
   std::string schema;  // as given to the Inspector (empty: the current one)
   std::string name;
@@ -85,6 +91,7 @@ struct ReflectedTable {
   std::vector<ReflectedForeignKey> foreign_keys;  // by name (SQLite: in declaration order)
   std::vector<ReflectedIndex> indexes;            // by name
   std::vector<ReflectedUniqueConstraint> unique_constraints;  // by name
+  std::vector<ReflectedCheckConstraint> check_constraints;    // by name (SQLite: as declared)
   const ReflectedColumn* column(std::string_view name) const;  // nullptr when absent
 };
 
