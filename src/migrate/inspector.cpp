@@ -14,6 +14,7 @@
 #include "crucible/engine/connection.hpp"
 #include "crucible/engine/engine.hpp"
 #include "crucible/sql/dialect.hpp"
+#include "crucible/sql/schema.hpp"
 #include "crucible/sql/text.hpp"
 
 namespace crucible::migrate {
@@ -671,6 +672,49 @@ ReflectedTable Inspector::table(std::string_view name, std::string_view schema) 
     if (t.name == name) return std::move(t);
   throw NoSuchTableError("no table named '" + std::string(name) + "'" +
                          (schema.empty() ? std::string() : " in schema '" + std::string(schema) + "'"));
+}
+
+std::vector<const Table*> reflect(const Engine& engine, MetaData& metadata, std::string_view schema) {
+  const auto reflected = Inspector(engine).tables(schema);
+  for (const auto& t : reflected)
+    if (metadata.find_table(t.name))
+      throw ArgumentError("reflect: the MetaData already has a table named '" + t.name + "'");
+  std::vector<const Table*> out;
+  for (const auto& t : reflected) {
+    std::vector<TableItem> items;
+    for (const auto& c : t.columns) {
+      Column column(c.name, c.type);
+      column.nullable(c.nullable);
+      if (c.server_default) column.server_default(*c.server_default);
+      if (t.primary_key.columns.size() == 1 && t.primary_key.columns[0] == c.name) {
+        column.primary_key();
+        column.autoincrement(c.autoincrement);
+      }
+      if (!c.comment.empty()) column.comment(c.comment);
+      items.emplace_back(std::move(column));
+    }
+    if (t.primary_key.columns.size() > 1) items.emplace_back(PrimaryKeyConstraint(t.primary_key.columns, t.primary_key.name));
+    for (const auto& fk : t.foreign_keys) {
+      const std::string target = fk.referred_schema.empty() ? fk.referred_table : fk.referred_schema + "." + fk.referred_table;
+      items.emplace_back(ForeignKeyConstraint(fk.columns, target, fk.referred_columns, fk.on_delete, fk.on_update, fk.name));
+    }
+    for (const auto& u : t.unique_constraints) items.emplace_back(UniqueConstraint(u.columns, u.name));
+    for (const auto& ck : t.check_constraints) items.emplace_back(CheckConstraint(ck.sql, ck.name));
+    for (const auto& ix : t.indexes) {
+      const bool expression = std::any_of(ix.columns.begin(), ix.columns.end(), [&](const std::string& name) {
+        return t.column(name) == nullptr;
+      });
+      const bool is_constraint = std::any_of(t.unique_constraints.begin(), t.unique_constraints.end(),
+                                             [&](const ReflectedUniqueConstraint& u) { return u.name == ix.name; });
+      if (expression || is_constraint) continue;
+      Index index(ix.name, ix.columns);
+      index.unique(ix.unique);
+      if (!ix.where.empty()) index.where(ix.where);
+      items.emplace_back(std::move(index));
+    }
+    out.push_back(&metadata.add_table(t.name, std::move(items)));
+  }
+  return out;
 }
 
 }  // namespace crucible::migrate

@@ -190,6 +190,57 @@ TEST_P(Reflection, CheckConstraints) {
   EXPECT_NE(with_literal, by_name);
 }
 
+// MetaData::reflect's equivalent: reflected tables serve Core statements like declared ones.
+TEST_P(Reflection, ReflectedTablesServeCoreStatements) {
+  const Table& parent = metadata_.table(table_name("owner"), Column("id", BigInteger()).primary_key(),
+                                        Column("name", String(40)).nullable(false).unique());
+  const Table& child = metadata_.table(
+      table_name("owned"), Column("id", BigInteger()).primary_key(),
+      Column("owner_id", BigInteger()).references(parent.name() + ".id").on_delete("CASCADE").index(),
+      Column("price", Numeric(10, 2)), Column("qty", Integer()).nullable(false).server_default("1"),
+      CheckConstraint("qty > 0", table_name("ck_qty")));
+  create_tables();
+  MetaData reflected;
+  const auto tables = migrate::reflect(engine(), reflected);
+  const Table& owner = reflected.get_table(parent.name());
+  const Table& owned = reflected.get_table(child.name());
+  EXPECT_GE(tables.size(), 2u);
+  ASSERT_EQ(owned.columns().size(), child.columns().size());
+  for (std::size_t i = 0; i < owned.columns().size(); ++i) {
+    EXPECT_EQ(owned.columns()[i].name(), child.columns()[i].name());
+    EXPECT_EQ(owned.columns()[i].type(), child.columns()[i].type()) << owned.columns()[i].name();
+    EXPECT_EQ(owned.columns()[i].is_nullable(), child.columns()[i].is_nullable()) << owned.columns()[i].name();
+  }
+  ASSERT_EQ(owned.foreign_keys().size(), 1u);
+  EXPECT_EQ(owned.foreign_keys()[0].target_table, parent.name());
+  EXPECT_EQ(owned.foreign_keys()[0].on_delete, "CASCADE");
+  EXPECT_TRUE(std::any_of(owned.check_constraints().begin(), owned.check_constraints().end(),
+                          [](const CheckConstraint& ck) { return ck.sql.find("qty") != std::string::npos; }));
+
+  auto conn = engine().connect();
+  const auto owner_id = owner.c<std::int64_t>("id");
+  const auto owner_name = owner.c<std::string>("name");
+  const auto owned_owner = owned.c<std::int64_t>("owner_id");
+  const auto qty = owned.c<int>("qty");
+  const auto price = owned.c<Decimal>("price");
+  conn.execute(insert(owner).values(set(owner_id, std::int64_t{1}), set(owner_name, "ann")));
+  conn.execute(insert(owned).values(set(owned_owner, std::int64_t{1}), set(price, Decimal("2.50"))));
+  conn.commit();
+  // The server default acted, the generated key came, the join's ON came from the reflected key.
+  const auto rows = conn.execute(select(owner_name, qty, price).select_from(owned).join(owner))
+                        .as<std::string, int, Decimal>()
+                        .all();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(std::get<0>(rows[0]), "ann");
+  EXPECT_EQ(std::get<1>(rows[0]), 1);
+  EXPECT_EQ(std::get<2>(rows[0]).str(), "2.50");
+  // A table the MetaData already has: an error, nothing added.
+  MetaData again;
+  again.table(parent.name(), Column("id", BigInteger()).primary_key());
+  EXPECT_THROW(migrate::reflect(engine(), again), ArgumentError);
+  EXPECT_EQ(again.tables().size(), 1u);
+}
+
 // The statement count does not grow with the number of tables.
 TEST_P(Reflection, AWholeSchemaTakesAFixedNumberOfQueries) {
   std::vector<std::string> names;

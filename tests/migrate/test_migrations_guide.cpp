@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "crucible/crucible.hpp"
 #include "support/temp_dir.hpp"
@@ -50,6 +51,21 @@ TEST_F(MigrationsGuide, TheInspector) {
             "  id BigInteger as INTEGER NOT NULL generated\n"
             "  username String(80) as VARCHAR(80) NOT NULL\n"
             "  karma Integer as INTEGER\n");
+}
+
+TEST_F(MigrationsGuide, ReflectedTables) {
+  engine.connect().execute(insert(users_table).values(set(users_table.c<std::string>("username"), "ann")));
+  {
+    auto conn = engine.connect();
+    conn.execute(insert(users_table).values(set(users_table.c<std::string>("username"), "bob")));
+    conn.commit();
+  }
+  crucible::MetaData reflected;
+  crucible::migrate::reflect(engine, reflected);
+  const crucible::Table& users = reflected.get_table("users");
+  auto names = engine.connect().execute(crucible::select(users.c<std::string>("username"))).scalars<std::string>();
+  EXPECT_EQ(names, std::vector<std::string>{"bob"});  // ann's insert was never committed
+  EXPECT_EQ(users.unique_constraints().size(), 1u);
 }
 
 }  // namespace

@@ -33,6 +33,8 @@
 
 namespace crucible {
 class Engine;
+class MetaData;
+class Table;
 }
 
 namespace crucible::migrate {
@@ -110,5 +112,14 @@ class Inspector {
  private:
   const Engine& engine_;
 };
+
+// MetaData::reflect, as a function of this layer (the sql layer knows no engine): adds to
+// `metadata` a Table for every table of the schema — columns with their types, nullability,
+// server defaults, autoincrement and comments; the primary key; foreign keys; unique and check
+// constraints; indexes — so that Core statements use them like declared ones. Returns them in
+// name order. A table `metadata` already holds is an ArgumentError, and nothing is added.
+// Expression indexes stay out (Core's Index names columns only; the Inspector lists them), as do
+// MariaDB's unique indexes, which are there as the unique constraints they are.
+std::vector<const Table*> reflect(const Engine& engine, MetaData& metadata, std::string_view schema = {});
 
 }  // namespace crucible::migrate
