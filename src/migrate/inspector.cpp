@@ -42,6 +42,12 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 std::string trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -157,6 +163,13 @@ std::string sqlite_schema_table(std::string_view schema) {
 
 std::string sqlite_schema_name(std::string_view schema) { return schema.empty() ? "main" : std::string(schema); }
 
+// The schema's own tables as `m`, for the per-table pragma joins (SQLite's internal sqlite_*
+// tables left out).
+std::string sqlite_user_tables(std::string_view schema) {
+  return "(SELECT name, sql FROM " + sqlite_schema_table(schema) +
+         " WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_') AS m";
+}
+
 std::vector<std::string> names(const Engine& engine, std::string_view schema, bool views) {
   auto conn = engine.connect();
   switch (backend_of(engine)) {
@@ -185,6 +198,21 @@ std::vector<std::string> names(const Engine& engine, std::string_view schema, bo
   return {};
 }
 
+// The bulk queries return one row per column of a key, index or constraint, ordered by table
+// and then by it: a row starts a new one when its (table, key) differs from the row before.
+class RunStarts {
+ public:
+  bool operator()(const std::string& table, const std::string& key) {
+    const bool fresh = table != table_ || key != key_;
+    table_ = table;
+    key_ = key;
+    return fresh;
+  }
+
+ private:
+  std::string table_, key_;
+};
+
 // Tables by name, filled by the bulk queries below.
 using TableMap = std::map<std::string, ReflectedTable>;
 
@@ -201,9 +229,7 @@ void reflect_sqlite(Connection& conn, std::string_view schema, TableMap& tables)
   // One query: every table's pragma_table_info, in column order; pk is the column's position in
   // the primary key (0: not part of it).
   auto rows = conn.execute(text("SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk "
-                                "FROM " + sqlite_schema_table(schema) + " AS m "
-                                "JOIN pragma_table_info(m.name, :schema) AS p "
-                                "WHERE m.type = 'table' AND substr(m.name, 1, 7) <> 'sqlite_' "
+                                "FROM " + sqlite_user_tables(schema) + " JOIN pragma_table_info(m.name, :schema) AS p "
                                 "ORDER BY m.name, p.cid"),
                            {{"schema", sqlite_schema_name(schema)}})
                   .as<std::string, std::string, std::string, std::int64_t, std::optional<std::string>, std::int64_t>()
@@ -237,8 +263,7 @@ void reflect_sqlite(Connection& conn, std::string_view schema, TableMap& tables)
 
 // A referential action as the catalogs spell it, with the backend's default left empty.
 std::string action(std::string_view spelled, bool restrict_is_default) {
-  std::string a = trimmed(spelled);
-  for (char& ch : a) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string a = upper(trimmed(spelled));
   if (a == "NO ACTION" || (restrict_is_default && a == "RESTRICT")) return "";
   return a;
 }
@@ -247,26 +272,21 @@ void sqlite_foreign_keys(Connection& conn, std::string_view schema, TableMap& ta
   // pragma_foreign_key_list numbers each table's keys (id) and their columns (seq). A key that
   // names no referred columns refers to the referred table's primary key: `to` is NULL there.
   auto rows = conn.execute(text("SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_delete, f.on_update "
-                                "FROM " + sqlite_schema_table(schema) + " AS m "
-                                "JOIN pragma_foreign_key_list(m.name, :schema) AS f "
-                                "WHERE m.type = 'table' AND substr(m.name, 1, 7) <> 'sqlite_' "
+                                "FROM " + sqlite_user_tables(schema) + " JOIN pragma_foreign_key_list(m.name, :schema) AS f "
                                 "ORDER BY m.name, f.id DESC, f.seq"),
                            {{"schema", sqlite_schema_name(schema)}})
                   .as<std::string, std::int64_t, std::string, std::string, std::optional<std::string>, std::string,
                       std::string>()
                   .all();
-  std::string last_table;
-  std::int64_t last_id = -1;
+  RunStarts starts;
   for (auto& [table, id, referred, from, to, on_delete, on_update] : rows) {
     ReflectedTable& t = table_in(tables, schema, table);
-    if (table != last_table || id != last_id) {
+    if (starts(table, std::to_string(id))) {
       ReflectedForeignKey fk;
       fk.referred_table = referred;
       fk.on_delete = action(on_delete, false);
       fk.on_update = action(on_update, false);
       t.foreign_keys.push_back(std::move(fk));
-      last_table = table;
-      last_id = id;
     }
     auto& fk = t.foreign_keys.back();
     fk.columns.push_back(from);
@@ -283,12 +303,7 @@ void sqlite_foreign_keys(Connection& conn, std::string_view schema, TableMap& ta
 // The predicate of a partial index from its CREATE INDEX text ("... WHERE b > 0").
 std::string sqlite_index_where(const std::optional<std::string>& create_sql) {
   if (!create_sql) return "";
-  const std::string upper = [&] {
-    std::string u = *create_sql;
-    for (char& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return u;
-  }();
-  const auto at = upper.rfind(" WHERE ");
+  const auto at = upper(*create_sql).rfind(" WHERE ");
   return at == std::string::npos ? "" : trimmed(std::string_view(*create_sql).substr(at + 7));
 }
 
@@ -297,21 +312,17 @@ void sqlite_indexes(Connection& conn, std::string_view schema, TableMap& tables)
   auto rows = conn.execute(text("SELECT m.name, il.name, il.\"unique\", il.origin, ii.name, "
                                 "(SELECT s.sql FROM " + sqlite_schema_table(schema) + " AS s "
                                 "WHERE s.type = 'index' AND s.name = il.name) "
-                                "FROM " + sqlite_schema_table(schema) + " AS m "
-                                "JOIN pragma_index_list(m.name, :schema) AS il "
-                                "JOIN pragma_index_info(il.name, :schema) AS ii "
-                                "WHERE m.type = 'table' AND substr(m.name, 1, 7) <> 'sqlite_' AND il.origin <> 'pk' "
+                                "FROM " + sqlite_user_tables(schema) + " JOIN pragma_index_list(m.name, :schema) AS il "
+                                "JOIN pragma_index_info(il.name, :schema) AS ii WHERE il.origin <> 'pk' "
                                 "ORDER BY m.name, il.name, ii.seqno"),
                            {{"schema", sqlite_schema_name(schema)}})
                   .as<std::string, std::string, std::int64_t, std::string, std::optional<std::string>,
                       std::optional<std::string>>()
                   .all();
-  std::string last_table, last_index;
+  RunStarts starts;
   for (auto& [table, index, unique, origin, column, create_sql] : rows) {
     ReflectedTable& t = table_in(tables, schema, table);
-    const bool fresh = table != last_table || index != last_index;
-    last_table = table;
-    last_index = index;
+    const bool fresh = starts(table, index);
     if (origin == "u") {
       if (fresh) t.unique_constraints.emplace_back();
       t.unique_constraints.back().columns.push_back(column.value_or(""));
@@ -326,6 +337,24 @@ void sqlite_indexes(Connection& conn, std::string_view schema, TableMap& tables)
     }
     t.indexes.back().columns.push_back(column.value_or(""));
   }
+}
+
+// One row of a server's foreign-key query: a column pair of key `name`, the key's first row
+// creating it (the rows come ordered by table, key name and position).
+void add_foreign_key_row(ReflectedTable& t, const std::string& name, const std::string& column,
+                         const std::string& referred_schema, const std::string& referred,
+                         const std::string& referred_column, std::string on_delete, std::string on_update) {
+  if (t.foreign_keys.empty() || t.foreign_keys.back().name != name) {
+    ReflectedForeignKey fk;
+    fk.name = name;
+    fk.referred_schema = referred_schema;
+    fk.referred_table = referred;
+    fk.on_delete = std::move(on_delete);
+    fk.on_update = std::move(on_update);
+    t.foreign_keys.push_back(std::move(fk));
+  }
+  t.foreign_keys.back().columns.push_back(column);
+  t.foreign_keys.back().referred_columns.push_back(referred_column);
 }
 
 // SQLite keeps CHECK constraints only in the CREATE TABLE text: read them from it. Skips string
@@ -406,8 +435,7 @@ std::vector<ReflectedCheckConstraint> sqlite_checks(std::string_view sql) {
 }
 
 void sqlite_check_constraints(Connection& conn, std::string_view schema, TableMap& tables) {
-  auto rows = conn.execute(text("SELECT name, sql FROM " + sqlite_schema_table(schema) +
-                                " WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name"))
+  auto rows = conn.execute(text("SELECT m.name, m.sql FROM " + sqlite_user_tables(schema) + " ORDER BY m.name"))
                   .as<std::string, std::optional<std::string>>()
                   .all();
   for (auto& [table, create_sql] : rows)
@@ -488,20 +516,9 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
     if (code == "r") return "RESTRICT";
     return "";  // a: NO ACTION, the default
   };
-  for (auto& [table, name, column, referred_schema, referred, referred_column, on_delete, on_update] : fks) {
-    ReflectedTable& t = table_in(tables, schema, table);
-    if (t.foreign_keys.empty() || t.foreign_keys.back().name != name) {
-      ReflectedForeignKey fk;
-      fk.name = name;
-      fk.referred_schema = referred_schema;
-      fk.referred_table = referred;
-      fk.on_delete = pg_action(on_delete);
-      fk.on_update = pg_action(on_update);
-      t.foreign_keys.push_back(std::move(fk));
-    }
-    t.foreign_keys.back().columns.push_back(column);
-    t.foreign_keys.back().referred_columns.push_back(referred_column);
-  }
+  for (auto& [table, name, column, referred_schema, referred, referred_column, on_delete, on_update] : fks)
+    add_foreign_key_row(table_in(tables, schema, table), name, column, referred_schema, referred, referred_column,
+                        pg_action(on_delete), pg_action(on_update));
   // Indexes other than the primary key's; those of UNIQUE constraints are the constraints.
   auto indexes = conn.execute(text("SELECT c.relname::text, i.relname::text, ix.indisunique, "
                                    "coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''), "
@@ -520,12 +537,10 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
                               params)
                      .as<std::string, std::string, bool, std::string, std::string, std::string>()
                      .all();
-  std::string last_table, last_index;
+  RunStarts starts;
   for (auto& [table, index, unique, where, column, constraint] : indexes) {
     ReflectedTable& t = table_in(tables, schema, table);
-    const bool fresh = table != last_table || index != last_index;
-    last_table = table;
-    last_index = index;
+    const bool fresh = starts(table, index);
     if (!constraint.empty()) {
       if (fresh) t.unique_constraints.push_back({constraint, {}});
       t.unique_constraints.back().columns.push_back(column);
@@ -594,20 +609,9 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
                           params)
                  .as<std::string, std::string, std::string, std::string, std::string, std::string, std::string, std::string>()
                  .all();
-  for (auto& [table, name, column, referred_schema, referred, referred_column, on_delete, on_update] : fks) {
-    ReflectedTable& t = table_in(tables, schema, table);
-    if (t.foreign_keys.empty() || t.foreign_keys.back().name != name) {
-      ReflectedForeignKey fk;
-      fk.name = name;
-      fk.referred_schema = referred_schema;
-      fk.referred_table = referred;
-      fk.on_delete = action(on_delete, true);
-      fk.on_update = action(on_update, true);
-      t.foreign_keys.push_back(std::move(fk));
-    }
-    t.foreign_keys.back().columns.push_back(column);
-    t.foreign_keys.back().referred_columns.push_back(referred_column);
-  }
+  for (auto& [table, name, column, referred_schema, referred, referred_column, on_delete, on_update] : fks)
+    add_foreign_key_row(table_in(tables, schema, table), name, column, referred_schema, referred, referred_column,
+                        action(on_delete, true), action(on_update, true));
   // A UNIQUE constraint is a unique index here: each is listed as both.
   auto indexes = conn.execute(text("SELECT c.TABLE_NAME, c.INDEX_NAME, c.NON_UNIQUE, c.COLUMN_NAME "
                                    "FROM information_schema.STATISTICS c "
@@ -616,12 +620,10 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
                               params)
                      .as<std::string, std::string, std::int64_t, std::optional<std::string>>()
                      .all();
-  std::string last_table, last_index;
+  RunStarts starts;
   for (auto& [table, index, non_unique, column] : indexes) {
     ReflectedTable& t = table_in(tables, schema, table);
-    const bool fresh = table != last_table || index != last_index;
-    last_table = table;
-    last_index = index;
+    const bool fresh = starts(table, index);
     if (fresh) {
       t.indexes.push_back({index, {}, non_unique == 0, ""});
       if (non_unique == 0) t.unique_constraints.push_back({index, {}});
