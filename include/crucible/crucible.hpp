@@ -31,3 +31,4 @@
 #include "crucible/orm/retry.hpp"
 #include "crucible/monitor/monitor.hpp"
 #include "crucible/migrate/inspector.hpp"
+#include "crucible/migrate/operations.hpp"

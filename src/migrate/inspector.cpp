@@ -29,8 +29,8 @@ namespace {
 
 enum class Backend { sqlite, postgresql, mysql };
 
-Backend backend_of(const Engine& engine) {
-  const std::string_view name = engine.dialect().name();
+Backend backend_of(const Connection& conn) {
+  const std::string_view name = conn.dialect().name();
   if (name == "postgresql") return Backend::postgresql;
   if (name == "mysql" || name == "mariadb") return Backend::mysql;
   return Backend::sqlite;
@@ -170,9 +170,8 @@ std::string sqlite_user_tables(std::string_view schema) {
          " WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_') AS m";
 }
 
-std::vector<std::string> names(const Engine& engine, std::string_view schema, bool views) {
-  auto conn = engine.connect();
-  switch (backend_of(engine)) {
+std::vector<std::string> names(Connection& conn, std::string_view schema, bool views) {
+  switch (backend_of(conn)) {
     case Backend::sqlite:
       return conn
           .execute(text("SELECT name FROM " + sqlite_schema_table(schema) +
@@ -357,10 +356,24 @@ void add_foreign_key_row(ReflectedTable& t, const std::string& name, const std::
   t.foreign_keys.back().referred_columns.push_back(referred_column);
 }
 
-// SQLite keeps CHECK constraints only in the CREATE TABLE text: read them from it. Skips string
-// literals and quoted identifiers; a CONSTRAINT name applies to the constraint right after it.
-std::vector<ReflectedCheckConstraint> sqlite_checks(std::string_view sql) {
-  std::vector<ReflectedCheckConstraint> out;
+// A table-level constraint named in the CREATE TABLE text: CONSTRAINT name UNIQUE / PRIMARY
+// KEY / FOREIGN KEY (columns).
+struct NamedSqliteConstraint {
+  std::string kind;  // "unique", "primary", "foreign"
+  std::string name;
+  std::vector<std::string> columns;
+};
+
+struct SqliteTableText {
+  std::vector<ReflectedCheckConstraint> checks;
+  std::vector<NamedSqliteConstraint> named;
+};
+
+// SQLite keeps CHECK constraints, and the names of all constraints, only in the CREATE TABLE
+// text: read them from it. Skips string literals and quoted identifiers; a CONSTRAINT name
+// applies to the constraint right after it.
+SqliteTableText parse_sqlite_create(std::string_view sql) {
+  SqliteTableText out;
   std::string pending_name;
   std::size_t i = 0;
   auto skip_space = [&] {
@@ -386,6 +399,31 @@ std::vector<ReflectedCheckConstraint> sqlite_checks(std::string_view sql) {
     return text;
   };
   auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  auto identifier = [&]() {
+    skip_space();
+    if (i < sql.size() && (sql[i] == '"' || sql[i] == '`' || sql[i] == '[' || sql[i] == '\'')) return quoted();
+    const std::size_t start = i;
+    while (i < sql.size() && is_word(sql[i])) ++i;
+    return std::string(sql.substr(start, i - start));
+  };
+  // "(a, b)" at i, after an optional KEY; empty when something else follows.
+  auto column_list = [&]() {
+    std::vector<std::string> columns;
+    skip_space();
+    if (lower(sql.substr(i, 3)) == "key") {
+      i += 3;
+      skip_space();
+    }
+    if (i >= sql.size() || sql[i] != '(') return columns;
+    ++i;
+    while (i < sql.size()) {
+      columns.push_back(identifier());
+      skip_space();
+      while (i < sql.size() && sql[i] != ',' && sql[i] != ')') ++i;  // COLLATE, ASC / DESC
+      if (i >= sql.size() || sql[i++] == ')') break;
+    }
+    return columns;
+  };
   while (i < sql.size()) {
     const char c = sql[i];
     if (c == '\'' || c == '"' || c == '`' || c == '[') {
@@ -400,14 +438,13 @@ std::vector<ReflectedCheckConstraint> sqlite_checks(std::string_view sql) {
     while (i < sql.size() && is_word(sql[i])) ++i;
     const std::string word = lower(sql.substr(start, i - start));
     if (word == "constraint") {
-      skip_space();
-      if (i < sql.size() && (sql[i] == '"' || sql[i] == '`' || sql[i] == '[' || sql[i] == '\'')) {
-        pending_name = quoted();
-      } else {
-        const std::size_t name_start = i;
-        while (i < sql.size() && is_word(sql[i])) ++i;
-        pending_name = std::string(sql.substr(name_start, i - name_start));
-      }
+      pending_name = identifier();
+      continue;
+    }
+    if ((word == "unique" || word == "primary" || word == "foreign") && !pending_name.empty()) {
+      auto columns = column_list();
+      if (!columns.empty()) out.named.push_back({word, std::exchange(pending_name, {}), std::move(columns)});
+      pending_name.clear();
       continue;
     }
     if (word == "check") {
@@ -424,7 +461,7 @@ std::vector<ReflectedCheckConstraint> sqlite_checks(std::string_view sql) {
         if (sql[i] == ')') --depth;
         ++i;
       }
-      out.push_back({std::exchange(pending_name, {}), trimmed(sql.substr(body, i - 1 - body))});
+      out.checks.push_back({std::exchange(pending_name, {}), trimmed(sql.substr(body, i - 1 - body))});
       continue;
     }
     if (word == "primary" || word == "unique" || word == "foreign" || word == "references" || word == "not" ||
@@ -434,12 +471,31 @@ std::vector<ReflectedCheckConstraint> sqlite_checks(std::string_view sql) {
   return out;
 }
 
-void sqlite_check_constraints(Connection& conn, std::string_view schema, TableMap& tables) {
+void sqlite_constraint_text(Connection& conn, std::string_view schema, TableMap& tables) {
   auto rows = conn.execute(text("SELECT m.name, m.sql FROM " + sqlite_user_tables(schema) + " ORDER BY m.name"))
                   .as<std::string, std::optional<std::string>>()
                   .all();
-  for (auto& [table, create_sql] : rows)
-    if (create_sql) table_in(tables, schema, table).check_constraints = sqlite_checks(*create_sql);
+  for (auto& [table_name, create_sql] : rows) {
+    if (!create_sql) continue;
+    ReflectedTable& t = table_in(tables, schema, table_name);
+    SqliteTableText parsed = parse_sqlite_create(*create_sql);
+    t.check_constraints = std::move(parsed.checks);
+    for (auto& named : parsed.named) {
+      if (named.kind == "primary" && t.primary_key.columns == named.columns) t.primary_key.name = named.name;
+      if (named.kind == "unique")
+        for (auto& u : t.unique_constraints)
+          if (u.name.empty() && u.columns == named.columns) {
+            u.name = named.name;
+            break;
+          }
+      if (named.kind == "foreign")
+        for (auto& fk : t.foreign_keys)
+          if (fk.name.empty() && fk.columns == named.columns) {
+            fk.name = named.name;
+            break;
+          }
+    }
+  }
 }
 
 // "CHECK ((v > 0))" -> "(v > 0)": the catalogs' definition without the keyword and its parentheses.
@@ -455,7 +511,7 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
   const std::string in_schema = "n.nspname = coalesce(nullif(:schema, ''), current_schema())";
   auto columns = conn.execute(text("SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), "
                                    "a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, "
-                                   "col_description(c.oid, a.attnum) "
+                                   "col_description(c.oid, a.attnum), obj_description(c.oid, 'pg_class') "
                                    "FROM pg_catalog.pg_attribute a "
                                    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
                                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -464,9 +520,9 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
                                    "AND NOT a.attisdropped ORDER BY c.relname, a.attnum"),
                               params)
                      .as<std::string, std::string, std::string, bool, std::optional<std::string>, std::string,
-                         std::optional<std::string>>()
+                         std::optional<std::string>, std::optional<std::string>>()
                      .all();
-  for (auto& [table, name, type, notnull, dflt, identity, comment] : columns) {
+  for (auto& [table, name, type, notnull, dflt, identity, comment, table_comment] : columns) {
     ReflectedColumn c;
     c.name = name;
     c.type_sql = type;
@@ -476,7 +532,9 @@ void reflect_postgresql(Connection& conn, std::string_view schema, TableMap& tab
     // A serial column's sequence default is how it generates: autoincrement, not a default.
     if (!(dflt && dflt->rfind("nextval(", 0) == 0)) c.server_default = dflt;
     c.comment = comment.value_or("");
-    table_in(tables, schema, table).columns.push_back(std::move(c));
+    ReflectedTable& t = table_in(tables, schema, table);
+    t.comment = table_comment.value_or("");
+    t.columns.push_back(std::move(c));
   }
   auto keys = conn.execute(text("SELECT c.relname::text, con.conname::text, a.attname::text "
                                 "FROM pg_catalog.pg_constraint con "
@@ -565,16 +623,16 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
   const Params params{{"schema", std::string(schema)}};
   const std::string in_schema = "c.TABLE_SCHEMA = coalesce(nullif(:schema, ''), DATABASE())";
   auto columns = conn.execute(text("SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, "
-                                   "c.EXTRA, c.COLUMN_COMMENT "
+                                   "c.EXTRA, c.COLUMN_COMMENT, t.TABLE_COMMENT "
                                    "FROM information_schema.COLUMNS c JOIN information_schema.TABLES t "
                                    "ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME "
                                    "WHERE " + in_schema + " AND t.TABLE_TYPE = 'BASE TABLE' "
                                    "ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION"),
                               params)
                      .as<std::string, std::string, std::string, std::string, std::optional<std::string>, std::string,
-                         std::string>()
+                         std::string, std::string>()
                      .all();
-  for (auto& [table, name, type, nullable, dflt, extra, comment] : columns) {
+  for (auto& [table, name, type, nullable, dflt, extra, comment, table_comment] : columns) {
     ReflectedColumn c;
     c.name = name;
     c.type_sql = type;
@@ -585,7 +643,9 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
     if (dflt && *dflt != "NULL") c.server_default = dflt;
     c.autoincrement = lower(extra).find("auto_increment") != std::string::npos;
     c.comment = comment;
-    table_in(tables, schema, table).columns.push_back(std::move(c));
+    ReflectedTable& t = table_in(tables, schema, table);
+    t.comment = table_comment;
+    t.columns.push_back(std::move(c));
   }
   auto keys = conn.execute(text("SELECT c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE c "
                                 "WHERE " + in_schema + " AND c.CONSTRAINT_NAME = 'PRIMARY' "
@@ -642,27 +702,39 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
     table_in(tables, schema, table).check_constraints.push_back({name, check_body(clause)});
 }
 
+// Runs `read` on the Inspector's connection, or on one of its own from the engine.
+template <typename Read>
+auto with_connection(const Engine* engine, Connection* connection, Read&& read) {
+  if (connection) return read(*connection);
+  auto own = engine->connect();
+  return read(own);
+}
+
 }  // namespace
 
-std::vector<std::string> Inspector::table_names(std::string_view schema) const { return names(engine_, schema, false); }
+std::vector<std::string> Inspector::table_names(std::string_view schema) const {
+  return with_connection(engine_, connection_, [&](Connection& conn) { return names(conn, schema, false); });
+}
 
-std::vector<std::string> Inspector::view_names(std::string_view schema) const { return names(engine_, schema, true); }
+std::vector<std::string> Inspector::view_names(std::string_view schema) const {
+  return with_connection(engine_, connection_, [&](Connection& conn) { return names(conn, schema, true); });
+}
 
 std::vector<ReflectedTable> Inspector::tables(std::string_view schema) const {
-  TableMap found;
-  {
-    auto conn = engine_.connect();
-    switch (backend_of(engine_)) {
+  TableMap found = with_connection(engine_, connection_, [&](Connection& conn) {
+    TableMap tables;
+    switch (backend_of(conn)) {
       case Backend::sqlite:
-        reflect_sqlite(conn, schema, found);
-        sqlite_foreign_keys(conn, schema, found);
-        sqlite_indexes(conn, schema, found);
-        sqlite_check_constraints(conn, schema, found);
+        reflect_sqlite(conn, schema, tables);
+        sqlite_foreign_keys(conn, schema, tables);
+        sqlite_indexes(conn, schema, tables);
+        sqlite_constraint_text(conn, schema, tables);
         break;
-      case Backend::postgresql: reflect_postgresql(conn, schema, found); break;
-      case Backend::mysql: reflect_mysql(conn, schema, found); break;
+      case Backend::postgresql: reflect_postgresql(conn, schema, tables); break;
+      case Backend::mysql: reflect_mysql(conn, schema, tables); break;
     }
-  }
+    return tables;
+  });
   std::vector<ReflectedTable> out;
   out.reserve(found.size());
   for (auto& [name, table] : found) out.push_back(std::move(table));
@@ -676,46 +748,50 @@ ReflectedTable Inspector::table(std::string_view name, std::string_view schema) 
                          (schema.empty() ? std::string() : " in schema '" + std::string(schema) + "'"));
 }
 
+std::vector<TableItem> table_items(const ReflectedTable& t) {
+  std::vector<TableItem> items;
+  for (const auto& c : t.columns) {
+    Column column(c.name, c.type);
+    column.nullable(c.nullable);
+    if (c.server_default) column.server_default(*c.server_default);
+    if (t.primary_key.columns.size() == 1 && t.primary_key.columns[0] == c.name) {
+      column.primary_key();
+      column.autoincrement(c.autoincrement);
+    }
+    if (!c.comment.empty()) column.comment(c.comment);
+    items.emplace_back(std::move(column));
+  }
+  if (t.primary_key.columns.size() > 1 || (!t.primary_key.columns.empty() && !t.primary_key.name.empty()))
+    items.emplace_back(PrimaryKeyConstraint(t.primary_key.columns, t.primary_key.name));
+  for (const auto& fk : t.foreign_keys) {
+    const std::string target = fk.referred_schema.empty() ? fk.referred_table : fk.referred_schema + "." + fk.referred_table;
+    items.emplace_back(ForeignKeyConstraint(fk.columns, target, fk.referred_columns, fk.on_delete, fk.on_update, fk.name));
+  }
+  for (const auto& u : t.unique_constraints) items.emplace_back(UniqueConstraint(u.columns, u.name));
+  for (const auto& ck : t.check_constraints) items.emplace_back(CheckConstraint(ck.sql, ck.name));
+  for (const auto& ix : t.indexes) {
+    const bool expression = std::any_of(ix.columns.begin(), ix.columns.end(), [&](const std::string& name) {
+      return t.column(name) == nullptr;
+    });
+    const bool is_constraint = std::any_of(t.unique_constraints.begin(), t.unique_constraints.end(),
+                                           [&](const ReflectedUniqueConstraint& u) { return u.name == ix.name; });
+    if (expression || is_constraint) continue;
+    Index index(ix.name, ix.columns);
+    index.unique(ix.unique);
+    if (!ix.where.empty()) index.where(ix.where);
+    items.emplace_back(std::move(index));
+  }
+  if (!t.comment.empty()) items.emplace_back(TableComment(t.comment));
+  return items;
+}
+
 std::vector<const Table*> reflect(const Engine& engine, MetaData& metadata, std::string_view schema) {
   const auto reflected = Inspector(engine).tables(schema);
   for (const auto& t : reflected)
     if (metadata.find_table(t.name))
       throw ArgumentError("reflect: the MetaData already has a table named '" + t.name + "'");
   std::vector<const Table*> out;
-  for (const auto& t : reflected) {
-    std::vector<TableItem> items;
-    for (const auto& c : t.columns) {
-      Column column(c.name, c.type);
-      column.nullable(c.nullable);
-      if (c.server_default) column.server_default(*c.server_default);
-      if (t.primary_key.columns.size() == 1 && t.primary_key.columns[0] == c.name) {
-        column.primary_key();
-        column.autoincrement(c.autoincrement);
-      }
-      if (!c.comment.empty()) column.comment(c.comment);
-      items.emplace_back(std::move(column));
-    }
-    if (t.primary_key.columns.size() > 1) items.emplace_back(PrimaryKeyConstraint(t.primary_key.columns, t.primary_key.name));
-    for (const auto& fk : t.foreign_keys) {
-      const std::string target = fk.referred_schema.empty() ? fk.referred_table : fk.referred_schema + "." + fk.referred_table;
-      items.emplace_back(ForeignKeyConstraint(fk.columns, target, fk.referred_columns, fk.on_delete, fk.on_update, fk.name));
-    }
-    for (const auto& u : t.unique_constraints) items.emplace_back(UniqueConstraint(u.columns, u.name));
-    for (const auto& ck : t.check_constraints) items.emplace_back(CheckConstraint(ck.sql, ck.name));
-    for (const auto& ix : t.indexes) {
-      const bool expression = std::any_of(ix.columns.begin(), ix.columns.end(), [&](const std::string& name) {
-        return t.column(name) == nullptr;
-      });
-      const bool is_constraint = std::any_of(t.unique_constraints.begin(), t.unique_constraints.end(),
-                                             [&](const ReflectedUniqueConstraint& u) { return u.name == ix.name; });
-      if (expression || is_constraint) continue;
-      Index index(ix.name, ix.columns);
-      index.unique(ix.unique);
-      if (!ix.where.empty()) index.where(ix.where);
-      items.emplace_back(std::move(index));
-    }
-    out.push_back(&metadata.add_table(t.name, std::move(items)));
-  }
+  for (const auto& t : reflected) out.push_back(&metadata.add_table(t.name, table_items(t)));
   return out;
 }
 

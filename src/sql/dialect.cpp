@@ -56,7 +56,7 @@ std::vector<std::string> Dialect::create_table_ddl(const Table& table, bool if_n
 std::vector<std::string> Dialect::create_indexes_ddl(const Table& table, bool if_not_exists) const {
   std::vector<std::string> out;
   auto compiler = make_compiler();
-  for (const auto& index : table.indexes()) out.push_back(compiler->create_index(table, index, if_not_exists));
+  for (const auto& index : table.indexes()) out.push_back(compiler->create_index(table.name(), index, if_not_exists));
   return out;
 }
 
@@ -65,7 +65,7 @@ std::vector<std::string> Dialect::drop_table_ddl(const Table& table, bool if_exi
 }
 
 std::string Dialect::drop_index_ddl(const Table& table, const Index& index, bool if_exists) const {
-  return make_compiler()->drop_index(table, index, if_exists);
+  return make_compiler()->drop_index(table.name(), index.name(), if_exists);
 }
 
 }  // namespace crucible::sql

@@ -174,7 +174,7 @@ Table::Table(const MetaData* metadata, std::string name, std::vector<TableItem> 
     c.table_ = this;
     if (c.foreign_key_) fks.push_back(*c.foreign_key_);
     if (c.unique_) uniques.push_back(UniqueConstraint({c.name()}));
-    if (c.index_) indexes_.push_back(Index("ix_" + name_ + "_" + c.name(), {c.name()}));
+    if (c.index_) indexes_.push_back(Index(column_index_name(c.name()), {c.name()}));
   }
   fks.insert(fks.end(), foreign_keys_.begin(), foreign_keys_.end());
   foreign_keys_ = std::move(fks);
@@ -183,6 +183,8 @@ Table::Table(const MetaData* metadata, std::string name, std::vector<TableItem> 
   for (const auto& fk : foreign_keys_) require(fk.columns, "ForeignKey");
   for (const auto& u : uniques_) require(u.columns, "UniqueConstraint");
   for (const auto& i : indexes_) require(i.columns(), "Index");
+
+  if (metadata_ && !metadata_->naming_convention().empty()) apply_naming_convention(metadata_->naming_convention());
 
   // Autoincrement: an explicit yes wins; otherwise a lone integer primary key without a
   // foreign key (SQLAlchemy's "auto").
@@ -196,6 +198,36 @@ Table::Table(const MetaData* metadata, std::string name, std::vector<TableItem> 
   node_ = std::make_shared<sql::TableNode>(this);
   column_nodes_.reserve(columns_.size());
   for (const auto& c : columns_) column_nodes_.push_back(std::make_shared<sql::ColumnNode>(node_, c.name(), c.type(), &c));
+}
+
+std::string Table::column_index_name(const std::string& column) const {
+  if (metadata_) {
+    std::string name = metadata_->naming_convention().index_name(name_, {column});
+    if (!name.empty()) return name;
+  }
+  return "ix_" + name_ + "_" + column;
+}
+
+// Names what the declaration left unnamed; a given name goes through the check template only
+// (as SQLAlchemy, whose ck convention usually wraps %(constraint_name)s).
+void Table::apply_naming_convention(const NamingConvention& convention) {
+  std::vector<std::string> pk_columns;
+  for (const auto* c : primary_key()) pk_columns.push_back(c->name());
+  if (pk_name_.empty() && !pk_columns.empty())
+    pk_name_ = convention.name_for(ConstraintKind::primary_key, name_, pk_columns);
+  for (auto& u : uniques_)
+    if (u.name.empty()) u.name = convention.name_for(ConstraintKind::unique, name_, u.columns);
+  for (auto& fk : foreign_keys_)
+    if (fk.name.empty())
+      fk.name = convention.name_for(ConstraintKind::foreign_key, name_, fk.columns, fk.target_table, fk.target_columns);
+  for (auto& ck : checks_) {
+    if (convention.check.empty()) continue;
+    const bool needs_name = convention.check.find("%(constraint_name)s") != std::string::npos;
+    if (needs_name && ck.name.empty())
+      throw ArgumentError("table '" + name_ + "': the naming convention's check template uses %(constraint_name)s, "
+                          "so each CheckConstraint needs a name");
+    ck.name = convention.name_for(ConstraintKind::check, name_, {}, {}, {}, ck.name);
+  }
 }
 
 const Column* Table::find_column(std::string_view name) const {
@@ -274,6 +306,138 @@ std::vector<const Table*> MetaData::sorted_tables() const {
     throw ArgumentError("cannot sort tables by foreign key dependency: cycle involving tables " + names);
   }
   return result.sorted;
+}
+
+// ----- Naming convention -------------------------------------------------------------------------
+
+std::string_view constraint_kind_name(ConstraintKind kind) {
+  switch (kind) {
+    case ConstraintKind::primary_key: return "primary key";
+    case ConstraintKind::foreign_key: return "foreign key";
+    case ConstraintKind::unique: return "unique constraint";
+    case ConstraintKind::check: return "check constraint";
+  }
+  return "constraint";
+}
+
+ConstraintKind kind_of(const TableConstraint& constraint) {
+  return std::visit(
+      [](const auto& c) {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, PrimaryKeyConstraint>) return ConstraintKind::primary_key;
+        else if constexpr (std::is_same_v<C, UniqueConstraint>) return ConstraintKind::unique;
+        else if constexpr (std::is_same_v<C, CheckConstraint>) return ConstraintKind::check;
+        else return ConstraintKind::foreign_key;
+      },
+      constraint);
+}
+
+const std::string& name_of(const TableConstraint& constraint) {
+  return std::visit(
+      [](const auto& c) -> const std::string& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(c)>, ForeignKeyConstraint>) return c.key.name;
+        else return c.name;
+      },
+      constraint);
+}
+
+NamingConvention NamingConvention::recommended() {
+  NamingConvention c;
+  c.index = "ix_%(column_0_label)s";
+  c.unique = "uq_%(table_name)s_%(column_0_name)s";
+  c.check = "ck_%(table_name)s_%(constraint_name)s";
+  c.foreign_key = "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s";
+  c.primary_key = "pk_%(table_name)s";
+  return c;
+}
+
+namespace {
+
+constexpr std::size_t max_identifier_length = 63;
+
+// Cut to the limit, ending in 8 hex digits of a hash of the whole (FNV-1a): stable across runs.
+std::string fit_identifier(std::string name) {
+  if (name.size() <= max_identifier_length) return name;
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char ch : name) hash = (hash ^ ch) * 16777619u;
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string suffix = "_";
+  for (int shift = 28; shift >= 0; shift -= 4) suffix += hex[(hash >> shift) & 0xF];
+  name.resize(max_identifier_length - suffix.size());
+  return name + suffix;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(separator) : "") + parts[i];
+  return out;
+}
+
+}  // namespace
+
+std::string expand_naming_template(std::string_view pattern, std::string_view table,
+                                   const std::vector<std::string>& columns, std::string_view referred_table,
+                                   const std::vector<std::string>& referred_columns, std::string_view constraint_name) {
+  auto first = [&](const std::vector<std::string>& list, std::string_view token) -> const std::string& {
+    if (list.empty())
+      throw ArgumentError("naming convention '" + std::string(pattern) + "' uses " + std::string(token) +
+                          " but the constraint on '" + std::string(table) + "' has no such column");
+    return list.front();
+  };
+  std::string out;
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    if (pattern.compare(i, 2, "%(") != 0) {
+      out += pattern[i++];
+      continue;
+    }
+    const std::size_t close = pattern.find(")s", i);
+    if (close == std::string_view::npos)
+      throw ArgumentError("naming convention '" + std::string(pattern) + "': unterminated %(...)s token");
+    const std::string_view token = pattern.substr(i + 2, close - i - 2);
+    const std::string spelled = "%(" + std::string(token) + ")s";
+    if (token == "table_name") out += table;
+    else if (token == "column_0_name" || token == "column_0_key") out += first(columns, spelled);
+    else if (token == "column_0_label") out += std::string(table) + "_" + first(columns, spelled);
+    else if (token == "column_0N_name" || token == "column_0N_key") out += join(columns, "");
+    else if (token == "column_0_N_name" || token == "column_0_N_key") out += join(columns, "_");
+    else if (token == "column_0N_label") out += std::string(table) + "_" + join(columns, "");
+    else if (token == "column_0_N_label") out += std::string(table) + "_" + join(columns, "_");
+    else if (token == "referred_table_name") out += referred_table;
+    else if (token == "referred_column_0_name") out += first(referred_columns, spelled);
+    else if (token == "referred_column_0N_name") out += join(referred_columns, "");
+    else if (token == "referred_column_0_N_name") out += join(referred_columns, "_");
+    else if (token == "constraint_name") {
+      if (constraint_name.empty())
+        throw ArgumentError("naming convention '" + std::string(pattern) + "' needs a constraint name on '" +
+                            std::string(table) + "'");
+      out += constraint_name;
+    } else {
+      throw ArgumentError("naming convention '" + std::string(pattern) + "': unknown token " + spelled);
+    }
+    i = close + 2;
+  }
+  return fit_identifier(std::move(out));
+}
+
+std::string NamingConvention::name_for(ConstraintKind kind, std::string_view table,
+                                       const std::vector<std::string>& columns, std::string_view referred_table,
+                                       const std::vector<std::string>& referred_columns,
+                                       std::string_view constraint_name) const {
+  const std::string* pattern = nullptr;
+  switch (kind) {
+    case ConstraintKind::primary_key: pattern = &primary_key; break;
+    case ConstraintKind::foreign_key: pattern = &foreign_key; break;
+    case ConstraintKind::unique: pattern = &unique; break;
+    case ConstraintKind::check: pattern = &check; break;
+  }
+  if (pattern->empty()) return std::string(constraint_name);
+  return expand_naming_template(*pattern, table, columns, referred_table, referred_columns, constraint_name);
+}
+
+std::string NamingConvention::index_name(std::string_view table, const std::vector<std::string>& columns) const {
+  if (index.empty()) return {};
+  return expand_naming_template(index, table, columns, {}, {}, {});
 }
 
 }  // namespace crucible

@@ -68,4 +68,34 @@ TEST_F(MigrationsGuide, ReflectedTables) {
   EXPECT_EQ(users.unique_constraints().size(), 1u);
 }
 
+TEST_F(MigrationsGuide, Operations) {
+  namespace m = crucible::migrate;
+  auto conn = engine.connect();
+  m::Operations op(conn, crucible::NamingConvention::recommended());
+  op.run(m::AddColumn{"users", crucible::Column("bio", crucible::Text())});
+  m::AlterColumn widen;
+  widen.table = "users";
+  widen.column = "username";
+  widen.type = crucible::String(200);
+  op.run(widen);
+  op.run(m::AddConstraint{"users", crucible::CheckConstraint("karma >= 0", "karma")});  // ck_users_karma
+  op.run(m::CreateIndex{"users", crucible::Index("ix_users_karma", {"karma"})});
+  op.run(m::ExecuteSql{"UPDATE users SET karma = :k WHERE karma IS NULL", {{"k", 0}}, {}, {}});
+  conn.commit();
+
+  const auto users = m::Inspector(engine).table("users");
+  EXPECT_EQ(users.column("username")->type, crucible::String(200));
+  ASSERT_EQ(users.check_constraints.size(), 1u);
+  EXPECT_EQ(users.check_constraints[0].name, "ck_users_karma");
+  EXPECT_NE(users.column("bio"), nullptr);
+
+  std::ostringstream captured;
+  auto* saved = std::cout.rdbuf(captured.rdbuf());
+  for (const std::string& sql : m::render(m::AddColumn{"users", crucible::Column("karma2", crucible::Integer())},
+                                          engine.dialect()))
+    std::cout << sql << ";\n";  // ALTER TABLE users ADD COLUMN karma2 INTEGER;
+  std::cout.rdbuf(saved);
+  EXPECT_EQ(captured.str(), "ALTER TABLE users ADD COLUMN karma2 INTEGER;\n");
+}
+
 }  // namespace

@@ -189,5 +189,103 @@ TEST_F(SchemaDdlTest, HasTableSql) {
   EXPECT_NE(mysql().has_table_sql().find("DATABASE()"), std::string::npos);
 }
 
+// SQLAlchemy's naming_convention tokens: the names of what a declaration leaves unnamed.
+TEST(NamingConventionTest, NamesWhatTheDeclarationLeavesUnnamed) {
+  MetaData metadata(NamingConvention::recommended());
+  metadata.table("authors", Column("id", BigInteger()).primary_key());
+  const Table& books = metadata.table(
+      "books", Column("id", BigInteger()).primary_key(), Column("isbn", String(13)).unique(),
+      Column("author_id", BigInteger()).references("authors.id").index(), Column("pages", Integer()),
+      CheckConstraint("pages > 0", "positive"), UniqueConstraint({"author_id", "pages"}, "kept_as_given"));
+  EXPECT_EQ(books.primary_key_name(), "pk_books");
+  ASSERT_EQ(books.unique_constraints().size(), 2u);
+  EXPECT_EQ(books.unique_constraints()[0].name, "uq_books_isbn");
+  EXPECT_EQ(books.unique_constraints()[1].name, "kept_as_given");
+  EXPECT_EQ(books.foreign_keys()[0].name, "fk_books_author_id_authors");
+  EXPECT_EQ(books.check_constraints()[0].name, "ck_books_positive");
+  EXPECT_EQ(books.indexes()[0].name(), "ix_books_author_id");
+  EXPECT_NE(postgresql().create_table_ddl(books)[0].find("CONSTRAINT fk_books_author_id_authors FOREIGN KEY"),
+            std::string::npos);
+
+  // %(constraint_name)s needs a name.
+  EXPECT_THROW(metadata.table("bad", Column("id", Integer()).primary_key(), CheckConstraint("id > 0")), ArgumentError);
+  EXPECT_EQ(expand_naming_template("%(column_0_N_name)s|%(column_0N_name)s|%(referred_column_0_name)s", "t",
+                                   {"a", "b"}, "r", {"x"}, ""),
+            "a_b|ab|x");
+  EXPECT_THROW((void)expand_naming_template("%(nope)s", "t", {"a"}, "", {}, ""), ArgumentError);
+  // Past 63 characters: cut, with a stable hash of the whole name.
+  const std::string long_name = expand_naming_template("uq_%(table_name)s_%(column_0_N_name)s", std::string(40, 't'),
+                                                       {std::string(30, 'a'), std::string(30, 'b')}, "", {}, "");
+  EXPECT_EQ(long_name.size(), 63u);
+  EXPECT_EQ(long_name, expand_naming_template("uq_%(table_name)s_%(column_0_N_name)s", std::string(40, 't'),
+                                              {std::string(30, 'a'), std::string(30, 'b')}, "", {}, ""));
+  EXPECT_NE(long_name, expand_naming_template("uq_%(table_name)s_%(column_0_N_name)s", std::string(40, 't'),
+                                              {std::string(30, 'a'), std::string(30, 'c')}, "", {}, ""));
+}
+
+// The ALTER statements migrations render, per dialect.
+TEST(AlterDdl, ColumnsConstraintsAndIndexesPerDialect) {
+  auto pg = postgresql().make_compiler();
+  auto my = mysql().make_compiler();
+  auto lite = sqlite().make_compiler();
+  const Column karma = Column("karma", Integer()).nullable(false).server_default("0").comment("points");
+  EXPECT_EQ(pg->add_column("users", karma),
+            (std::vector<std::string>{"ALTER TABLE users ADD COLUMN karma INTEGER DEFAULT 0 NOT NULL",
+                                      "COMMENT ON COLUMN users.karma IS 'points'"}));
+  EXPECT_EQ(my->add_column("users", karma),
+            std::vector<std::string>{"ALTER TABLE users ADD COLUMN karma INTEGER DEFAULT 0 NOT NULL COMMENT 'points'"});
+  const Column owner = Column("owner_id", BigInteger()).references("users.id").on_delete("CASCADE");
+  EXPECT_EQ(lite->add_column("posts", owner),
+            std::vector<std::string>{
+                "ALTER TABLE posts ADD COLUMN owner_id BIGINT REFERENCES users (id) ON DELETE CASCADE"});
+  EXPECT_EQ(pg->add_column("posts", owner, NamingConvention::recommended()),
+            (std::vector<std::string>{"ALTER TABLE posts ADD COLUMN owner_id BIGINT",
+                                      "ALTER TABLE posts ADD CONSTRAINT fk_posts_owner_id_users FOREIGN KEY (owner_id) "
+                                      "REFERENCES users (id) ON DELETE CASCADE"}));
+
+  sql::ColumnAlteration change;
+  change.table = "users";
+  change.column = "name";
+  change.type = Integer();
+  change.existing_type = String(20);
+  change.nullable = false;
+  change.new_name = "code";
+  EXPECT_EQ(pg->alter_column(change),
+            (std::vector<std::string>{"ALTER TABLE users ALTER COLUMN name TYPE INTEGER USING name::INTEGER",
+                                      "ALTER TABLE users ALTER COLUMN name SET NOT NULL",
+                                      "ALTER TABLE users RENAME COLUMN name TO code"}));
+  EXPECT_EQ(my->alter_column(change), (std::vector<std::string>{"ALTER TABLE users MODIFY name INTEGER NOT NULL",
+                                                                "ALTER TABLE users RENAME COLUMN name TO code"}));
+  EXPECT_THROW((void)lite->alter_column(change), CompileError);
+  sql::ColumnAlteration nullable_only;
+  nullable_only.table = "users";
+  nullable_only.column = "name";
+  nullable_only.nullable = true;
+  EXPECT_THROW((void)my->alter_column(nullable_only), ArgumentError) << "MODIFY needs the existing type";
+  nullable_only.existing_type = String(20);
+  nullable_only.existing_server_default = std::optional<std::string>("'x'");
+  nullable_only.existing_comment = "who";
+  EXPECT_EQ(my->alter_column(nullable_only),
+            std::vector<std::string>{"ALTER TABLE users MODIFY name VARCHAR(20) NULL DEFAULT 'x' COMMENT 'who'"});
+
+  EXPECT_EQ(pg->drop_constraint("posts", "fk_x", ConstraintKind::foreign_key), "ALTER TABLE posts DROP CONSTRAINT fk_x");
+  EXPECT_EQ(my->drop_constraint("posts", "fk_x", ConstraintKind::foreign_key), "ALTER TABLE posts DROP FOREIGN KEY fk_x");
+  EXPECT_EQ(my->drop_constraint("posts", "uq_x", ConstraintKind::unique), "ALTER TABLE posts DROP INDEX uq_x");
+  EXPECT_EQ(my->drop_constraint("posts", "PRIMARY", ConstraintKind::primary_key), "ALTER TABLE posts DROP PRIMARY KEY");
+  EXPECT_THROW((void)lite->drop_constraint("posts", "uq_x", ConstraintKind::unique), CompileError);
+  EXPECT_EQ(pg->add_constraint("posts", CheckConstraint("views >= 0", "ck_views")),
+            "ALTER TABLE posts ADD CONSTRAINT ck_views CHECK (views >= 0)");
+
+  const Index by_title = Index("ix_posts_title", {"title"});
+  EXPECT_EQ(pg->create_index("posts", by_title, false, true), "CREATE INDEX CONCURRENTLY ix_posts_title ON posts (title)");
+  EXPECT_EQ(pg->drop_index("posts", "ix_posts_title", true, true), "DROP INDEX CONCURRENTLY IF EXISTS ix_posts_title");
+  EXPECT_EQ(my->create_index("posts", by_title, false, true), "CREATE INDEX ix_posts_title ON posts (title) LOCK=NONE");
+  EXPECT_EQ(my->drop_index("posts", "ix_posts_title", false, true), "ALTER TABLE posts DROP INDEX ix_posts_title, LOCK=NONE");
+  EXPECT_EQ(lite->create_index("posts", by_title, false, true), "CREATE INDEX ix_posts_title ON posts (title)");
+  EXPECT_EQ(pg->rename_table("a", "b"), "ALTER TABLE a RENAME TO b");
+  EXPECT_EQ(my->set_table_comment("posts", "it's"), std::vector<std::string>{"ALTER TABLE posts COMMENT = 'it''s'"});
+  EXPECT_TRUE(lite->set_table_comment("posts", "x").empty());
+}
+
 }  // namespace
 }  // namespace crucible::testing

@@ -20,8 +20,9 @@
 // (declared TEXT) reads as Text, and on MariaDB JSON reads as Text too (an alias of LONGTEXT).
 // `type_sql` keeps the catalog's own spelling.
 //
-// Runs on its own connection from the engine, in a read transaction it ends; thread-safety as
-// the Engine's connect().
+// Built on an Engine, it runs on its own connection, in a read transaction it ends;
+// thread-safety as the Engine's connect(). Built on a Connection, it reads through it, inside
+// its transaction (a migration sees its own uncommitted changes), and belongs to its thread.
 #pragma once
 
 #include <optional>
@@ -30,8 +31,10 @@
 #include <vector>
 
 #include "crucible/core/types.hpp"
+#include "crucible/sql/schema.hpp"
 
 namespace crucible {
+class Connection;
 class Engine;
 class MetaData;
 class Table;
@@ -88,6 +91,7 @@ struct ReflectedCheckConstraint {
 struct ReflectedTable {
   std::string schema;  // as given to the Inspector (empty: the current one)
   std::string name;
+  std::string comment;  // PostgreSQL and MariaDB; SQLite keeps none
   std::vector<ReflectedColumn> columns;  // in table order
   ReflectedPrimaryKey primary_key;
   std::vector<ReflectedForeignKey> foreign_keys;  // by name (SQLite: in declaration order)
@@ -99,7 +103,8 @@ struct ReflectedTable {
 
 class Inspector {
  public:
-  explicit Inspector(const Engine& engine) : engine_(engine) {}
+  explicit Inspector(const Engine& engine) : engine_(&engine) {}
+  explicit Inspector(Connection& connection) : connection_(&connection) {}
 
   // Names in alphabetical order; SQLite's internal tables are left out.
   std::vector<std::string> table_names(std::string_view schema = {}) const;
@@ -110,7 +115,8 @@ class Inspector {
   ReflectedTable table(std::string_view name, std::string_view schema = {}) const;
 
  private:
-  const Engine& engine_;
+  const Engine* engine_ = nullptr;
+  Connection* connection_ = nullptr;
 };
 
 // MetaData::reflect, as a function of this layer (the sql layer knows no engine): adds to
@@ -121,5 +127,9 @@ class Inspector {
 // Expression indexes stay out (Core's Index names columns only; the Inspector lists them), as do
 // MariaDB's unique indexes, which are there as the unique constraints they are.
 std::vector<const Table*> reflect(const Engine& engine, MetaData& metadata, std::string_view schema = {});
+
+// The declaration of a reflected table, as reflect() builds it: a Table made from these items
+// creates the same table again (batch migrations copy a SQLite table this way).
+std::vector<TableItem> table_items(const ReflectedTable& table);
 
 }  // namespace crucible::migrate

@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "crucible/sql/alter.hpp"
 #include "crucible/sql/compiled.hpp"
 #include "crucible/sql/dialect.hpp"
 #include "crucible/sql/nodes.hpp"
@@ -50,8 +51,35 @@ class Compiler {
   // ---- DDL (compiler_ddl.cpp) ----
   virtual std::vector<std::string> create_table(const Table& table, bool if_not_exists);
   virtual std::vector<std::string> drop_table(const Table& table, bool if_exists);
-  virtual std::string create_index(const Table& table, const Index& index, bool if_not_exists);
-  virtual std::string drop_index(const Table& table, const Index& index, bool if_exists);
+  // `concurrently`: build without blocking writes (PostgreSQL CONCURRENTLY, which cannot run in
+  // a transaction; MariaDB LOCK=NONE; SQLite has one writer and renders the plain form).
+  virtual std::string create_index(std::string_view table, const Index& index, bool if_not_exists,
+                                   bool concurrently = false);
+  virtual std::string drop_index(std::string_view table, std::string_view index, bool if_exists,
+                                 bool concurrently = false);
+
+  // name type [DEFAULT ...] [NOT NULL] [COMMENT ...]: a column outside CREATE TABLE.
+  std::string plain_column_ddl(const Column& column);
+  // The table-level clause of a constraint: [CONSTRAINT name] UNIQUE (...) / CHECK / ...
+  std::string constraint_clause(const TableConstraint& constraint);
+  std::string foreign_key_clause(const ForeignKey& key);
+  // A value as a literal of this dialect (offline migration SQL); CompileError as compile_literal.
+  std::string value_literal(const Value& value);
+
+  // ---- ALTER (compiler_alter.cpp): what migration operations render ----
+  // ADD COLUMN with type, default, nullability, an enum's CHECK, comment; a foreign key on the
+  // column follows as ADD CONSTRAINT (SQLite: inline REFERENCES, the one form it accepts).
+  virtual std::vector<std::string> add_column(std::string_view table, const Column& column,
+                                              const NamingConvention& convention = {});
+  virtual std::string drop_column(std::string_view table, std::string_view column);
+  // CompileError for what the dialect cannot ALTER in place (SQLite: all but a rename, which the
+  // migrate layer runs as a batch copy instead).
+  virtual std::vector<std::string> alter_column(const ColumnAlteration& change);
+  virtual std::string rename_table(std::string_view from, std::string_view to);
+  virtual std::string add_constraint(std::string_view table, const TableConstraint& constraint);
+  virtual std::string drop_constraint(std::string_view table, std::string_view name, ConstraintKind kind);
+  // Empty where the database keeps no comments (SQLite).
+  virtual std::vector<std::string> set_table_comment(std::string_view table, std::string_view comment);
   // The column type in DDL.
   virtual std::string type_name(const SqlType& type) const = 0;
   // VARCHAR(n) wide enough for the longest label: the enum spelling of dialects without a
@@ -115,6 +143,10 @@ class Compiler {
 
   // ---- DDL hooks ----
   virtual std::string column_ddl(const Table& table, const Column& column);
+  // COMMENT ON COLUMN (PostgreSQL); none where comments are inline (MariaDB) or absent (SQLite).
+  virtual std::vector<std::string> column_comment_statements(std::string_view table, std::string_view column,
+                                                             std::string_view comment);
+  static bool needs_conversion(const SqlType& from, const SqlType& to);
   virtual std::string autoincrement_clause(const Column& column) const = 0;
   virtual std::string create_table_suffix(const Table& /*table*/) const { return ""; }
   virtual std::vector<std::string> comment_statements(const Table& table);

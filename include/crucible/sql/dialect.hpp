@@ -83,6 +83,9 @@ struct DialectFeatures {
   // DDL runs inside a transaction and rolls back with it (SQLite, PostgreSQL); where not
   // (MySQL / MariaDB commit each DDL statement implicitly) create_all runs statement by statement.
   bool supports_transactional_ddl = false;
+  // A plain CREATE INDEX blocks writes to the table until it is built (PostgreSQL; its
+  // CONCURRENTLY does not). MariaDB builds secondary indexes online by default.
+  bool index_build_blocks_writes = false;
   // The database runs inside the client process (SQLite): executing a prepared statement once
   // per row costs no round trip, so the ORM inserts rows with one execution each (last insert
   // id) rather than as multi-row INSERT ... RETURNING.

@@ -194,6 +194,51 @@ struct TableComment {
 using TableItem = std::variant<Column, PrimaryKeyConstraint, UniqueConstraint, CheckConstraint,
                                ForeignKeyConstraint, Index, TableComment>;
 
+// A constraint on its own, as migrations add one to an existing table.
+using TableConstraint = std::variant<PrimaryKeyConstraint, UniqueConstraint, CheckConstraint, ForeignKeyConstraint>;
+enum class ConstraintKind { primary_key, foreign_key, unique, check };
+std::string_view constraint_kind_name(ConstraintKind kind);  // "primary key", "foreign key", ...
+ConstraintKind kind_of(const TableConstraint& constraint);
+const std::string& name_of(const TableConstraint& constraint);
+
+// Names for the constraints and indexes a declaration leaves unnamed (SQLAlchemy's
+// naming_convention), so that a migration can later drop by name what create_all or an earlier
+// migration created. Templates use SQLAlchemy's tokens, so an existing project's convention
+// carries over unchanged:
+//   %(table_name)s  %(column_0_name)s  %(column_0N_name)s (all columns, joined)
+//   %(column_0_N_name)s (joined by "_")  %(column_0_label)s (table_column)
+//   %(referred_table_name)s  %(referred_column_0_name)s  %(constraint_name)s (the given name)
+// An empty template leaves that kind to the database. A name longer than 63 characters (the
+// shortest limit of the three backends) is cut and given a hash of the whole, so it stays
+// unique and the same run after run.
+//   crucible::MetaData metadata(crucible::NamingConvention::recommended());
+struct NamingConvention {
+  std::string index;        // "ix": Column::index() and Index objects named ""
+  std::string unique;       // "uq"
+  std::string check;        // "ck"
+  std::string foreign_key;  // "fk"
+  std::string primary_key;  // "pk"
+
+  // Alembic's documented convention: ix_%(column_0_label)s, uq_%(table_name)s_%(column_0_name)s,
+  // ck_%(table_name)s_%(constraint_name)s, fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s,
+  // pk_%(table_name)s.
+  static NamingConvention recommended();
+  bool empty() const {
+    return index.empty() && unique.empty() && check.empty() && foreign_key.empty() && primary_key.empty();
+  }
+  // The name for a constraint of `kind` on `table`, or "" when the convention has no template
+  // for it. ArgumentError when the template needs %(constraint_name)s and none is given, or
+  // names a column the constraint lacks.
+  std::string name_for(ConstraintKind kind, std::string_view table, const std::vector<std::string>& columns,
+                       std::string_view referred_table = {}, const std::vector<std::string>& referred_columns = {},
+                       std::string_view constraint_name = {}) const;
+  std::string index_name(std::string_view table, const std::vector<std::string>& columns) const;
+};
+// Expands one template (see NamingConvention); exposed for the migrate layer and tests.
+std::string expand_naming_template(std::string_view pattern, std::string_view table,
+                                   const std::vector<std::string>& columns, std::string_view referred_table,
+                                   const std::vector<std::string>& referred_columns, std::string_view constraint_name);
+
 class Table {
  public:
   Table(const MetaData* metadata, std::string name, std::vector<TableItem> items);
@@ -237,6 +282,8 @@ class Table {
   sql::NodePtr column_node(std::string_view name, const SqlType& cpp_type) const;
 
  private:
+  std::string column_index_name(const std::string& column) const;
+  void apply_naming_convention(const NamingConvention& convention);
   const MetaData* metadata_;
   std::string name_;
   std::string comment_;
@@ -261,6 +308,7 @@ struct ResolvedForeignKey {
 class MetaData {
  public:
   MetaData() = default;
+  explicit MetaData(NamingConvention convention) : naming_convention_(std::move(convention)) {}
   MetaData(const MetaData&) = delete;
   MetaData& operator=(const MetaData&) = delete;
 
@@ -286,7 +334,11 @@ class MetaData {
   // Foreign keys of `table` with their targets resolved.
   std::vector<ResolvedForeignKey> resolved_foreign_keys(const Table& table) const;
 
+  // Applied to every table defined afterwards (see NamingConvention).
+  const NamingConvention& naming_convention() const { return naming_convention_; }
+
  private:
+  NamingConvention naming_convention_;
   std::vector<std::unique_ptr<Table>> tables_;
 };
 

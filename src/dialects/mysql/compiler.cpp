@@ -135,10 +135,62 @@ std::string MysqlCompiler::inline_comment(const Column& column) const {
 // Native ENUM(...) already restricts the values.
 std::string MysqlCompiler::enum_check(const Column& /*column*/) { return ""; }
 
-std::string MysqlCompiler::drop_index(const Table& table, const Index& index, bool if_exists) {
-  std::string out = "DROP INDEX ";
-  if (if_exists && dialect_.features().supports_index_if_not_exists) out += "IF EXISTS ";
-  return out + quote(index.name()) + " ON " + quote(table.name());
+// LOCK=NONE: build while the table takes writes (InnoDB online DDL), or fail rather than lock.
+std::string MysqlCompiler::create_index(std::string_view table, const Index& index, bool if_not_exists,
+                                        bool concurrently) {
+  return Compiler::create_index(table, index, if_not_exists, false) + (concurrently ? " LOCK=NONE" : "");
+}
+
+std::string MysqlCompiler::drop_index(std::string_view table, std::string_view index, bool if_exists,
+                                      bool concurrently) {
+  const std::string exists = if_exists && dialect_.features().supports_index_if_not_exists ? "IF EXISTS " : "";
+  // MariaDB's DROP INDEX takes no lock option; its ALTER TABLE form does.
+  if (concurrently) return "ALTER TABLE " + quote(table) + " DROP INDEX " + exists + quote(index) + ", LOCK=NONE";
+  return "DROP INDEX " + exists + quote(index) + " ON " + quote(table);
+}
+
+// MODIFY restates the whole column: what the change leaves alone comes from existing_*, and a
+// property neither gives would be reset by the server, so that is an error here.
+std::vector<std::string> MysqlCompiler::alter_column(const ColumnAlteration& change) {
+  const std::string prefix = "ALTER TABLE " + quote(change.table) + " ";
+  std::vector<std::string> out;
+  if (change.type || change.nullable || change.comment) {
+    const auto& type = change.type ? change.type : change.existing_type;
+    const auto& nullable = change.nullable ? change.nullable : change.existing_nullable;
+    if (!type || !nullable)
+      throw ArgumentError("altering column " + change.table + "." + change.column +
+                          " on MariaDB restates the whole column: give its existing type and nullability");
+    std::string sql = prefix + "MODIFY " + quote(change.column) + " " + type_name(*type);
+    sql += *nullable ? " NULL" : " NOT NULL";
+    const std::optional<std::string> server_default =
+        change.server_default ? *change.server_default : change.existing_server_default.value_or(std::nullopt);
+    if (server_default) sql += " DEFAULT " + *server_default;
+    if (change.existing_autoincrement) sql += " AUTO_INCREMENT";
+    const std::string comment = change.comment ? *change.comment : change.existing_comment.value_or("");
+    if (!comment.empty()) sql += " COMMENT " + quote_string(comment);
+    out.push_back(std::move(sql));
+  } else if (change.server_default) {
+    out.push_back(prefix + "ALTER COLUMN " + quote(change.column) + " " +
+                  (*change.server_default ? "SET DEFAULT " + **change.server_default : "DROP DEFAULT"));
+  }
+  if (!change.new_name.empty())
+    out.push_back(prefix + "RENAME COLUMN " + quote(change.column) + " TO " + quote(change.new_name));
+  return out;
+}
+
+std::string MysqlCompiler::drop_constraint(std::string_view table, std::string_view name, ConstraintKind kind) {
+  const std::string prefix = "ALTER TABLE " + quote(table) + " ";
+  switch (kind) {
+    case ConstraintKind::primary_key: return prefix + "DROP PRIMARY KEY";
+    case ConstraintKind::foreign_key: return prefix + "DROP FOREIGN KEY " + quote(name);
+    case ConstraintKind::unique: return prefix + "DROP INDEX " + quote(name);
+    case ConstraintKind::check: break;
+  }
+  return Compiler::drop_constraint(table, name, kind);
+}
+
+std::vector<std::string> MysqlCompiler::set_table_comment(std::string_view table, std::string_view comment) {
+  return {"ALTER TABLE " + quote(table) + " COMMENT = " + quote_string(comment)};
 }
 
 }  // namespace crucible::dialects

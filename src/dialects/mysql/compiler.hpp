@@ -10,7 +10,12 @@ class MysqlCompiler : public sql::Compiler {
  public:
   using sql::Compiler::Compiler;
   std::string type_name(const SqlType& type) const override;
-  std::string drop_index(const Table& table, const Index& index, bool if_exists) override;
+  std::string create_index(std::string_view table, const Index& index, bool if_not_exists,
+                           bool concurrently) override;
+  std::string drop_index(std::string_view table, std::string_view index, bool if_exists, bool concurrently) override;
+  std::vector<std::string> alter_column(const sql::ColumnAlteration& change) override;
+  std::string drop_constraint(std::string_view table, std::string_view name, ConstraintKind kind) override;
+  std::vector<std::string> set_table_comment(std::string_view table, std::string_view comment) override;
 
  protected:
   void visit_binary(const sql::BinaryNode& n) override;

@@ -43,6 +43,32 @@ std::vector<std::string> PostgresqlCompiler::comment_statements(const Table& tab
   return out;
 }
 
+std::vector<std::string> PostgresqlCompiler::column_comment_statements(std::string_view table, std::string_view column,
+                                                                       std::string_view comment) {
+  return {"COMMENT ON COLUMN " + quote(table) + "." + quote(column) + " IS " +
+          (comment.empty() ? std::string("NULL") : quote_string(comment))};
+}
+
+std::vector<std::string> PostgresqlCompiler::set_table_comment(std::string_view table, std::string_view comment) {
+  return {"COMMENT ON TABLE " + quote(table) + " IS " + (comment.empty() ? std::string("NULL") : quote_string(comment))};
+}
+
+// CONCURRENTLY builds without blocking writes; it cannot run inside a transaction, which the
+// migration runner knows (Operation::needs_autocommit).
+std::string PostgresqlCompiler::create_index(std::string_view table, const Index& index, bool if_not_exists,
+                                             bool concurrently) {
+  std::string sql = Compiler::create_index(table, index, if_not_exists, false);
+  if (concurrently) sql.insert(sql.find("INDEX ") + 6, "CONCURRENTLY ");
+  return sql;
+}
+
+std::string PostgresqlCompiler::drop_index(std::string_view table, std::string_view index, bool if_exists,
+                                           bool concurrently) {
+  std::string sql = Compiler::drop_index(table, index, if_exists, false);
+  if (concurrently) sql.insert(sql.find("INDEX ") + 6, "CONCURRENTLY ");
+  return sql;
+}
+
 // Text with a backslash as an escape string (E'a\\b'): its meaning then does not depend on
 // standard_conforming_strings, so a literal written for a log reads the same on any server.
 std::string PostgresqlCompiler::quote_string(std::string_view text) const {

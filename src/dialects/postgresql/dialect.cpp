@@ -55,6 +55,7 @@ PostgresqlDialect::PostgresqlDialect() {
   f.supports_comments = true;
   f.supports_full_outer_join = true;
   f.supports_transactional_ddl = true;
+  f.index_build_blocks_writes = true;
 }
 
 void PostgresqlDialect::set_server_version(std::string_view version) {

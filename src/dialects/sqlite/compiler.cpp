@@ -63,4 +63,52 @@ std::string SqliteCompiler::autoincrement_clause(const Column& column) const {
   return out;
 }
 
+// SQLite's ALTER TABLE adds, drops and renames columns and renames tables; everything else
+// is a copy of the table (the migrate layer's batch mode), which these errors point to.
+std::vector<std::string> SqliteCompiler::add_column(std::string_view table, const Column& column,
+                                                    const NamingConvention& convention) {
+  if (column.is_unique() || column.is_primary_key())
+    unsupported("ADD COLUMN with a PRIMARY KEY or UNIQUE constraint (SQLite needs a batch copy of '" +
+                std::string(table) + "')");
+  std::string sql = "ALTER TABLE " + quote(table) + " ADD COLUMN " + plain_column_ddl(column);
+  if (column.type().kind == TypeKind::enumeration) {
+    auto check = enum_check(column);
+    if (!check.empty()) sql += " " + check;
+  }
+  if (const auto& key = column.foreign_key()) {
+    sql += " REFERENCES " + quote(key->target_table) + " (" + quote(key->target_columns.front()) + ")";
+    if (!key->on_delete.empty()) sql += " ON DELETE " + key->on_delete;
+    if (!key->on_update.empty()) sql += " ON UPDATE " + key->on_update;
+  }
+  std::vector<std::string> out{std::move(sql)};
+  if (column.is_indexed()) {
+    std::string name = convention.index_name(table, {column.name()});
+    if (name.empty()) name = "ix_" + std::string(table) + "_" + column.name();
+    out.push_back(create_index(table, Index(name, {column.name()}), false));
+  }
+  return out;
+}
+
+std::vector<std::string> SqliteCompiler::alter_column(const sql::ColumnAlteration& change) {
+  if (change.type || change.nullable || change.server_default)
+    unsupported("ALTER COLUMN (SQLite needs a batch copy of '" + change.table + "')");
+  std::vector<std::string> out;
+  if (!change.new_name.empty())
+    out.push_back("ALTER TABLE " + quote(change.table) + " RENAME COLUMN " + quote(change.column) + " TO " +
+                  quote(change.new_name));
+  return out;  // a comment alone: SQLite keeps none
+}
+
+std::string SqliteCompiler::add_constraint(std::string_view table, const TableConstraint& /*constraint*/) {
+  unsupported("ADD CONSTRAINT (SQLite needs a batch copy of '" + std::string(table) + "')");
+}
+
+std::string SqliteCompiler::drop_constraint(std::string_view table, std::string_view /*name*/, ConstraintKind /*kind*/) {
+  unsupported("DROP CONSTRAINT (SQLite needs a batch copy of '" + std::string(table) + "')");
+}
+
+std::vector<std::string> SqliteCompiler::set_table_comment(std::string_view /*table*/, std::string_view /*comment*/) {
+  return {};
+}
+
 }  // namespace crucible::dialects

@@ -10,6 +10,12 @@ class SqliteCompiler : public sql::Compiler {
  public:
   using sql::Compiler::Compiler;
   std::string type_name(const SqlType& type) const override;
+  std::vector<std::string> add_column(std::string_view table, const Column& column,
+                                      const NamingConvention& convention) override;
+  std::vector<std::string> alter_column(const sql::ColumnAlteration& change) override;
+  std::string add_constraint(std::string_view table, const TableConstraint& constraint) override;
+  std::string drop_constraint(std::string_view table, std::string_view name, ConstraintKind kind) override;
+  std::vector<std::string> set_table_comment(std::string_view table, std::string_view comment) override;
 
  protected:
   void render_limit_offset(const sql::Node* limit, const sql::Node* offset) override;
