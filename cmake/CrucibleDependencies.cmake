@@ -3,7 +3,11 @@
 # required; the server backends are optional components reported at configure time.
 find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
-find_package(PkgConfig)
+find_package(PkgConfig REQUIRED)
+# Migrations: revision files are TOML (toml++, libtomlplusplus-dev); an applied revision's
+# checksum is SHA-256 (libsodium, libsodium-dev).
+find_package(tomlplusplus 3 REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 
 # PostgreSQL: libpq (libpq-dev). FindPostgreSQL needs only the client library and header.
 set(CRUCIBLE_HAVE_POSTGRESQL OFF)

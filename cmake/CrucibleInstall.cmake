@@ -96,6 +96,8 @@ if(CRUCIBLE_HAVE_MYSQL)
   string(REPLACE "MYSQL=0" "MYSQL=1" CRUCIBLE_PC_CFLAGS "${CRUCIBLE_PC_CFLAGS}")
 endif()
 crucible_pc_dependency(sqlite3 "${SQLite3_LIBRARY}")
+crucible_pc_dependency(tomlplusplus "tomlplusplus")
+crucible_pc_dependency(libsodium "sodium")
 string(APPEND CRUCIBLE_PC_LIBS "${CRUCIBLE_PC_DEPENDENCY_LIBS}")
 # nlohmann_json: public headers include it (crucible::Json); header-only, so Cflags only.
 if(PkgConfig_FOUND)

@@ -18,9 +18,10 @@ set -euo pipefail
 # pkg-config (how CMake finds libmariadb).
 PKG_TOOLCHAIN=(build-essential cmake ninja-build ccache pkg-config)
 # Libraries the library itself builds against: SQLite is required; nlohmann-json for JSON values;
-# CLI11 for the `crucible` tool; libpq and libmariadb for the optional PostgreSQL and
+# CLI11 for the `crucible` tool; toml++ (revision files) and libsodium (their SHA-256
+# checksums) for migrations; libpq and libmariadb for the optional PostgreSQL and
 # MariaDB/MySQL backends (configure reports whether each was found).
-PKG_LIBRARIES=(libsqlite3-dev nlohmann-json3-dev libcli11-dev libpq-dev libmariadb-dev)
+PKG_LIBRARIES=(libsqlite3-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libsodium-dev libpq-dev libmariadb-dev)
 # Test and benchmark frameworks: GoogleTest/GoogleMock (CTest runs them), Google Benchmark.
 PKG_TEST_FRAMEWORKS=(libgtest-dev libgmock-dev libbenchmark-dev)
 # The second compiler: `make test` also builds the library with clang (build-clang/), as users
@@ -29,9 +30,9 @@ PKG_CLANG=(clang)
 # Servers the test command starts in temporary directories (scripts/servers.sh): the dialect
 # suite runs on PostgreSQL 15 and MariaDB 10.11; the cache layer's Redis backend on Redis.
 PKG_SERVERS=(postgresql mariadb-server redis-server)
-# Libraries for later layers (Redis cache backend, password hashing in the blog example);
-# cheap, so `make test` installs them now and nobody's machine breaks when they start to be used.
-PKG_LATER=(libhiredis-dev libsodium-dev)
+# Libraries for later layers (the Redis cache backend); cheap, so `make test` installs them now
+# and nobody's machine breaks when they start to be used.
+PKG_LATER=(libhiredis-dev)
 
 packages_for() {
   case "$1" in

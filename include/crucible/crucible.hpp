@@ -30,5 +30,8 @@
 #include "crucible/orm/scoped_session.hpp"
 #include "crucible/orm/retry.hpp"
 #include "crucible/monitor/monitor.hpp"
+#include "crucible/migrate/graph.hpp"
 #include "crucible/migrate/inspector.hpp"
+#include "crucible/migrate/migrator.hpp"
 #include "crucible/migrate/operations.hpp"
+#include "crucible/migrate/revision.hpp"

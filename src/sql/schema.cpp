@@ -106,6 +106,12 @@ Column& Column::on_update(std::string_view action) {
   return *this;
 }
 
+Column& Column::foreign_key_name(std::string name) {
+  if (!foreign_key_) throw ArgumentError("foreign_key_name() needs references() first on column '" + name_ + "'");
+  foreign_key_->name = std::move(name);
+  return *this;
+}
+
 ForeignKeyConstraint::ForeignKeyConstraint(std::vector<std::string> columns, std::string_view target_table,
                                            std::vector<std::string> target_columns, std::string on_delete,
                                            std::string on_update, std::string name) {

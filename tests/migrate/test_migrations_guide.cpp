@@ -4,6 +4,7 @@
 // the API, this stops compiling or fails. (Every backend: tests/dialect_suite/test_inspector.cpp.)
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -96,6 +97,26 @@ TEST_F(MigrationsGuide, Operations) {
     std::cout << sql << ";\n";  // ALTER TABLE users ADD COLUMN karma2 INTEGER;
   std::cout.rdbuf(saved);
   EXPECT_EQ(captured.str(), "ALTER TABLE users ADD COLUMN karma2 INTEGER;\n");
+}
+
+TEST_F(MigrationsGuide, ApplyingRevisions) {
+  testkit::TempDir migrations;
+  std::ofstream(migrations.path() / "001.toml") << "revision = \"aaaa00000001\"\nparents = []\nmessage = \"bio\"\n"
+                                                   "[[upgrade]]\nop = \"add_column\"\ntable = \"users\"\n"
+                                                   "column = { name = \"bio\", type = \"Text\" }\n";
+  std::ostringstream captured;
+  auto* saved = std::cout.rdbuf(captured.rdbuf());
+  {
+    namespace m = crucible::migrate;
+    m::Migrator migrator(engine, m::RevisionGraph::load(migrations.path()));
+    migrator.upgrade("head");        // or "heads", a revision id or prefix, "+1"
+    migrator.downgrade("-1");        // or "base", a revision
+    migrator.stamp("head");          // record without running
+    for (const auto& id : migrator.current()) std::cout << id << "\n";
+  }
+  std::cout.rdbuf(saved);
+  EXPECT_EQ(captured.str(), "aaaa00000001\n");
+  EXPECT_EQ(crucible::migrate::Inspector(engine).table("users").column("bio"), nullptr) << "stamped, not run";
 }
 
 }  // namespace

@@ -83,6 +83,9 @@ class Column {
   Column& references(std::string_view target);
   Column& on_delete(std::string_view action);
   Column& on_update(std::string_view action);
+  // The name of the foreign key constraint references() declares ("" lets the database choose,
+  // or the MetaData's naming convention).
+  Column& foreign_key_name(std::string name);
 
   // ---- accessors ----
   const std::string& name() const { return name_; }

@@ -57,6 +57,17 @@ std::string MysqlCompiler::cast_type_name(const SqlType& type) const {
   }
 }
 
+// DATETIME has no zone: an aware value is written as its UTC fields, as the driver binds it.
+void MysqlCompiler::render_value(const Value& value) {
+  if (const auto* at = std::get_if<DateTime>(&value.variant()); at && at->utc) {
+    DateTime naive = *at;
+    naive.utc = false;
+    out_ += quote_string(naive.to_string());
+    return;
+  }
+  Compiler::render_value(value);
+}
+
 std::string MysqlCompiler::quote_string(std::string_view text) const {
   // Backslash is an escape character in MySQL string literals (unless NO_BACKSLASH_ESCAPES).
   std::string out = "'";

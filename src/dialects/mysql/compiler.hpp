@@ -27,6 +27,7 @@ class MysqlCompiler : public sql::Compiler {
   std::string_view integer_division_operator() const override { return " DIV "; }
   std::string cast_type_name(const SqlType& type) const override;
   std::string quote_string(std::string_view text) const override;
+  void render_value(const Value& value) override;
   std::string autoincrement_clause(const Column& column) const override;
   std::string create_table_suffix(const Table& table) const override;
   std::string inline_comment(const Column& column) const override;
