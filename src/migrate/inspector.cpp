@@ -704,7 +704,7 @@ void reflect_mysql(Connection& conn, std::string_view schema, TableMap& tables) 
 
 // Runs `read` on the Inspector's connection, or on one of its own from the engine.
 template <typename Read>
-auto with_connection(const Engine* engine, Connection* connection, Read&& read) {
+auto with_connection(const std::optional<Engine>& engine, Connection* connection, Read&& read) {
   if (connection) return read(*connection);
   auto own = engine->connect();
   return read(own);

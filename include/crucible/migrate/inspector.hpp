@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "crucible/core/types.hpp"
+#include "crucible/engine/engine.hpp"
 #include "crucible/sql/schema.hpp"
 
 namespace crucible {
@@ -103,7 +104,7 @@ struct ReflectedTable {
 
 class Inspector {
  public:
-  explicit Inspector(const Engine& engine) : engine_(&engine) {}
+  explicit Inspector(const Engine& engine) : engine_(engine) {}
   explicit Inspector(Connection& connection) : connection_(&connection) {}
 
   // Names in alphabetical order; SQLite's internal tables are left out.
@@ -115,7 +116,7 @@ class Inspector {
   ReflectedTable table(std::string_view name, std::string_view schema = {}) const;
 
  private:
-  const Engine* engine_ = nullptr;
+  std::optional<Engine> engine_;  // a handle: the Inspector may outlive the caller's copy
   Connection* connection_ = nullptr;
 };
 
