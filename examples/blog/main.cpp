@@ -2,9 +2,12 @@
 //
 // crucible-blog: the seed chapter's blog, run end to end.
 //
-//   crucible-blog demo [--reset] [--scale N] [--url URL] [--env NAME] [--echo]
-//       creates the schema, seeds a deterministic data set and runs every service; on a database
-//       that already has the blog's tables it refuses unless --reset (drop them and their rows)
+//   crucible-blog demo [--reset] [--scale N] [--url URL] [--env NAME] [--echo] [--migrations DIR]
+//       brings the schema up through the blog's revisions (migrations/, as `upgrade head`), seeds
+//       a deterministic data set and runs every service; on a database that already has the
+//       blog's tables it refuses unless --reset (drop them and their rows)
+//   crucible-blog db COMMAND ...    the `crucible` migration commands on the blog's database,
+//       with the blog's revisions and models (crucible-blog db --help)
 //   crucible-blog timeline USERNAME [--page N] [--url URL]    a user's timeline page
 //   crucible-blog transfer FROM TO POINTS [--url URL]         moves points between users
 //   crucible-blog stats [--url URL]
@@ -45,6 +48,7 @@ struct Options {
   std::int64_t slow_ms = 100;
   bool echo = false;
   bool reset = false;
+  std::string migrations = CRUCIBLE_BLOG_MIGRATIONS;
 };
 
 class UsageError : public std::runtime_error {
@@ -88,6 +92,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--slow-ms") o.slow_ms = parse_number(value(), "--slow-ms", 0, 86'400'000);
     else if (a == "--echo") o.echo = true;
     else if (a == "--reset") o.reset = true;
+    else if (a == "--migrations") o.migrations = value();
     else if (a == "-h" || a == "--help") o.command = "help";
     else if (a.rfind("--", 0) == 0) throw UsageError("unknown option " + a);
     else if (o.command.empty()) o.command = a;
@@ -100,7 +105,8 @@ Options parse(int argc, char** argv) {
 void usage(std::FILE* to) {
   std::fputs(
       "usage: crucible-blog demo [--reset] [--scale N] [--url URL] [--env development|testing|production] [--echo]\n"
-      "                          [--slow-ms N]\n"
+      "                          [--slow-ms N] [--migrations DIR]\n"
+      "       crucible-blog db COMMAND ...   (migrations: crucible-blog db --help)\n"
       "       crucible-blog timeline USERNAME [--page N] [--url URL]\n"
       "       crucible-blog transfer FROM TO POINTS [--url URL]\n"
       "       crucible-blog stats [--url URL] [--slow-ms N]\n",
@@ -204,13 +210,26 @@ Engine open(const Options& o) {
   return create_engine(o.url ? *o.url : blog::database_url(o.env), options);
 }
 
+// Tables the blog's revisions make beyond the models' (the seed's points ledger), and the
+// version table: a reset drops them too.
+const std::vector<std::string> migration_tables{"user_points", "crucible_version"};
+
 // The blog's tables that `engine`'s database has, in creation order.
-std::vector<std::string> blog_tables_present(const Engine& engine) {
+std::vector<std::string> blog_tables_present(const Engine& engine, bool with_migration_tables = false) {
   auto conn = engine.connect();
   std::vector<std::string> present;
   for (const Table* t : default_registry().metadata().sorted_tables())
     if (has_table(conn, t->name())) present.push_back(t->name());
+  if (with_migration_tables)
+    for (const auto& name : migration_tables)
+      if (has_table(conn, name)) present.push_back(name);
   return present;
+}
+
+// The schema through the blog's revision files, as `crucible-blog db upgrade head` would.
+std::size_t upgrade_schema(const Engine& engine, const std::string& migrations) {
+  migrate::Migrator migrator(engine, migrate::RevisionGraph::load(migrations));
+  return migrator.upgrade("head").size();
 }
 
 // The commands that read and write an existing blog: without its tables (a new SQLite file, a
@@ -242,16 +261,29 @@ int demo(const Options& o) {
   if (!o.args.empty()) throw UsageError("demo takes no arguments");
   Engine engine = open(o);
   // The demo seeds a fresh schema: existing blog tables (and their rows) go only when asked.
-  if (const auto present = blog_tables_present(engine); !present.empty()) {
+  if (const auto present = blog_tables_present(engine, true); !present.empty()) {
     if (!o.reset)
       throw std::runtime_error(engine.url().to_string() + " already has " + std::to_string(present.size()) +
                                " of the blog's tables: crucible-blog demo --reset drops them and their rows first");
+    {
+      // The seed's points ledger refers to users: it goes first.
+      auto conn = engine.connect();
+      conn.execute("DROP TABLE IF EXISTS user_points");
+      conn.commit();
+    }
     drop_all(engine, default_registry().metadata());
+    {
+      auto conn = engine.connect();
+      conn.execute("DROP TABLE IF EXISTS crucible_version");
+      conn.commit();
+    }
     std::printf("reset: dropped the blog's %zu tables and their rows in %s\n", present.size(),
                 engine.url().to_string().c_str());
   }
+  const std::size_t revisions = upgrade_schema(engine, o.migrations);
+  std::printf("schema: upgraded to head through %zu revision(s) from %s (crucible-blog db history lists them)\n",
+              revisions, o.migrations.c_str());
   QueryMonitor monitor(engine, monitor_options(o));
-  create_all(engine, default_registry().metadata());
   StatementCounter counter(engine);
   Session session(engine);
 
@@ -432,9 +464,20 @@ std::string first_line(const char* text) {
   return s.substr(0, s.find('\n'));
 }
 
+// `crucible-blog db ...`: the crucible program's commands, given the blog's models and revisions.
+int db(int argc, char** argv) {
+  migrate::CommandLineOptions options;
+  options.program = "crucible-blog db";
+  options.metadata = &default_registry().metadata();
+  options.migrations = CRUCIBLE_BLOG_MIGRATIONS;
+  options.default_url = blog::database_url(blog::Environment::development);
+  return migrate::command_line(argc, argv, options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "db") == 0) return db(argc - 1, argv + 1);
   try {
     const Options o = parse(argc, argv);
     if (o.command == "demo") return demo(o);

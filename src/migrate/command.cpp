@@ -175,7 +175,10 @@ class Cli {
 
  private:
   Project project(bool must_exist = false) {
-    Project p = load_project(config_, must_exist);
+    // An embedding application that names its revision directory needs no project file.
+    Project p = load_project(config_, must_exist && options_.migrations.empty());
+    if (config_.empty() && !std::filesystem::exists(p.file) && !options_.migrations.empty())
+      p.migrations = options_.migrations;
     if (!dir_.empty()) p.migrations = dir_;
     return p;
   }

@@ -140,6 +140,36 @@ TableConstraint named(TableConstraint constraint, std::string_view table, const 
   return constraint;
 }
 
+CreateTable create_table_of(const Table& table) {
+  CreateTable out{table.name(), {}};
+  const auto key = table.primary_key();
+  for (const Column& c : table.columns()) {
+    // A fresh column: its unique, index and foreign key flags are in the table's lists below.
+    Column copy(c.name(), c.type());
+    if (key.size() == 1 && key.front() == &c) {
+      copy.primary_key();
+      if (c.autoincrement_setting() != Autoincrement::automatic) copy.autoincrement(c.autoincrement_setting() == Autoincrement::yes);
+    }
+    if (c.is_nullable() != copy.is_nullable()) copy.nullable(c.is_nullable());
+    if (c.server_default_sql()) copy.server_default(*c.server_default_sql());
+    if (!c.comment().empty()) copy.comment(c.comment());
+    out.items.emplace_back(std::move(copy));
+  }
+  if (key.size() > 1 || (!key.empty() && !table.primary_key_name().empty())) {
+    std::vector<std::string> names;
+    for (const Column* c : key) names.push_back(c->name());
+    out.items.emplace_back(PrimaryKeyConstraint(names, table.primary_key_name()));
+  }
+  for (const auto& u : table.unique_constraints()) out.items.emplace_back(u);
+  for (const auto& fk : table.foreign_keys())
+    out.items.emplace_back(ForeignKeyConstraint(fk.columns, fk.target_table, fk.target_columns, fk.on_delete,
+                                                fk.on_update, fk.name));
+  for (const auto& ck : table.check_constraints()) out.items.emplace_back(ck);
+  for (const auto& ix : table.indexes()) out.items.emplace_back(ix);
+  if (!table.comment().empty()) out.items.emplace_back(TableComment(table.comment()));
+  return out;
+}
+
 std::string describe(const Operation& op) {
   return std::visit(
       Overloaded{

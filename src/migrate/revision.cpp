@@ -132,10 +132,9 @@ std::string type_toml(const SqlType& type) {
   if (type.kind == TypeKind::enumeration) {
     std::vector<std::string> labels;
     if (type.enum_info) labels = type.enum_info->labels;
-    return Pairs()
-        .text("enum", type.enum_info ? type.enum_info->name : "")
-        .add("values", string_array(labels))
-        .inline_table();
+    Pairs p;
+    p.text_if("enum", type.enum_info ? type.enum_info->name : "");
+    return p.add("values", string_array(labels)).inline_table();
   }
   return toml_quoted(type_spelling(type));
 }
@@ -189,13 +188,13 @@ void constraint_pairs(Pairs& p, const TableConstraint& c) {
 
 // A table definition's keys (create_table, and drop_table's recorded definition).
 void table_pairs(Pairs& p, const std::vector<TableItem>& items) {
-  std::string columns, indexes, uniques, checks, foreign_keys;
+  std::string columns, primary_key, indexes, uniques, checks, foreign_keys, comment;
   for (const auto& item : items) {
     std::visit(Overloaded{[&](const Column& c) { columns += "  " + column_toml(c) + ",\n"; },
                           [&](const PrimaryKeyConstraint& k) {
                             Pairs pk;
                             pk.text_if("name", k.name).add("columns", string_array(k.columns));
-                            p.add("primary_key", pk.inline_table());
+                            primary_key = pk.inline_table();
                           },
                           [&](const UniqueConstraint& k) {
                             Pairs u;
@@ -218,10 +217,12 @@ void table_pairs(Pairs& p, const std::vector<TableItem>& items) {
                             foreign_keys += "  " + f.inline_table() + ",\n";
                           },
                           [&](const Index& ix) { indexes += "  " + index_toml(ix) + ",\n"; },
-                          [&](const TableComment& c) { p.text("comment", c.text); }},
+                          [&](const TableComment& c) { comment = c.text; }},
                item);
   }
+  if (!comment.empty()) p.text("comment", comment);
   if (!columns.empty()) p.add("columns", "[\n" + columns + "]");
+  if (!primary_key.empty()) p.add("primary_key", primary_key);
   if (!uniques.empty()) p.add("unique", "[\n" + uniques + "]");
   if (!checks.empty()) p.add("checks", "[\n" + checks + "]");
   if (!foreign_keys.empty()) p.add("foreign_keys", "[\n" + foreign_keys + "]");
@@ -421,7 +422,7 @@ SqlType read_type(Fields& f, std::string_view key, const toml::node* n) {
   if (n->is_table()) {
     Fields t = f.sub(*n, std::string(key));
     auto info = std::make_shared<EnumInfo>();
-    info->name = t.string("enum");
+    info->name = t.opt_string("enum").value_or("");
     info->labels = t.strings("values", true);
     t.done();
     SqlType type = detail::make_type(TypeKind::enumeration);

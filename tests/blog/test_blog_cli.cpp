@@ -102,12 +102,13 @@ TEST_F(BlogCli, DemoDropsExistingTablesOnlyWithReset) {
   const Outcome first = run("demo" + db);
   ASSERT_EQ(first.status, 0) << first.err;
   EXPECT_EQ(first.out.find("reset:"), std::string::npos);
+  EXPECT_EQ(first.out.rfind("schema: upgraded to head through 2 revision(s) from ", 0), 0u) << first.out;
   EXPECT_NE(first.out.find("seeded 10 users"), std::string::npos);
   ASSERT_EQ(run("transfer alice bob 5" + db).status, 0);
 
   const Outcome again = run("demo" + db);
   EXPECT_EQ(again.status, 1);
-  EXPECT_NE(again.err.find("already has 10 of the blog's tables: crucible-blog demo --reset drops them and their rows first"),
+  EXPECT_NE(again.err.find("already has 12 of the blog's tables: crucible-blog demo --reset drops them and their rows first"),
             std::string::npos)
       << again.err;
   const Outcome kept = run("timeline bob" + db);  // alice's transfer is still there
@@ -115,7 +116,7 @@ TEST_F(BlogCli, DemoDropsExistingTablesOnlyWithReset) {
 
   const Outcome reset = run("demo --reset" + db);
   ASSERT_EQ(reset.status, 0) << reset.err;
-  EXPECT_EQ(reset.out.rfind("reset: dropped the blog's 10 tables and their rows in sqlite:///", 0), 0u) << reset.out;
+  EXPECT_EQ(reset.out.rfind("reset: dropped the blog's 12 tables and their rows in sqlite:///", 0), 0u) << reset.out;
   EXPECT_NE(reset.out.find("balances: alice 70, bob 130"), std::string::npos) << reset.out;  // a fresh seed
 
   // A page past the end of the timeline is empty, with the number of pages there are.

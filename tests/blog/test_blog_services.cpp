@@ -4,6 +4,7 @@
 // these tests hold a ctest resource lock (tests/CMakeLists.txt) and drop their tables after.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -285,6 +286,56 @@ TEST(BlogConfig, EnvironmentsPickTheirDatabases) {
   EXPECT_EQ(blog::database_url(blog::Environment::development), "sqlite:///blog_dev.db");
   EXPECT_EQ(blog::database_url(blog::Environment::testing), "sqlite:///:memory:");
   EXPECT_THROW(blog::parse_environment("staging"), ArgumentError);
+}
+
+// The blog's revision files build the schema its models declare: the first revision is the
+// models' create_all, table for table, on every backend; the second (the seed's points ledger)
+// goes up and down.
+TEST_P(BlogTest, RevisionFilesBuildTheSchemaTheModelsDeclare) {
+  auto snapshot = [&] {
+    std::string out;
+    for (const auto& t : migrate::Inspector(engine_).tables()) {
+      if (t.name == "crucible_version" || t.name == "user_points") continue;
+      out += t.name + ":";
+      for (const auto& c : t.columns)
+        out += " " + c.name + " " + type_display(c.type) + (c.nullable ? "" : " not null") +
+               (c.server_default ? " default " + *c.server_default : "") + (c.autoincrement ? " generated" : "");
+      out += " | pk";
+      for (const auto& k : t.primary_key.columns) out += " " + k;
+      for (const auto& fk : t.foreign_keys) out += " | fk " + fk.columns.front() + " " + fk.referred_table + " " + fk.on_delete;
+      for (const auto& u : t.unique_constraints) out += " | unique " + u.columns.front();
+      out += " | " + std::to_string(t.check_constraints.size()) + " checks";
+      for (const auto& ix : t.indexes) out += " | index " + ix.name + (ix.unique ? " unique" : "");
+      out += "\n";
+    }
+    return out;
+  };
+  const std::string declared = snapshot();
+  drop_all(engine_, default_registry().metadata());
+  migrate::MigratorOptions options;
+  options.version_table = "crucible_version";
+  migrate::Migrator migrator(engine_, migrate::RevisionGraph::load(CRUCIBLE_BLOG_MIGRATIONS), options);
+  try {
+    migrator.upgrade("b10900000001");
+    EXPECT_EQ(snapshot(), declared);
+    migrator.upgrade("head");
+    EXPECT_EQ(migrator.current(), std::vector<std::string>{"5eed00000002"});
+    EXPECT_EQ(scalar("SELECT count(*) FROM user_points"), 0) << "the ledger starts with the users there were: none";
+    migrator.downgrade("b10900000001");
+    EXPECT_EQ(snapshot(), declared);
+    migrator.downgrade("base");
+    const auto left = migrate::Inspector(engine_).table_names();
+    for (const Table* t : default_registry().metadata().tables())
+      EXPECT_EQ(std::count(left.begin(), left.end(), t->name()), 0) << t->name() << " outlived downgrade base";
+    EXPECT_EQ(std::count(left.begin(), left.end(), "user_points"), 0);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what();
+  }
+  auto conn = engine_.connect();
+  conn.execute("DROP TABLE IF EXISTS user_points");
+  conn.execute("DROP TABLE IF EXISTS crucible_version");
+  conn.commit();
+  create_all(engine_, default_registry().metadata());  // for TearDown
 }
 
 // The seed's TestingConfig: in memory behind a NullPool. Sessions on separate checkouts see one

@@ -32,6 +32,7 @@ struct CommandLineOptions {
   std::string program = "crucible";  // how help and errors name the program
   const MetaData* metadata = nullptr;  // the application's models, for autogenerate and check
   std::string default_url;             // used when neither --url nor DATABASE_URL is given
+  std::string migrations;              // the revision directory when there is no project file
   std::ostream* out = nullptr;         // standard output when null
   std::ostream* err = nullptr;         // standard error when null
   bool colour = true;                  // colour on a terminal only, and never with NO_COLOR set

@@ -129,6 +129,10 @@ struct BulkInsert {
 using Operation = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, AlterColumn, CreateIndex,
                                DropIndex, AddConstraint, DropConstraint, SetTableComment, ExecuteSql, BulkInsert>;
 
+// The operation that creates `table` as declared (columns, keys, constraints, indexes, comment):
+// what a first revision holds for a model's table.
+CreateTable create_table_of(const Table& table);
+
 // One line for people: "add column users.karma", "create index ix_users_karma on users".
 std::string describe(const Operation& op);
 
