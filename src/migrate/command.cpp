@@ -71,8 +71,9 @@ Project load_project(const std::string& config, bool must_exist) {
                          std::string(e.description()));
   }
   const std::filesystem::path base = p.file.parent_path();
-  for (const auto& [key, node] : doc) {
-    const std::string k(key.str());
+  for (const auto& entry : doc) {
+    const toml::node& node = entry.second;  // not a structured binding: lambdas below capture it
+    const std::string k(entry.first.str());
     const auto line = std::to_string(node.source().begin.line);
     auto text = [&]() {
       if (!node.is_string()) throw MigrationError(p.file.string() + ":" + line + ": '" + k + "' must be a string");
