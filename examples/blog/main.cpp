@@ -210,9 +210,8 @@ Engine open(const Options& o) {
   return create_engine(o.url ? *o.url : blog::database_url(o.env), options);
 }
 
-// Tables the blog's revisions make beyond the models' (the seed's points ledger), and the
-// version table: a reset drops them too.
-const std::vector<std::string> migration_tables{"user_points", "crucible_version"};
+// The table the blog's revisions keep beside the models': a reset drops it too.
+const std::vector<std::string> migration_tables{"crucible_version"};
 
 // The blog's tables that `engine`'s database has, in creation order.
 std::vector<std::string> blog_tables_present(const Engine& engine, bool with_migration_tables = false) {
@@ -265,12 +264,6 @@ int demo(const Options& o) {
     if (!o.reset)
       throw std::runtime_error(engine.url().to_string() + " already has " + std::to_string(present.size()) +
                                " of the blog's tables: crucible-blog demo --reset drops them and their rows first");
-    {
-      // The seed's points ledger refers to users: it goes first.
-      auto conn = engine.connect();
-      conn.execute("DROP TABLE IF EXISTS user_points");
-      conn.commit();
-    }
     drop_all(engine, default_registry().metadata());
     {
       auto conn = engine.connect();

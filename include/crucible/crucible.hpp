@@ -30,6 +30,7 @@
 #include "crucible/orm/scoped_session.hpp"
 #include "crucible/orm/retry.hpp"
 #include "crucible/monitor/monitor.hpp"
+#include "crucible/migrate/autogenerate.hpp"
 #include "crucible/migrate/command.hpp"
 #include "crucible/migrate/graph.hpp"
 #include "crucible/migrate/inspector.hpp"

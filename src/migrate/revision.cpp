@@ -321,10 +321,23 @@ std::string step_toml(const Step& step, std::string_view section) {
   return "[[" + std::string(section) + "]]\n" + p.lines();
 }
 
-std::string steps_toml(const Revision& r) {
+std::string note_lines(const std::string& note) {
   std::string out;
-  for (const auto& s : r.upgrade) out += "\n" + step_toml(s, "upgrade");
-  for (const auto& s : r.downgrade) out += "\n" + step_toml(s, "downgrade");
+  std::size_t start = 0;
+  while (start <= note.size() && !note.empty()) {
+    const std::size_t end = note.find('\n', start);
+    out += "# " + note.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+// The steps in the canonical layout; with notes as comments for the file, without for the checksum.
+std::string steps_toml(const Revision& r, bool with_notes = false) {
+  std::string out;
+  for (const auto& s : r.upgrade) out += "\n" + (with_notes ? note_lines(s.note) : "") + step_toml(s, "upgrade");
+  for (const auto& s : r.downgrade) out += "\n" + (with_notes ? note_lines(s.note) : "") + step_toml(s, "downgrade");
   return out;
 }
 
@@ -812,7 +825,7 @@ std::vector<Step> Revision::downgrade_steps() const {
   std::vector<Step> out;
   for (auto it = upgrade.rbegin(); it != upgrade.rend(); ++it) {
     try {
-      out.push_back(Step{reverse(it->operation), it->intended, it->line});
+      out.push_back(Step{reverse(it->operation), it->intended, it->line, it->note});
     } catch (const MigrationError& e) {
       throw MigrationError("revision " + id + " has no [[downgrade]] steps, and " + e.what() +
                            "; write its downgrade in the file");
@@ -886,7 +899,7 @@ std::string write_revision(const Revision& r) {
   head.text("message", r.message).text("created", r.created);
   if (r.downgrade_written && r.downgrade.empty()) head.add("downgrade", "[]");
   out += head.lines();
-  out += steps_toml(r);
+  out += steps_toml(r, true);
   return out;
 }
 

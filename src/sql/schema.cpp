@@ -430,15 +430,12 @@ std::string NamingConvention::name_for(ConstraintKind kind, std::string_view tab
                                        const std::vector<std::string>& columns, std::string_view referred_table,
                                        const std::vector<std::string>& referred_columns,
                                        std::string_view constraint_name) const {
-  const std::string* pattern = nullptr;
-  switch (kind) {
-    case ConstraintKind::primary_key: pattern = &primary_key; break;
-    case ConstraintKind::foreign_key: pattern = &foreign_key; break;
-    case ConstraintKind::unique: pattern = &unique; break;
-    case ConstraintKind::check: pattern = &check; break;
-  }
-  if (pattern->empty()) return std::string(constraint_name);
-  return expand_naming_template(*pattern, table, columns, referred_table, referred_columns, constraint_name);
+  const std::string& pattern = kind == ConstraintKind::primary_key   ? primary_key
+                               : kind == ConstraintKind::foreign_key ? foreign_key
+                               : kind == ConstraintKind::unique      ? unique
+                                                                     : check;
+  if (pattern.empty()) return std::string(constraint_name);
+  return expand_naming_template(pattern, table, columns, referred_table, referred_columns, constraint_name);
 }
 
 std::string NamingConvention::index_name(std::string_view table, const std::vector<std::string>& columns) const {

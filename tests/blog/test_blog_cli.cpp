@@ -125,4 +125,29 @@ TEST_F(BlogCli, DemoDropsExistingTablesOnlyWithReset) {
   EXPECT_NE(past.out.find("alice's timeline, page 9223372036854775807 of 2"), std::string::npos) << past.out;
 }
 
+// crucible-blog db: the crucible command line with the blog's revisions and models, so that
+// autogenerate and check compare the database with the blog's own mappings.
+TEST_F(BlogCli, DbRunsTheMigrationCommandsWithTheBlogsRevisionsAndModels) {
+  fs::copy(fs::path(CRUCIBLE_BLOG_MIGRATIONS), dir_ / "m");
+  const std::string db = " --dir m --url " + url("blog.db");
+  Outcome r = run("db check" + db);
+  EXPECT_EQ(r.status, 1) << "an empty database lacks every model's table";
+  r = run("db upgrade" + db);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Upgraded 2 revision(s)"), std::string::npos) << r.out;
+  r = run("db check" + db);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "No changes: the database matches the models\n");
+  r = run("db revision --autogenerate -m again" + db);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("No changes: the database matches the models"), std::string::npos) << r.out;
+  r = run("db downgrade base" + db);
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = run("db current" + db);
+  EXPECT_EQ(r.out, "base (no revision applied)\n");
+  r = run("db frobnicate" + db);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.rfind("crucible-blog db: error: unknown command 'frobnicate'", 0), 0u) << r.err;
+}
+
 }  // namespace

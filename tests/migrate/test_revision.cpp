@@ -44,7 +44,7 @@ Revision every_operation() {
                                     Column("at", DateTimeType(true)), UniqueConstraint({"user_id"}, "uq_points_user"),
                                     CheckConstraint("points >= 0", "ck_points"), Index("ix_points_points", {"points"}).where("points > 0"),
                                     TableComment("per user")}},
-                       "", 0});
+                       "", 0, ""});
   AlterColumn alter;
   alter.table = "points";
   alter.column = "points";
@@ -54,31 +54,31 @@ Revision every_operation() {
   alter.server_default = std::optional<std::string>();
   alter.existing_server_default = std::optional<std::string>("0");
   alter.new_name = "score";
-  r.upgrade.push_back({alter, "scores outgrow 32 bits", 0});
-  r.upgrade.push_back({AddColumn{"points", Column("note", Text()).index()}, "", 0});
-  r.upgrade.push_back({DropColumn{"points", "note", Column("note", Text())}, "no longer used", 0});
-  r.upgrade.push_back({RenameTable{"points", "user_points"}, "", 0});
-  r.upgrade.push_back({CreateIndex{"user_points", Index("ix_up_score", {"score", "user_id"}).unique(), true}, "", 0});
-  r.upgrade.push_back({DropIndex{"user_points", "ix_up_score", Index("ix_up_score", {"score"}), false}, "", 0});
+  r.upgrade.push_back({alter, "scores outgrow 32 bits", 0, ""});
+  r.upgrade.push_back({AddColumn{"points", Column("note", Text()).index()}, "", 0, ""});
+  r.upgrade.push_back({DropColumn{"points", "note", Column("note", Text())}, "no longer used", 0, ""});
+  r.upgrade.push_back({RenameTable{"points", "user_points"}, "", 0, ""});
+  r.upgrade.push_back({CreateIndex{"user_points", Index("ix_up_score", {"score", "user_id"}).unique(), true}, "", 0, ""});
+  r.upgrade.push_back({DropIndex{"user_points", "ix_up_score", Index("ix_up_score", {"score"}), false}, "", 0, ""});
   r.upgrade.push_back(
-      {AddConstraint{"user_points", ForeignKeyConstraint({"user_id"}, "users", {"id"}, "SET NULL", "CASCADE", "fk_x")}, "", 0});
+      {AddConstraint{"user_points", ForeignKeyConstraint({"user_id"}, "users", {"id"}, "SET NULL", "CASCADE", "fk_x")}, "", 0, ""});
   r.upgrade.push_back(
-      {DropConstraint{"user_points", "ck_points", ConstraintKind::check, CheckConstraint("points >= 0", "ck_points")}, "", 0});
-  r.upgrade.push_back({SetTableComment{"user_points", "", std::string("per user")}, "", 0});
+      {DropConstraint{"user_points", "ck_points", ConstraintKind::check, CheckConstraint("points >= 0", "ck_points")}, "", 0, ""});
+  r.upgrade.push_back({SetTableComment{"user_points", "", std::string("per user")}, "", 0, ""});
   r.upgrade.push_back({ExecuteSql{"INSERT INTO user_points (user_id)\nSELECT id FROM users WHERE name <> :skip",
                                   {{"skip", "it's"}},
                                   {"mysql"},
                                   "DELETE FROM user_points"},
-                       "", 0});
+                       "", 0, ""});
   Blob bytes{0, 1, 254};
   r.upgrade.push_back({BulkInsert{"user_points",
                                   {"a", "b", "c", "d", "e", "f"},
                                   {{Value(1), Value(2.5), Value("x\ny"), Value(), Value(true), Value(Date{2024, 2, 29})},
                                    {Value(Decimal("12.30")), Value(std::move(bytes)), Value(DateTime::from_string("2024-01-02 03:04:05.5+00:00")),
                                     Value(Time{1, 2, 3, 0}), Value(Json::parse(R"({"k":[1,2]})")), Value(-7)}}},
-                       "", 0});
+                       "", 0, ""});
   r.downgrade_written = true;
-  r.downgrade.push_back({DropTable{"user_points", {}}, "", 0});
+  r.downgrade.push_back({DropTable{"user_points", {}}, "", 0, ""});
   return r;
 }
 
@@ -196,7 +196,7 @@ columns = ["id"]
   ASSERT_EQ(steps.size(), 2u);
   EXPECT_EQ(describe(steps[0].operation), "drop index ix_t_id on t");
   EXPECT_EQ(describe(steps[1].operation), "drop table t");
-  r.upgrade.push_back({DropColumn{"t", "x", std::nullopt}, "", 12});
+  r.upgrade.push_back({DropColumn{"t", "x", std::nullopt}, "", 12, ""});
   try {
     (void)r.downgrade_steps();
     ADD_FAILURE() << "an irreversible step must be reported";

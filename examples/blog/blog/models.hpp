@@ -147,6 +147,20 @@ struct UserActivity {
   std::optional<crucible::DateTime> created_at{};  // nullopt: default_now() fills it
 };
 
+// The seed's points ledger (its section 6.5 migration): a row per user, made and first filled by
+// the blog's second revision (migrations/0002_5eed00000002_user_points.toml), mapped so that
+// the models say what the database holds (autogenerate and `crucible-blog db check` compare
+// them). The services keep points on User; nothing here writes the ledger.
+struct UserPoints {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+  std::optional<int> points{};        // nullopt: the server default, 0
+  std::optional<int> total_earned{};
+  std::optional<int> total_spent{};
+  std::optional<crucible::DateTime> created_at{};
+  std::optional<crucible::DateTime> updated_at{};
+};
+
 // The seed's hybrid properties: one name for the C++ computation and its SQL form.
 // reading_time: minutes at 200 words a minute, at least 1 (C++ side only: word counting has no
 // portable SQL form).
@@ -261,5 +275,17 @@ CRUCIBLE_MAPPING(UserActivity, "user_activities",
   column("created_at", &UserActivity::created_at).nullable(false).default_now(),
   Index("ix_activity_user_time", {"user_id", "created_at"}),
   Index("ix_activity_type_time", {"activity_type", "created_at"}));
+
+CRUCIBLE_MAPPING(UserPoints, "user_points",
+  column("id", &UserPoints::id).primary_key(),
+  column("user_id", &UserPoints::user_id).references("users.id").on_delete("CASCADE"),
+  column("points", &UserPoints::points).server_default("0"),
+  column("total_earned", &UserPoints::total_earned).server_default("0"),
+  column("total_spent", &UserPoints::total_spent).server_default("0"),
+  column("created_at", &UserPoints::created_at),
+  column("updated_at", &UserPoints::updated_at),
+  UniqueConstraint({"user_id"}, "uq_user_points_user_id"),
+  Index("ix_user_points_user_id", {"user_id"}),
+  Index("ix_user_points_points", {"points"}));
 
 }  // namespace blog

@@ -37,6 +37,9 @@ struct Step {
   Operation operation;
   std::string intended;
   int line = 0;  // where the step starts in its file; 0 when built in code
+  // For the reviewer (autogenerate's "a rename, not a drop"): written as a comment above the
+  // step, so it is neither read back nor part of the checksum.
+  std::string note;
 };
 
 struct Revision {
