@@ -265,7 +265,9 @@ class ForeignKeysOff {
   ~ForeignKeysOff() {
     try {
       connection_.exec_driver_sql("PRAGMA foreign_keys = ON");
-    } catch (...) {  // NOLINT(bugprone-empty-catch): a closed connection is reopened with its options
+    } catch (...) {
+      // Never back in the pool without enforcement: a new connection gets the engine's options.
+      connection_.invalidate();
     }
   }
   ForeignKeysOff(const ForeignKeysOff&) = delete;

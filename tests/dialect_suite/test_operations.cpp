@@ -369,6 +369,44 @@ TEST_P(MigrationOperations, BatchCopyKeepsRowsIndexesTriggersAndReferringRows) {
   EXPECT_EQ(count(child), 2);
 }
 
+// The size: 100,000 rows with a foreign key and two indexes, altered by a batch copy
+// that keeps every row, both indexes and the key.
+TEST_P(MigrationOperations, BatchCopyOfAHundredThousandRows) {
+  CRUCIBLE_REQUIRE(!features().supports_alter_column);
+  const std::string owners = made("owners");
+  const std::string items = made("items");
+  run_all({CreateTable{owners, {Column("id", BigInteger()).primary_key(), Column("name", String(20))}},
+           CreateTable{items, {Column("id", BigInteger()).primary_key(),
+                               Column("owner_id", BigInteger()).references(owners + ".id"),
+                               Column("code", String(20)), Index("ix_" + items + "_owner", {"owner_id"}),
+                               Index("ix_" + items + "_code", {"code"})}}});
+  {
+    auto conn = engine().connect();
+    conn.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+                      "INSERT INTO " + owners + " SELECT i, 'owner' FROM n"));
+    conn.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) "
+                      "INSERT INTO " + items + " SELECT i, 1 + i % 100, 'c' || i FROM n"));
+    conn.commit();
+  }
+  AlterColumn required;
+  required.table = items;
+  required.column = "code";
+  required.nullable = false;
+  run_all({required});
+  EXPECT_EQ(count(items), 100000);
+  EXPECT_EQ(count(items, "code = 'c77777' AND owner_id = 78"), 1);
+  const ReflectedTable r = reflect(items);
+  EXPECT_FALSE(r.column("code")->nullable);
+  EXPECT_EQ(names(r.indexes), (std::vector<std::string>{"ix_" + items + "_code", "ix_" + items + "_owner"}));
+  ASSERT_EQ(r.foreign_keys.size(), 1u);
+  EXPECT_EQ(r.foreign_keys[0].referred_table, owners);
+  auto conn = engine().connect();
+  EXPECT_THROW(conn.execute(text("INSERT INTO " + items + " (id, owner_id, code) VALUES (200000, 999, 'x')")),
+               IntegrityError);
+  conn.rollback();
+  EXPECT_EQ(conn.scalar<std::string>("PRAGMA integrity_check"), "ok");
+}
+
 CRUCIBLE_DIALECT_SUITE(MigrationOperations);
 
 }  // namespace
