@@ -271,7 +271,9 @@ int Cli::run(int argc, const char* const* argv) {
   upgrade_cmd->add_option("--dialect", dialect_, "Dialect for --sql without a URL: sqlite, postgresql, mysql");
   upgrade_cmd->add_flag("--allow-hazards", allow_hazards_, "Run steps lint flags although not marked intended");
   auto* downgrade_cmd = app.add_subcommand("downgrade", "Undo revisions down to a target");
-  downgrade_cmd->add_option("target", target_, "base, a revision, or -N")->required();
+  downgrade_cmd->add_option("target", target_, "base, a revision, or -N; with --sql, FROM:TO")->required();
+  downgrade_cmd->add_flag("--sql", sql_, "Print the SQL instead of running it (offline mode)");
+  downgrade_cmd->add_option("--dialect", dialect_, "Dialect for --sql without a URL: sqlite, postgresql, mysql");
   auto* current_cmd = app.add_subcommand("current", "Show the revisions the database is at");
   current_cmd->add_flag("-v,--verbose", verbose_, "Also when and with what checksum each was applied");
   auto* history_cmd = app.add_subcommand("history", "List the revisions, newest first");
@@ -435,6 +437,19 @@ int Cli::upgrade() {
 
 int Cli::downgrade() {
   const Project p = project(true);
+  if (sql_) {
+    const auto colon = target_.find(':');
+    if (colon == std::string::npos)
+      throw MigrationError("downgrade --sql needs FROM:TO (offline, the database's current revision is unknown)");
+    std::string url_text;
+    if (dialect_.empty()) url_text = url(p);
+    const Engine e = offline_engine(url_text, dialect_);
+    const Migrator m(e, RevisionGraph::load(p.migrations), migrator_options(p));
+    for (const auto& sql : m.downgrade_sql(target_.substr(0, colon), target_.substr(colon + 1), e.dialect()))
+      out_ << sql << (sql.rfind("--", 0) == 0 ? "\n" : ";\n");
+    return 0;
+  }
+  if (!dialect_.empty()) throw MigrationError("--dialect goes with --sql (online, the database says its dialect)");
   Migrator m(engine(p), RevisionGraph::load(p.migrations), migrator_options(p));
   const auto ran = m.downgrade(target_);
   if (ran.empty()) out_ << "Nothing to do\n";

@@ -498,4 +498,45 @@ std::vector<std::string> Migrator::upgrade_sql(std::string_view from, std::strin
   return out;
 }
 
+std::vector<std::string> Migrator::downgrade_sql(std::string_view from, std::string_view to,
+                                                 const sql::Dialect& dialect) const {
+  const VersionTable versions(options_.version_table);
+  const std::string top = from == "head" ? graph_.head() : graph_.get(from).id;
+  const std::set<std::string> have = graph_.ancestors(top);
+  std::set<std::string> keep;
+  if (to != "base") {
+    const std::string bottom = graph_.get(to).id;
+    if (!have.count(bottom))
+      throw MigrationError("downgrade " + std::string(from) + ":" + std::string(to) + ": " + bottom + " is not below " + top);
+    keep = graph_.ancestors(bottom);
+  }
+  std::set<std::string> undo;
+  for (const auto& id : have)
+    if (!keep.count(id)) undo.insert(id);
+  auto order = in_order(graph_, undo);
+  std::reverse(order.begin(), order.end());
+  const bool transactional = dialect.features().supports_transactional_ddl;
+  std::vector<std::string> out;
+  if (transactional) out.push_back("BEGIN");
+  for (const auto* r : order) {
+    out.push_back("-- undo revision " + r->id + ": " + r->message);
+    const auto steps = r->downgrade_steps();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      try {
+        const bool autocommit = needs_autocommit(steps[i].operation, dialect);
+        if (autocommit && transactional) out.push_back("COMMIT");
+        for (auto& s : render(steps[i].operation, dialect, options_.naming_convention)) out.push_back(std::move(s));
+        if (autocommit && transactional) out.push_back("BEGIN");
+      } catch (const std::exception& e) {
+        throw MigrationError("revision " + r->id + ", downgrade step " + std::to_string(i + 1) + " (" +
+                             describe(steps[i].operation) + ") cannot be written offline for " +
+                             std::string(dialect.name()) + ": " + e.what());
+      }
+    }
+    out.push_back(dialect.literal_sql(delete_(versions.table()).where(versions.table().c<std::string>("revision") == r->id)));
+  }
+  if (transactional) out.push_back("COMMIT");
+  return out;
+}
+
 }  // namespace crucible::migrate

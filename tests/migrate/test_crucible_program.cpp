@@ -251,6 +251,18 @@ column = { name = "username", type = "String(80)" }
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "crucible: error: unknown dialect 'oracle' (sqlite, postgresql, mysql or mariadb)\n");
 
+  r = run("downgrade --sql --dialect sqlite head:base");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("-- undo revision " + second + ": drop\nALTER TABLE users ADD COLUMN username VARCHAR(80);\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("DROP TABLE users;\nDELETE FROM crucible_version WHERE crucible_version.revision = '" + first + "';\nCOMMIT;\n"),
+            std::string::npos)
+      << r.out;
+  r = run("downgrade --sql head");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "crucible: error: downgrade --sql needs FROM:TO (offline, the database's current revision is unknown)\n");
+
   r = run("squash " + first + " " + second + " -m 'users, squashed'");
   EXPECT_EQ(r.status, 0) << r.err;
   const fs::path squash_file = newest();

@@ -96,6 +96,9 @@ class Migrator {
   // values as literals, version table rows included. MigrationError for what needs the live
   // database (a SQLite batch copy, a MariaDB MODIFY without existing_* values).
   std::vector<std::string> upgrade_sql(std::string_view from, std::string_view to, const sql::Dialect& dialect) const;
+  // Offline downgrade: the SQL of undoing the revisions `from` has and `to` ("base" or a
+  // revision it builds on) has not, last first, version rows deleted.
+  std::vector<std::string> downgrade_sql(std::string_view from, std::string_view to, const sql::Dialect& dialect) const;
 
  private:
   struct Plan;
