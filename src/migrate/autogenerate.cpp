@@ -38,9 +38,9 @@ bool same_type(const Column& model, const ReflectedColumn& db, sql::Compiler& co
   if (db.type.kind != TypeKind::null_type && upper_spaced(compiler.type_name(db.type)) == wanted) return true;
   // MariaDB's JSON is an alias: LONGTEXT with a json_valid check.
   if (model.type().kind == TypeKind::json && upper_spaced(db.type_sql) == "LONGTEXT") return true;
-  // An enum: the labels decide (MariaDB's ENUM('a','b'); a VARCHAR elsewhere, its CHECK apart).
+  // MariaDB's native ENUM('a','b'): the labels decide. (Elsewhere an enum is the VARCHAR compared
+  // above, and its values are in a CHECK: Comparer::enum_values.)
   if (model.type().kind == TypeKind::enumeration) {
-    if (db.type.kind == TypeKind::string) return true;
     if (model.type().enum_info) {
       std::string labels;
       for (const auto& l : model.type().enum_info->labels) labels += (labels.empty() ? "'" : ",'") + l + "'";
@@ -159,12 +159,91 @@ struct Comparer {
       if (dialect.features().supports_comments && c.comment() != r->comment) a.comment = c.comment();
       if (a.changes_definition()) alters.push_back({a, "", 0, ""});
     }
+    for (const auto& c : model.columns())
+      if (c.type().kind == TypeKind::enumeration && db.column(c.name())) enum_values(model, db, c);
     if (dialect.features().supports_comments && model.comment() != db.comment)
       alters.push_back({SetTableComment{name, model.comment(), db.comment}, "", 0, ""});
     indexes(model, db);
     uniques(model, db);
     foreign_keys(model, db);
     checks(model, db);
+  }
+
+  // An enum kept as VARCHAR and a CHECK (every dialect but MariaDB's native ENUM): its values
+  // live in the CHECK, so an added or removed value replaces the CHECK (Alembic sees neither).
+  void enum_values(const Table& model, const ReflectedTable& db, const Column& column) {
+    if (!column.type().enum_info) return;
+    if (upper_spaced(compiler->type_name(column.type())).rfind("VARCHAR", 0) != 0) return;  // native ENUM
+    const auto& labels = column.type().enum_info->labels;
+    const std::set<std::string> wanted(labels.begin(), labels.end());
+    const ReflectedCheckConstraint* found = nullptr;
+    std::set<std::string> have;
+    for (const auto& ck : db.check_constraints) {
+      if (!mentions_column(ck.sql, column.name())) continue;
+      std::set<std::string> literals = quoted_literals(ck.sql);
+      if (literals.empty()) continue;
+      found = &ck;
+      have = std::move(literals);
+      break;
+    }
+    if (found && have == wanted) return;
+    const std::string note =
+        "The values of enum column " + model.name() + "." + column.name() + " changed: its CHECK is replaced.";
+    if (!dialect.features().supports_alter_column) {
+      // SQLite: the batch copy that rewrites the column writes the new CHECK in place of the old
+      // (one copy: a type change already proposed for the column does it).
+      const bool copied = std::any_of(alters.begin(), alters.end(), [&](const Step& s) {
+        const auto* a = std::get_if<AlterColumn>(&s.operation);
+        return a && a->table == model.name() && a->column == column.name() && a->type;
+      });
+      if (copied) return;
+      AlterColumn a;
+      a.table = model.name();
+      a.column = column.name();
+      a.type = column.type();
+      a.existing_type = column.type();
+      alters.push_back({a, "", 0, note});
+      return;
+    }
+    std::string values;
+    for (const auto& l : labels) values += (values.empty() ? "" : ", ") + compiler->value_literal(Value(l));
+    const std::string name = found && !found->name.empty() ? found->name : model.name() + "_" + column.name() + "_check";
+    if (found && !found->name.empty())
+      alters.push_back({DropConstraint{model.name(), found->name, ConstraintKind::check,
+                                       CheckConstraint(found->sql, found->name)},
+                        "", 0, note});
+    alters.push_back({AddConstraint{model.name(),
+                                    CheckConstraint(dialect.quote_identifier(column.name()) + " IN (" + values + ")", name)},
+                      "", 0, found && !found->name.empty() ? "" : note});
+  }
+  static bool mentions_column(const std::string& sql, const std::string& column) {
+    auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (std::size_t at = sql.find(column); at != std::string::npos; at = sql.find(column, at + 1)) {
+      const std::size_t end = at + column.size();
+      if ((at == 0 || !word(sql[at - 1])) && (end >= sql.size() || !word(sql[end]))) return true;
+    }
+    return false;
+  }
+  // The '...' literals of a CHECK: an enum's values, however the catalog prints the list
+  // (SQLite: col IN ('a', 'b'); PostgreSQL: col::text = ANY (ARRAY['a'::character varying, ...])).
+  static std::set<std::string> quoted_literals(const std::string& sql) {
+    std::set<std::string> out;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      if (sql[i] != '\'') continue;
+      std::string text;
+      for (++i; i < sql.size(); ++i) {
+        if (sql[i] != '\'') {
+          text += sql[i];
+        } else if (i + 1 < sql.size() && sql[i + 1] == '\'') {
+          text += '\'';
+          ++i;
+        } else {
+          break;
+        }
+      }
+      out.insert(std::move(text));
+    }
+    return out;
   }
 
   // The indexes behind keys, which MariaDB lists as indexes: a unique constraint's, and the one

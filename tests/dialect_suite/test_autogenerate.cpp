@@ -181,6 +181,42 @@ TEST_P(Autogenerate, TablesAppearDisappearAndAreRenamed) {
   conn.commit();
 }
 
+// Alembic's longest-standing gap: an enum that gains (or loses) a value. Where the values live
+// in a CHECK (SQLite, PostgreSQL) the CHECK is replaced; MariaDB's native ENUM is MODIFYed.
+TEST_P(Autogenerate, AnEnumGainingAValueIsFoundAndApplied) {
+  {
+    MetaData v1;
+    v1.table(child_, Column("id", BigInteger()).primary_key(), Column("shade", Enum<Shade>()).nullable(false));
+    create_all(engine(), v1);
+    auto conn = engine().connect();
+    conn.execute(text("INSERT INTO " + child_ + " (id, shade) VALUES (1, 'red')"));
+    conn.commit();
+  }
+  SqlType wider = Enum<Shade>();
+  auto info = std::make_shared<EnumInfo>(*wider.enum_info);
+  info->labels.push_back("purple");
+  wider.enum_info = info;
+  MetaData v2;
+  v2.table(child_, Column("id", BigInteger()).primary_key(), Column("shade", wider).nullable(false));
+  const auto steps = migrate::autogenerate(engine(), v2, options());
+  ASSERT_FALSE(steps.empty()) << "the new value is found";
+  {
+    auto conn = engine().connect();
+    migrate::Operations op(conn);
+    for (const auto& s : steps) op.run(s.operation);
+    conn.commit();
+  }
+  const auto after = migrate::autogenerate(engine(), v2, options());
+  EXPECT_TRUE(after.empty()) << ::testing::PrintToString(described(after));
+  auto conn = engine().connect();
+  conn.execute(text("INSERT INTO " + child_ + " (id, shade) VALUES (2, 'purple')"));
+  conn.commit();
+  EXPECT_ANY_THROW(conn.execute(text("INSERT INTO " + child_ + " (id, shade) VALUES (3, 'mauve')")))
+      << "the values are still enforced";
+  conn.rollback();
+  EXPECT_EQ(conn.scalar<std::int64_t>("SELECT count(*) FROM " + child_), 2);
+}
+
 TEST(NormalizeDefault, OneSpellingPerDefault) {
   EXPECT_EQ(migrate::normalize_default("'x'::character varying"), "'x'");
   EXPECT_EQ(migrate::normalize_default("('x')"), "'x'");
