@@ -173,7 +173,18 @@ class MemberAttribute final : public Attribute {
     else return (void)s, false;
   }
   bool optional_member() const override { return kOptional; }
-  Value initial_value() const override { return to_value(T{}.*member_); }
+  Value initial_value() const override {
+    const T blank{};
+    const M& member = blank.*member_;
+    // An empty optional's payload is never read: said outright, since GCC's -O2 flow analysis
+    // cannot see through optional's engaged flag and warns (maybe-uninitialized) otherwise.
+    if constexpr (kOptional) {
+      if (!member.has_value()) return Value();
+      return to_value(*member);
+    } else {
+      return to_value(member);
+    }
+  }
   bool is_integer() const override { return std::is_integral_v<M> && !std::is_same_v<M, bool>; }
   bool integer(const InstanceState& s, std::int64_t& out) const override {
     if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
