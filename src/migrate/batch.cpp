@@ -15,10 +15,14 @@
 #include "crucible/sql/compiler.hpp"
 #include "crucible/sql/dialect.hpp"
 #include "crucible/sql/text.hpp"
+#include "migrate/support.hpp"
 
 namespace crucible::migrate::batch {
 
 namespace {
+
+using internal::compiled_ddl;
+using internal::Overloaded;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -56,13 +60,6 @@ bool constant_default(std::string_view sql) {
     if (!std::isdigit(static_cast<unsigned char>(sql[i])) && sql[i] != '.' && sql[i] != 'e' && sql[i] != 'E')
       return false;
   return true;
-}
-
-sql::CompiledPtr compiled_ddl(std::string sql_text) {
-  auto compiled = std::make_shared<sql::CompiledStatement>();
-  compiled->sql = std::move(sql_text);
-  compiled->kind = sql::StatementKind::ddl;
-  return compiled;
 }
 
 // The copy's plan: the reflected table changed by the operation, and what moves across.

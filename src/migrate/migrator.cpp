@@ -256,6 +256,33 @@ std::set<std::string> upgrade_targets(const RevisionGraph& graph, std::string_vi
   return graph.ancestors(id);
 }
 
+// The revisions `target` needs that `have` lacks, in the order they run.
+std::vector<const Revision*> missing_for(const RevisionGraph& graph, std::string_view target,
+                                         const std::set<std::string>& have) {
+  std::set<std::string> wanted;
+  for (const auto& id : upgrade_targets(graph, target, have))
+    if (!have.count(id)) wanted.insert(id);
+  return in_order(graph, wanted);
+}
+
+// Offline: one revision's steps as SQL, CONCURRENTLY steps outside the transaction.
+void render_steps(std::vector<std::string>& out, const Revision& r, const std::vector<Step>& steps,
+                  std::string_view direction, const sql::Dialect& dialect, const NamingConvention& convention) {
+  const bool transactional = dialect.features().supports_transactional_ddl;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    try {
+      const bool autocommit = needs_autocommit(steps[i].operation, dialect);
+      if (autocommit && transactional) out.push_back("COMMIT");
+      for (auto& s : render(steps[i].operation, dialect, convention)) out.push_back(std::move(s));
+      if (autocommit && transactional) out.push_back("BEGIN");
+    } catch (const std::exception& e) {
+      throw MigrationError("revision " + r.id + ", " + std::string(direction) + " step " + std::to_string(i + 1) +
+                           " (" + describe(steps[i].operation) + ") cannot be written offline for " +
+                           std::string(dialect.name()) + ": " + e.what());
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> Migrator::current() {
@@ -289,10 +316,7 @@ std::vector<const Revision*> Migrator::pending(std::string_view target) {
   std::set<std::string> have = ids_of(applied());
   refuse_unknown(graph_, have);
   have = normalized(graph_, have);
-  std::set<std::string> wanted;
-  for (const auto& id : upgrade_targets(graph_, target, have))
-    if (!have.count(id)) wanted.insert(id);
-  return in_order(graph_, wanted);
+  return missing_for(graph_, target, have);
 }
 
 std::vector<const Revision*> Migrator::upgrade(std::string_view target) {
@@ -302,10 +326,7 @@ std::vector<const Revision*> Migrator::upgrade(std::string_view target) {
   std::set<std::string> raw = ids_of(versions.read(conn));
   refuse_unknown(graph_, raw);
   const std::set<std::string> have = normalized(graph_, raw);
-  std::set<std::string> wanted;
-  for (const auto& id : upgrade_targets(graph_, target, have))
-    if (!have.count(id)) wanted.insert(id);
-  const std::vector<const Revision*> todo = in_order(graph_, wanted);
+  const std::vector<const Revision*> todo = missing_for(graph_, target, have);
 
   // A squash the database reached through the revisions it replaces is recorded as applied.
   std::vector<const Revision*> reached_by_replaced;
@@ -468,30 +489,15 @@ std::vector<std::string> Migrator::upgrade_sql(std::string_view from, std::strin
                                                const sql::Dialect& dialect) const {
   const VersionTable versions(options_.version_table);
   const std::set<std::string> have = from == "base" ? std::set<std::string>() : graph_.ancestors(graph_.get(from).id);
-  std::set<std::string> wanted;
-  for (const auto& id : upgrade_targets(graph_, to, have))
-    if (!have.count(id)) wanted.insert(id);
   const bool transactional = dialect.features().supports_transactional_ddl;
   std::vector<std::string> out;
   if (transactional) out.push_back("BEGIN");
   if (from == "base") {
     for (auto& s : dialect.create_table_ddl(versions.table(), true)) out.push_back(std::move(s));
   }
-  for (const auto* r : in_order(graph_, wanted)) {
+  for (const auto* r : missing_for(graph_, to, have)) {
     out.push_back("-- revision " + r->id + ": " + r->message);
-    for (std::size_t i = 0; i < r->upgrade.size(); ++i) {
-      const Step& step = r->upgrade[i];
-      try {
-        const bool autocommit = needs_autocommit(step.operation, dialect);
-        if (autocommit && transactional) out.push_back("COMMIT");
-        for (auto& s : render(step.operation, dialect, options_.naming_convention)) out.push_back(std::move(s));
-        if (autocommit && transactional) out.push_back("BEGIN");
-      } catch (const std::exception& e) {
-        throw MigrationError("revision " + r->id + ", upgrade step " + std::to_string(i + 1) + " (" +
-                             describe(step.operation) + ") cannot be written offline for " + std::string(dialect.name()) +
-                             ": " + e.what());
-      }
-    }
+    render_steps(out, *r, r->upgrade, "upgrade", dialect, options_.naming_convention);
     out.push_back(dialect.literal_sql(versions.insert_statement(*r)));
   }
   if (transactional) out.push_back("COMMIT");
@@ -520,19 +526,7 @@ std::vector<std::string> Migrator::downgrade_sql(std::string_view from, std::str
   if (transactional) out.push_back("BEGIN");
   for (const auto* r : order) {
     out.push_back("-- undo revision " + r->id + ": " + r->message);
-    const auto steps = r->downgrade_steps();
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      try {
-        const bool autocommit = needs_autocommit(steps[i].operation, dialect);
-        if (autocommit && transactional) out.push_back("COMMIT");
-        for (auto& s : render(steps[i].operation, dialect, options_.naming_convention)) out.push_back(std::move(s));
-        if (autocommit && transactional) out.push_back("BEGIN");
-      } catch (const std::exception& e) {
-        throw MigrationError("revision " + r->id + ", downgrade step " + std::to_string(i + 1) + " (" +
-                             describe(steps[i].operation) + ") cannot be written offline for " +
-                             std::string(dialect.name()) + ": " + e.what());
-      }
-    }
+    render_steps(out, *r, r->downgrade_steps(), "downgrade", dialect, options_.naming_convention);
     out.push_back(dialect.literal_sql(delete_(versions.table()).where(versions.table().c<std::string>("revision") == r->id)));
   }
   if (transactional) out.push_back("COMMIT");

@@ -13,17 +13,14 @@
 #include "crucible/sql/nodes.hpp"
 #include "crucible/sql/text.hpp"
 #include "migrate/batch.hpp"
+#include "migrate/support.hpp"
 
 namespace crucible::migrate {
 
 namespace {
 
-template <typename... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <typename... F>
-Overloaded(F...) -> Overloaded<F...>;
+using internal::compiled_ddl;
+using internal::Overloaded;
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
@@ -83,13 +80,6 @@ bool narrows(const SqlType& from, const SqlType& to) {
   if (from.kind == TypeKind::float32 && to.kind == TypeKind::float64) return false;
   if (integer_rank(from.kind) && (to.kind == TypeKind::numeric || to.kind == TypeKind::float64)) return false;
   return true;
-}
-
-sql::CompiledPtr compiled_ddl(std::string sql_text) {
-  auto compiled = std::make_shared<sql::CompiledStatement>();
-  compiled->sql = std::move(sql_text);
-  compiled->kind = sql::StatementKind::ddl;
-  return compiled;
 }
 
 std::string bulk_insert_prefix(const BulkInsert& b, const sql::Dialect& dialect) {

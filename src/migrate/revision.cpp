@@ -14,17 +14,14 @@
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
+#include "migrate/support.hpp"
 
 namespace crucible::migrate {
 
 namespace {
 
-template <typename... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <typename... F>
-Overloaded(F...) -> Overloaded<F...>;
+using internal::compiled_ddl;
+using internal::Overloaded;
 
 // ----- writing -------------------------------------------------------------------------------------
 
