@@ -730,7 +730,22 @@ std::vector<ReflectedTable> Inspector::tables(std::string_view schema) const {
         sqlite_indexes(conn, schema, tables);
         sqlite_constraint_text(conn, schema, tables);
         break;
-      case Backend::postgresql: reflect_postgresql(conn, schema, tables); break;
+      case Backend::postgresql:
+        // pg_get_constraintdef and pg_get_expr open the relation: one that another session drops
+        // between the catalog scan and the call fails with "could not open relation" (XX000).
+        // The schema changed under the read: read it again, on a connection of the Inspector's
+        // own (a caller's transaction is not the Inspector's to roll back).
+        for (int attempt = 1;; ++attempt) {
+          try {
+            tables.clear();
+            reflect_postgresql(conn, schema, tables);
+            break;
+          } catch (const InternalError&) {
+            if (attempt == 3 || connection_) throw;
+            conn.rollback();
+          }
+        }
+        break;
       case Backend::mysql: reflect_mysql(conn, schema, tables); break;
     }
     return tables;
